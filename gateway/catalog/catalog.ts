@@ -1,0 +1,79 @@
+/**
+ * The gateway's view of the catalog. The manifest says which tables exist;
+ * the gateway mirrors each as an EMPTY table in schema `public` of its own
+ * DuckDB, so that DuckDB itself binds queries, reports their result types and
+ * errors (unknown column, wrong types) exactly as single-node DuckDB would,
+ * without touching data. The manifest is re-read when its file changes.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { MANIFEST_FILE, emptyManifest, readManifest, type Manifest } from '../../src/storage/manifest.ts';
+import { quoteIdent } from '../sql/duckdb-ast.ts';
+import type { Logger } from '../../src/log.ts';
+
+export const CATALOG_SCHEMA = 'public';
+
+export class Catalog {
+  private manifest: Manifest = emptyManifest();
+  private loadedStamp = '';
+  private refreshing: Promise<void> | undefined;
+  private aggregates: ReadonlySet<string> = new Set();
+
+  private constructor(
+    private readonly dataDir: string,
+    private readonly connection: DuckDBConnection,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(instance: DuckDBInstance, dataDir: string, log: Logger): Promise<Catalog> {
+    const connection = await instance.connect();
+    await connection.run(`CREATE SCHEMA IF NOT EXISTS ${CATALOG_SCHEMA}`);
+    const catalog = new Catalog(dataDir, connection, log);
+    const reader = await connection.runAndReadAll(
+      "SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'aggregate'",
+    );
+    catalog.aggregates = new Set(reader.getRows().map((row) => String(row[0])));
+    await catalog.refresh();
+    return catalog;
+  }
+
+  get aggregateNames(): ReadonlySet<string> {
+    return this.aggregates;
+  }
+
+  /** The current manifest; re-reads it first if the file changed. One query uses one version. */
+  async current(): Promise<Manifest> {
+    await this.refresh();
+    return this.manifest;
+  }
+
+  private async refresh(): Promise<void> {
+    this.refreshing ??= this.reloadIfChanged().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async reloadIfChanged(): Promise<void> {
+    const file = path.join(this.dataDir, MANIFEST_FILE);
+    const info = await stat(file).catch(() => undefined);
+    const stamp = info ? `${info.mtimeMs}:${info.size}:${info.ino}` : 'missing';
+    if (stamp === this.loadedStamp) return;
+    const next = await readManifest(this.dataDir);
+    await this.mirror(this.manifest, next);
+    this.manifest = next;
+    this.loadedStamp = stamp;
+    this.log.info({ version: next.version, tables: Object.keys(next.tables) }, 'catalog loaded');
+  }
+
+  private async mirror(previous: Manifest, next: Manifest): Promise<void> {
+    for (const name of Object.keys(previous.tables)) {
+      if (!next.tables[name]) await this.connection.run(`DROP TABLE IF EXISTS ${CATALOG_SCHEMA}.${quoteIdent(name)}`);
+    }
+    for (const table of Object.values(next.tables)) {
+      const columns = table.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
+      await this.connection.run(`CREATE OR REPLACE TABLE ${CATALOG_SCHEMA}.${quoteIdent(table.name)} (${columns})`);
+    }
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Sends tasks to the workers' queue group and receives their result streams.
+ *
+ * A task is submitted as a NATS request: the worker that takes it answers at
+ * once with an ack, so "no worker is listening" is known immediately (NATS
+ * reports no responders) and a lost task is retried on another worker. After
+ * the ack, the worker streams Arrow IPC batches on the task's result subject;
+ * each consumed batch returns one credit to the worker.
+ */
+import { randomUUID } from 'node:crypto';
+import type { NatsConnection, Subscription } from 'nats';
+import {
+  decodeJson,
+  encodeJson,
+  readResultHeaders,
+  type AckMessage,
+  type CancelMessage,
+  type CreditMessage,
+  type EndMessage,
+  type TaskErrorMessage,
+  type TaskMessage,
+} from '../../src/cluster/messages.ts';
+import type { ClusterSubjects } from '../../src/cluster/subjects.ts';
+import { SqlError } from '../../src/errors.ts';
+import type { Logger } from '../../src/log.ts';
+
+export interface TaskSpec {
+  readonly queryId: string;
+  readonly fragmentId: number;
+  readonly partition: number;
+  readonly sql: string;
+  readonly files: readonly string[];
+  readonly timeZone: string;
+  readonly deadline: number;
+}
+
+export interface DispatcherOptions {
+  readonly initialCredits: number;
+  readonly maxMessageBytes: number;
+  /** How long a worker may take to acknowledge a task before it is offered again. */
+  readonly ackTimeoutMs: number;
+  readonly maxAttempts: number;
+}
+
+export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
+  initialCredits: 4,
+  maxMessageBytes: 1024 * 1024 - 16 * 1024,
+  ackTimeoutMs: 10_000,
+  maxAttempts: 3,
+};
+
+/** One message of a task's result stream, in order. */
+export type TaskEvent = { readonly kind: 'batch'; readonly data: Uint8Array } | { readonly kind: 'end'; readonly end: EndMessage };
+
+export class TaskDispatcher {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly subjects: ClusterSubjects,
+    private readonly log: Logger,
+    private readonly options: DispatcherOptions = DEFAULT_DISPATCHER_OPTIONS,
+  ) {}
+
+  /**
+   * Runs one task and yields its result messages. The caller must finish
+   * processing each batch before asking for the next: that is when the credit
+   * goes back to the worker.
+   */
+  async *run(spec: TaskSpec, signal: AbortSignal): AsyncGenerator<TaskEvent> {
+    for (let attempt = 1; ; attempt++) {
+      const key = `${spec.queryId}.${spec.fragmentId}.${spec.partition}.${attempt}.${randomUUID().slice(0, 8)}`;
+      const resultSubject = this.subjects.result(key);
+      const creditSubject = this.subjects.credit(key);
+      const subscription = this.nc.subscribe(resultSubject);
+      try {
+        const task: TaskMessage = {
+          ...spec,
+          attempt,
+          resultSubject,
+          creditSubject,
+          initialCredits: this.options.initialCredits,
+          maxMessageBytes: this.options.maxMessageBytes,
+        };
+        const ack = await this.submit(task, signal);
+        if (ack === 'timeout') {
+          if (attempt >= this.options.maxAttempts) {
+            throw new SqlError('58000', `no worker accepted task ${key} after ${attempt} attempts`);
+          }
+          this.log.warn({ task: key }, 'task not acknowledged in time; offering it again');
+          continue;
+        }
+        yield* this.receive(subscription, creditSubject, signal);
+        return;
+      } finally {
+        subscription.unsubscribe();
+      }
+    }
+  }
+
+  private async submit(task: TaskMessage, signal: AbortSignal): Promise<AckMessage | 'timeout'> {
+    if (signal.aborted) throw abortError(signal);
+    try {
+      const reply = await this.nc.request(this.subjects.task, encodeJson(task), { timeout: this.options.ackTimeoutMs });
+      return decodeJson<AckMessage>(reply.data);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === '503') {
+        throw new SqlError(
+          '57P03',
+          'no pondgate worker is connected to this cluster',
+          `tasks are published on ${this.subjects.task}`,
+          'start workers with: pondgate worker --data DIR --nats URL',
+        );
+      }
+      if (code === 'TIMEOUT') return 'timeout';
+      throw error;
+    }
+  }
+
+  private async *receive(subscription: Subscription, creditSubject: string, signal: AbortSignal): AsyncGenerator<TaskEvent> {
+    const abort = () => subscription.unsubscribe();
+    signal.addEventListener('abort', abort, { once: true });
+    let expected = 0;
+    try {
+      for await (const msg of subscription) {
+        const header = readResultHeaders(msg.headers);
+        if (!header) continue;
+        if (header.sequence !== expected) {
+          throw new SqlError('XX000', `result stream out of order: expected message ${expected}, got ${header.sequence}`);
+        }
+        expected++;
+        switch (header.kind) {
+          case 'batch':
+            yield { kind: 'batch', data: msg.data };
+            this.nc.publish(creditSubject, encodeJson({ credits: 1 } satisfies CreditMessage));
+            break;
+          case 'end':
+            yield { kind: 'end', end: decodeJson<EndMessage>(msg.data) };
+            return;
+          case 'error': {
+            const failure = decodeJson<TaskErrorMessage>(msg.data);
+            throw new SqlError(failure.sqlstate, failure.message);
+          }
+          case 'ack':
+            break;
+        }
+      }
+      throw abortError(signal);
+    } finally {
+      signal.removeEventListener('abort', abort);
+    }
+  }
+
+  /** Tells every worker to stop the tasks of a query. */
+  cancel(queryId: string): void {
+    this.nc.publish(this.subjects.cancel, encodeJson({ queryId } satisfies CancelMessage));
+  }
+}
+
+function abortError(signal: AbortSignal): SqlError {
+  const reason: unknown = signal.reason;
+  return reason instanceof SqlError ? reason : new SqlError('57014', 'canceling statement due to user request');
+}

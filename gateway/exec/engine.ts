@@ -1,0 +1,243 @@
+/**
+ * Statement execution for one session, independent of the wire protocol:
+ * a classified statement goes in, rows or a command tag come out.
+ * Queries are parsed by DuckDB, planned, and executed locally or across the
+ * workers; session statements (SET/SHOW/…) are answered from SessionState.
+ */
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { SqlError, toSqlError } from '../../src/errors.ts';
+import type { Logger } from '../../src/log.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import { CATALOG_SCHEMA } from '../catalog/catalog.ts';
+import { DuckDBPlannerContext, describeOn } from '../plan/context.ts';
+import { explainText, type ColumnSpec, type QueryPlan } from '../plan/plan.ts';
+import { planQuery } from '../plan/planner.ts';
+import type { Statement } from '../sql/classify.ts';
+import { SqlCodec } from '../sql/codec.ts';
+import { isObject, varcharLiteral, walk, type JsonObject } from '../sql/duckdb-ast.ts';
+import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../wire/session-state.ts';
+import type { QueryExecutor, RowStream } from './executor.ts';
+
+export type StatementOutcome =
+  | { readonly kind: 'rows'; readonly rows: RowStream; readonly tag: string }
+  | { readonly kind: 'command'; readonly tag: string; readonly parameterStatus: ReadonlyArray<{ name: string; value: string }> };
+
+export interface Description {
+  readonly columns: readonly ColumnSpec[];
+  /** DuckDB types of the parameters $1..$n ('' when DuckDB cannot infer one). */
+  readonly parameterTypes: readonly string[];
+}
+
+export class QueryEngine {
+  constructor(
+    private readonly duckdb: DuckDBInstance,
+    private readonly catalog: Catalog,
+    private readonly executor: QueryExecutor,
+    private readonly log: Logger,
+  ) {}
+
+  async openSession(state: SessionState): Promise<EngineSession> {
+    const connection = await this.duckdb.connect();
+    await connection.run(`USE memory.${CATALOG_SCHEMA}`);
+    return new EngineSession(connection, state, this.catalog, this.executor, this.log);
+  }
+}
+
+export class EngineSession {
+  private readonly codec: SqlCodec;
+  private appliedTimeZone = '';
+
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly state: SessionState,
+    private readonly catalog: Catalog,
+    private readonly executor: QueryExecutor,
+    private readonly log: Logger,
+  ) {
+    this.codec = new SqlCodec(connection);
+  }
+
+  async execute(statement: Statement, parameters: readonly (string | null)[], signal: AbortSignal): Promise<StatementOutcome> {
+    switch (statement.kind) {
+      case 'query':
+        return { kind: 'rows', rows: await this.runQuery(statement.sql, parameters, signal), tag: 'SELECT' };
+      case 'explain':
+        return { kind: 'rows', rows: await this.explain(statement.sql, parameters), tag: 'EXPLAIN' };
+      case 'show':
+        return { kind: 'rows', rows: await this.show(statement.name), tag: 'SHOW' };
+      case 'set':
+        return { kind: 'command', tag: 'SET', parameterStatus: this.withParameterErrors(() => listOf(this.state.set(statement.name, statement.value))) };
+      case 'reset':
+        return {
+          kind: 'command',
+          tag: 'RESET',
+          parameterStatus: this.withParameterErrors(() =>
+            statement.name === undefined ? this.state.resetAll() : listOf(this.state.set(statement.name, undefined)),
+          ),
+        };
+      case 'transaction':
+        return { kind: 'command', tag: statement.tag, parameterStatus: [] };
+      case 'noop':
+        return { kind: 'command', tag: statement.tag, parameterStatus: [] };
+      case 'refused':
+        throw new SqlError(statement.sqlstate, statement.message);
+    }
+  }
+
+  /** Result columns and parameter types of a statement, without running it (extended protocol Describe). */
+  async describe(statement: Statement): Promise<Description | undefined> {
+    if (statement.kind === 'show') return { columns: [{ name: this.state.displayName(statement.name), type: 'VARCHAR' }], parameterTypes: [] };
+    if (statement.kind === 'explain') return { columns: [{ name: 'QUERY PLAN', type: 'VARCHAR' }], parameterTypes: [] };
+    if (statement.kind !== 'query') return undefined;
+    await this.catalog.current();
+    try {
+      const prepared = await this.connection.prepare(statement.sql);
+      try {
+        const parameterTypes: string[] = [];
+        for (let i = 1; i <= prepared.parameterCount; i++) {
+          let type = '';
+          try {
+            type = prepared.parameterType(i).toString();
+          } catch {
+            // DuckDB could not infer this parameter's type: the client sends text.
+          }
+          parameterTypes.push(type === 'ANY' || type === 'UNKNOWN' ? '' : type);
+        }
+        const columns: ColumnSpec[] = [];
+        for (let i = 0; i < prepared.columnCount; i++) columns.push({ name: prepared.columnName(i), type: prepared.columnType(i).toString() });
+        return { columns, parameterTypes };
+      } finally {
+        prepared.destroySync();
+      }
+    } catch (error) {
+      throw toSqlError(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+  }
+
+  private async plan(sql: string, parameters: readonly (string | null)[]): Promise<QueryPlan> {
+    const manifest = await this.catalog.current();
+    const parsed = await this.codec.parse(sql);
+    if (!parsed.ok) return this.planUnserializable(sql, parsed.errorType, parsed.message, parameters);
+    const statement = bindParameters(parsed.statement, parameters);
+    const boundSql = parameters.length > 0 ? await this.codec.render(statement) : sql;
+    const context = new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec);
+    try {
+      return await planQuery(statement, boundSql, context);
+    } catch (error) {
+      throw toSqlError(error);
+    }
+  }
+
+  /**
+   * DuckDB serializes only SELECT trees. Other statements DuckDB accepts (DESCRIBE, SHOW
+   * TABLES, PRAGMA-like table functions …) may run on the gateway when they touch no data.
+   */
+  private async planUnserializable(sql: string, errorType: string, message: string, parameters: readonly (string | null)[]): Promise<QueryPlan> {
+    if (errorType === 'parser') throw toSqlError(new Error(message.startsWith('Parser Error') ? message : `Parser Error: ${message}`));
+    if (parameters.length > 0) throw new SqlError('0A000', 'parameters are supported in SELECT statements only');
+    if (/^\s*(describe|show)\b/i.test(sql)) return { kind: 'local', sql, reason: 'catalog description' };
+    const manifest = await this.catalog.current();
+    const tables = safeTableNames(this.connection, sql);
+    if (tables.some((name) => Object.keys(manifest.tables).some((t) => t.toLowerCase() === name.split('.').pop()?.toLowerCase()))) {
+      throw new SqlError('0A000', `this statement cannot be distributed yet: ${message}`);
+    }
+    return { kind: 'local', sql, reason: 'no catalog tables' };
+  }
+
+  private async runQuery(sql: string, parameters: readonly (string | null)[], signal: AbortSignal): Promise<RowStream> {
+    await this.applyTimeZone();
+    const plan = await this.plan(sql, parameters);
+    if (plan.kind === 'local') {
+      try {
+        const columns = await describeOn(this.connection, plan.sql);
+        return await this.executor.runLocal(this.connection, plan.sql, columns);
+      } catch (error) {
+        throw toSqlError(error);
+      }
+    }
+    const timeout = this.state.statementTimeoutMs;
+    return this.executor.runDistributed(plan, {
+      timeZone: this.state.timeZone,
+      deadline: timeout > 0 ? Date.now() + timeout : 0,
+      signal,
+    });
+  }
+
+  private async explain(sql: string, parameters: readonly (string | null)[]): Promise<RowStream> {
+    const plan = await this.plan(sql, parameters);
+    return this.textRows('QUERY PLAN', explainText(plan));
+  }
+
+  private async show(name: string): Promise<RowStream> {
+    if (name === 'all') {
+      throw new SqlError('0A000', 'SHOW ALL is not supported; SHOW a parameter by name');
+    }
+    const value = this.withParameterErrors(() => this.state.get(name));
+    return this.textRows(this.state.displayName(name), [value]);
+  }
+
+  /** A one-column text result computed by the gateway (SHOW, EXPLAIN). */
+  private async textRows(column: string, lines: readonly string[]): Promise<RowStream> {
+    const columns: ColumnSpec[] = [{ name: column, type: 'VARCHAR' }];
+    const sql = `SELECT value AS "${column.replace(/"/g, '""')}" FROM (SELECT unnest(CAST($1 AS VARCHAR[])) AS value, generate_subscripts(CAST($1 AS VARCHAR[]), 1) AS i) ORDER BY i`;
+    const result = await this.connection.stream(sql, [JSON.stringify(lines)]);
+    const { resultBatches } = await import('../../src/arrow/read-result.ts');
+    return { columns, batches: resultBatches(result, { columns }), stats: [], close: async () => undefined };
+  }
+
+  private async applyTimeZone(): Promise<void> {
+    const zone = this.state.timeZone;
+    if (zone === this.appliedTimeZone) return;
+    await this.connection.run(`SET SESSION TimeZone = '${zone.replace(/'/g, "''")}'`);
+    this.appliedTimeZone = zone;
+  }
+
+  private withParameterErrors<T>(action: () => T): T {
+    try {
+      return action();
+    } catch (error) {
+      if (error instanceof UnknownParameterError) throw new SqlError('42704', error.message);
+      if (error instanceof InvalidParameterValueError) throw new SqlError('22023', error.message);
+      throw error;
+    }
+  }
+}
+
+function listOf<T>(item: T | undefined): T[] {
+  return item === undefined ? [] : [item];
+}
+
+/**
+ * Replaces $n parameters with their values as string literals, which DuckDB casts
+ * implicitly where a typed value is expected (as PostgreSQL does with unknown-typed
+ * text parameters). Binding into the tree, never into text, leaves no room for injection.
+ */
+export function bindParameters(statement: JsonObject, parameters: readonly (string | null)[]): JsonObject {
+  if (parameters.length === 0) return statement;
+  const bound = structuredClone(statement);
+  walk(bound, (object) => {
+    if (object.class !== 'PARAMETER') return;
+    const index = Number(object.identifier) - 1;
+    if (!(index >= 0 && index < parameters.length)) {
+      throw new SqlError('08P01', `query refers to parameter $${index + 1} but ${parameters.length} were bound`);
+    }
+    const literal = varcharLiteral(parameters[index]);
+    for (const key of Object.keys(object)) delete object[key];
+    Object.assign(object, literal);
+  });
+  if (isObject(bound.named_param_map)) bound.named_param_map = [];
+  else bound.named_param_map = [];
+  return bound;
+}
+
+function safeTableNames(connection: DuckDBConnection, sql: string): string[] {
+  try {
+    return [...connection.getTableNames(sql, true)];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * Runs a distributed plan: fans each fragment's tasks out to the workers,
+ * loads their Arrow batches into a private in-memory database of the gateway's
+ * DuckDB (one per query, so concurrent queries never see each other's rows),
+ * then runs the merge SQL there and streams its result.
+ *
+ * The private database has a schema `public` holding one relation per
+ * fragment under the catalog table's own name, so the merge SQL of a gathered
+ * query is the original query, resolved exactly as single-node DuckDB would.
+ */
+import { randomBytes } from 'node:crypto';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { RecordBatch, Schema } from 'apache-arrow';
+import { decodeMessage } from '../../src/arrow/ipc.ts';
+import { resultBatches } from '../../src/arrow/read-result.ts';
+import { ArrowToDuckDBLoader, restoreViewSql, stagingTableSql } from '../../src/arrow/to-duckdb.ts';
+import { transportSql } from '../../src/arrow/transport-sql.ts';
+import { SqlError, toSqlError } from '../../src/errors.ts';
+import type { Logger } from '../../src/log.ts';
+import { CATALOG_SCHEMA } from '../catalog/catalog.ts';
+import type { ColumnSpec, Fragment, QueryPlan } from '../plan/plan.ts';
+import type { TaskDispatcher } from './dispatcher.ts';
+
+export interface ExecutionOptions {
+  readonly timeZone: string;
+  /** Epoch milliseconds; 0 for none. */
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+}
+
+export interface FragmentStats {
+  readonly fragmentId: number;
+  tasks: number;
+  rows: number;
+  batches: number;
+  bytes: number;
+  workers: Set<string>;
+  elapsedMs: number;
+}
+
+/** Rows of a statement, as Arrow batches whose field metadata carries the DuckDB types. */
+export interface RowStream {
+  readonly columns: readonly ColumnSpec[];
+  readonly batches: AsyncIterable<RecordBatch>;
+  readonly stats: FragmentStats[];
+  /** Releases the query's resources; call it whether or not the batches were read to the end. */
+  close(): Promise<void>;
+}
+
+type DistributedPlan = Extract<QueryPlan, { kind: 'distributed' }>;
+
+export class QueryExecutor {
+  constructor(
+    private readonly duckdb: DuckDBInstance,
+    private readonly dispatcher: TaskDispatcher,
+    private readonly log: Logger,
+  ) {}
+
+  /** Runs SQL that needs no worker (no catalog table) on the session's own connection. */
+  async runLocal(connection: DuckDBConnection, sql: string, columns: readonly ColumnSpec[]): Promise<RowStream> {
+    const result = await connection.stream(transportSql(sql, columns));
+    return { columns, batches: resultBatches(result, { columns }), stats: [], close: async () => undefined };
+  }
+
+  async runDistributed(plan: DistributedPlan, options: ExecutionOptions): Promise<RowStream> {
+    const queryId = randomBytes(8).toString('hex');
+    const database = `pondgate_q_${queryId}`;
+    const connection = await this.duckdb.connect();
+    const log = this.log.child({ queryId });
+    let cleanedUp = false;
+    const cleanup = async () => {
+      if (cleanedUp) return;
+      cleanedUp = true;
+      try {
+        await connection.run(`USE memory.${CATALOG_SCHEMA}`);
+        await connection.run(`DETACH DATABASE IF EXISTS ${database}`);
+      } finally {
+        connection.closeSync();
+      }
+    };
+    try {
+      await connection.run(`ATTACH ':memory:' AS ${database}`);
+      await connection.run(`CREATE SCHEMA ${database}.${CATALOG_SCHEMA}`);
+      await connection.run(`USE ${database}.${CATALOG_SCHEMA}`);
+      await connection.run(`SET SESSION TimeZone = '${options.timeZone.replace(/'/g, "''")}'`);
+      const started = Date.now();
+      const stats = await this.gather(plan, queryId, database, connection, options, log);
+      log.debug({ ms: Date.now() - started, fragments: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'fragments gathered');
+      const result = await connection.stream(transportSql(plan.mergeSql, plan.columns));
+      const batches = resultBatches(result, { columns: plan.columns });
+      return { columns: plan.columns, batches, stats, close: cleanup };
+    } catch (error) {
+      this.dispatcher.cancel(queryId);
+      await cleanup();
+      throw toSqlError(error);
+    }
+  }
+
+  /** Runs every task of every fragment concurrently; loads each batch as it arrives. */
+  private async gather(
+    plan: DistributedPlan,
+    queryId: string,
+    database: string,
+    connection: DuckDBConnection,
+    options: ExecutionOptions,
+    log: Logger,
+  ): Promise<FragmentStats[]> {
+    const abort = new AbortController();
+    const onAbort = () => abort.abort(options.signal.reason);
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    const sinks = plan.fragments.map((fragment) => new FragmentSink(fragment, database, connection));
+    const deadline = options.deadline || Date.now() + 24 * 3600_000;
+    try {
+      const tasks = plan.fragments.flatMap((fragment, f) =>
+        fragment.partitions.map(async (partition) => {
+          const stream = this.dispatcher.run(
+            {
+              queryId,
+              fragmentId: fragment.id,
+              partition,
+              sql: fragment.sql,
+              files: fragment.table.partitions[partition].files,
+              timeZone: options.timeZone,
+              deadline,
+            },
+            abort.signal,
+          );
+          for await (const event of stream) {
+            if (event.kind === 'batch') await sinks[f].load(event.data);
+            else sinks[f].finishTask(event.end.rows, event.end.workerId, event.end.elapsedMs);
+          }
+        }),
+      );
+      const outcomes = await Promise.allSettled(tasks.map((t) => t.catch((error: unknown) => {
+        // The first failure stops the whole query: other tasks' rows would be useless.
+        if (!abort.signal.aborted) abort.abort(toSqlError(error));
+        throw error;
+      })));
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed) {
+        const reason: unknown = abort.signal.reason;
+        throw reason instanceof SqlError ? reason : toSqlError(failed.reason);
+      }
+      for (const sink of sinks) await sink.complete();
+      return sinks.map((s) => s.stats);
+    } catch (error) {
+      this.dispatcher.cancel(queryId);
+      for (const sink of sinks) sink.abandon();
+      log.info({ err: (error as Error).message }, 'query failed while gathering');
+      throw error;
+    } finally {
+      options.signal.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/** Receives the batches of one fragment's tasks into one relation of the query's database. */
+class FragmentSink {
+  readonly stats: FragmentStats;
+  private loader: Promise<{ loader: ArrowToDuckDBLoader; schema: Schema }> | undefined;
+
+  constructor(
+    private readonly fragment: Fragment,
+    private readonly database: string,
+    private readonly connection: DuckDBConnection,
+  ) {
+    this.stats = { fragmentId: fragment.id, tasks: 0, rows: 0, batches: 0, bytes: 0, workers: new Set(), elapsedMs: 0 };
+  }
+
+  async load(message: Uint8Array): Promise<void> {
+    const decoded = decodeMessage(message);
+    this.loader ??= this.create(decoded.schema);
+    const { loader } = await this.loader;
+    for (const batch of decoded.batches) {
+      if (batch.numRows > 0) loader.append(batch);
+    }
+    this.stats.batches++;
+    this.stats.bytes += message.byteLength;
+  }
+
+  finishTask(rows: number, workerId: string, elapsedMs: number): void {
+    this.stats.tasks++;
+    this.stats.rows += rows;
+    this.stats.workers.add(workerId);
+    this.stats.elapsedMs = Math.max(this.stats.elapsedMs, elapsedMs);
+  }
+
+  async complete(): Promise<void> {
+    if (!this.loader) throw new SqlError('XX000', `fragment ${this.fragment.id} received no result schema`);
+    (await this.loader).loader.close();
+  }
+
+  abandon(): void {
+    void this.loader?.then(({ loader }) => loader.close()).catch(() => undefined);
+  }
+
+  private async create(schema: Schema): Promise<{ loader: ArrowToDuckDBLoader; schema: Schema }> {
+    const staging = { catalog: this.database, schema: CATALOG_SCHEMA, name: `__staging_${this.fragment.id}` };
+    const view = { catalog: this.database, schema: CATALOG_SCHEMA, name: this.fragment.relation };
+    await this.connection.run(stagingTableSql(schema, staging));
+    await this.connection.run(restoreViewSql(schema, view, staging));
+    return { loader: await ArrowToDuckDBLoader.create(this.connection, staging, schema), schema };
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The gateway process: a PostgreSQL-protocol TCP server in front of the
+ * cluster. It owns one in-process DuckDB (catalog mirror, planning, merges),
+ * one NATS connection (tasks out, results in) and the client sessions.
+ */
+import net from 'node:net';
+import { randomInt } from 'node:crypto';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { NatsConnection } from 'nats';
+import { clusterSubjects } from '../src/cluster/subjects.ts';
+import { duckdbConfig, type DuckDBResources } from '../src/duckdb/resources.ts';
+import type { Logger } from '../src/log.ts';
+import { Catalog } from './catalog/catalog.ts';
+import { DEFAULT_DISPATCHER_OPTIONS, TaskDispatcher } from './exec/dispatcher.ts';
+import { QueryEngine } from './exec/engine.ts';
+import { QueryExecutor } from './exec/executor.ts';
+import { ClientConnection } from './wire/connection.ts';
+
+export interface GatewayOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly cluster: string;
+  readonly database: string;
+  readonly resources: DuckDBResources;
+  readonly maxConnections: number;
+  readonly log: Logger;
+}
+
+export class Gateway {
+  private readonly sessions = new Map<number, { secretKey: number; connection: ClientConnection }>();
+  private readonly sockets = new Set<net.Socket>();
+  private nextProcessId = 1;
+
+  private constructor(
+    private readonly server: net.Server,
+    private readonly duckdb: DuckDBInstance,
+    readonly address: { host: string; port: number },
+  ) {}
+
+  static async start(nc: NatsConnection, options: GatewayOptions): Promise<Gateway> {
+    const duckdb = await DuckDBInstance.create(':memory:', duckdbConfig(options.resources));
+    // The gateway's DuckDB never reads files: data reaches it only through the workers.
+    const setup = await duckdb.connect();
+    await setup.run('SET enable_external_access = false');
+    await setup.run('SET autoinstall_known_extensions = false');
+    await setup.run('SET autoload_known_extensions = false');
+    setup.closeSync();
+    const log = options.log;
+    const catalog = await Catalog.open(duckdb, options.dataDir, log);
+    const dispatcher = new TaskDispatcher(nc, clusterSubjects(options.cluster), log, {
+      ...DEFAULT_DISPATCHER_OPTIONS,
+      maxMessageBytes: Math.min(DEFAULT_DISPATCHER_OPTIONS.maxMessageBytes, nc.info?.max_payload ? nc.info.max_payload - 16 * 1024 : Infinity),
+    });
+    const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log), log);
+    const server = net.createServer();
+    server.maxConnections = options.maxConnections;
+    const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port });
+    server.on('connection', (socket) => gateway.accept(socket, engine, options));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = server.address();
+    if (bound && typeof bound === 'object') gateway.address.port = bound.port;
+    return gateway;
+  }
+
+  private accept(socket: net.Socket, engine: QueryEngine, options: GatewayOptions): void {
+    const processId = this.nextProcessId++;
+    const secretKey = randomInt(1, 2 ** 31 - 1);
+    const log = options.log.child({ session: processId, client: `${socket.remoteAddress}:${socket.remotePort}` });
+    const connection = new ClientConnection(socket, engine, { database: options.database, processId, secretKey, log }, (pid, key) => {
+      const target = this.sessions.get(pid);
+      if (target && target.secretKey === key) target.connection.cancel();
+    });
+    this.sessions.set(processId, { secretKey, connection });
+    this.sockets.add(socket);
+    socket.once('close', () => {
+      this.sessions.delete(processId);
+      this.sockets.delete(socket);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const { connection } of this.sessions.values()) connection.cancel();
+      for (const socket of this.sockets) socket.destroy();
+    });
+    this.duckdb.closeSync();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Classifies one statement by what the gateway must do with it. Queries go to
+ * DuckDB's own parser and the planner; session statements (SET, SHOW, BEGIN …)
+ * are answered by the gateway itself; everything that would write data or
+ * change DuckDB's configuration is refused with a SQLSTATE.
+ *
+ * The leading keyword decides most cases. node-sql-parser classifies the rest
+ * (its AST `type`), but its SQL output is never trusted: for SELECTs the planner
+ * works on DuckDB's AST.
+ */
+import nodeSqlParser from 'node-sql-parser';
+import { stripLeadingComments } from './split.ts';
+
+export type TransactionAction = 'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollback_to';
+
+export type Statement =
+  | { readonly kind: 'query'; readonly sql: string }
+  | { readonly kind: 'explain'; readonly analyze: boolean; readonly sql: string }
+  | { readonly kind: 'set'; readonly name: string; readonly value: string | undefined; readonly local: boolean }
+  | { readonly kind: 'reset'; readonly name: string | undefined }
+  | { readonly kind: 'show'; readonly name: string }
+  | { readonly kind: 'transaction'; readonly action: TransactionAction; readonly tag: string }
+  | { readonly kind: 'noop'; readonly tag: string }
+  | { readonly kind: 'refused'; readonly sqlstate: string; readonly message: string };
+
+const QUERY_KEYWORDS = new Set(['select', 'with', 'values', 'table', 'from', '(', 'pivot', 'unpivot', 'describe', 'summarize']);
+const WRITE_KEYWORDS = new Set(['insert', 'update', 'delete', 'merge', 'create', 'drop', 'alter', 'truncate', 'grant', 'revoke', 'comment', 'refresh', 'upsert', 'replace']);
+const PRIVILEGED_KEYWORDS = new Set(['attach', 'detach', 'install', 'load', 'pragma', 'copy', 'export', 'import', 'call', 'checkpoint', 'force', 'vacuum', 'use', 'analyze', 'prepare', 'execute', 'update_extensions']);
+
+const sqlParser = new nodeSqlParser.Parser();
+
+export function classify(text: string): Statement {
+  const sql = stripLeadingComments(text);
+  const words = sql.toLowerCase().match(/^\(|[a-z_]+/g) ?? [];
+  const first = sql.startsWith('(') ? '(' : (words[0] ?? '');
+  if (QUERY_KEYWORDS.has(first)) return { kind: 'query', sql };
+  switch (first) {
+    case 'explain':
+      return classifyExplain(sql);
+    case 'set':
+      return classifySet(sql);
+    case 'reset':
+      return classifyReset(sql);
+    case 'show':
+      return { kind: 'show', name: normalizeName(sql.slice(4).trim()) };
+    case 'begin':
+    case 'start':
+      return { kind: 'transaction', action: 'begin', tag: 'BEGIN' };
+    case 'commit':
+    case 'end':
+      return { kind: 'transaction', action: 'commit', tag: 'COMMIT' };
+    case 'abort':
+      return { kind: 'transaction', action: 'rollback', tag: 'ROLLBACK' };
+    case 'rollback':
+      return /^rollback\s+(work\s+|transaction\s+)?to\b/i.test(sql)
+        ? { kind: 'transaction', action: 'rollback_to', tag: 'ROLLBACK' }
+        : { kind: 'transaction', action: 'rollback', tag: 'ROLLBACK' };
+    case 'savepoint':
+      return { kind: 'transaction', action: 'savepoint', tag: 'SAVEPOINT' };
+    case 'release':
+      return { kind: 'transaction', action: 'release', tag: 'RELEASE' };
+    case 'discard':
+      return { kind: 'noop', tag: `DISCARD ${(words[1] ?? 'ALL').toUpperCase()}` };
+    case 'deallocate':
+      return { kind: 'noop', tag: 'DEALLOCATE' };
+  }
+  if (WRITE_KEYWORDS.has(first)) return readOnly(first);
+  if (PRIVILEGED_KEYWORDS.has(first)) {
+    return {
+      kind: 'refused',
+      sqlstate: '42501',
+      message: `${first.toUpperCase()} is not allowed: pondgate answers read-only queries over its catalog's tables`,
+    };
+  }
+  return classifyWithNodeSqlParser(sql, first);
+}
+
+function readOnly(keyword: string): Statement {
+  return {
+    kind: 'refused',
+    sqlstate: '25006',
+    message: `cannot execute ${keyword.toUpperCase()}: pondgate serves read-only queries`,
+  };
+}
+
+function classifyWithNodeSqlParser(sql: string, first: string): Statement {
+  try {
+    const ast = sqlParser.astify(sql, { database: 'postgresql' });
+    const type = (Array.isArray(ast) ? ast[0] : ast)?.type;
+    if (type === 'select') return { kind: 'query', sql };
+    if (typeof type === 'string') return readOnly(type);
+  } catch {
+    // Not PostgreSQL that node-sql-parser knows; DuckDB's parser gets the last word below.
+  }
+  // Let DuckDB's parser produce the syntax error (or, for DuckDB-only syntax, the answer).
+  void first;
+  return { kind: 'query', sql };
+}
+
+function classifyExplain(sql: string): Statement {
+  const match = /^explain\s+(?:\(([^)]*)\)\s*)?(analy[sz]e\s+)?(verbose\s+)?([\s\S]*)$/i.exec(sql);
+  const options = match?.[1]?.toLowerCase() ?? '';
+  return {
+    kind: 'explain',
+    analyze: Boolean(match?.[2]) || /\banaly[sz]e\b(?!\s+false)/.test(options),
+    sql: match?.[4] ?? '',
+  };
+}
+
+function classifySet(sql: string): Statement {
+  // SET [SESSION | LOCAL] name { TO | = } value | SET TIME ZONE value
+  const body = sql.replace(/^set\s+/i, '');
+  const local = /^local\s+/i.test(body);
+  const rest = body.replace(/^(session|local)\s+/i, '');
+  const timeZone = /^time\s+zone\s+([\s\S]+)$/i.exec(rest);
+  if (timeZone) return { kind: 'set', name: 'timezone', value: parseSetValue(timeZone[1]), local };
+  const match = /^("[^"]+"|[A-Za-z_][\w.]*)\s*(?:=|\bto\b)\s*([\s\S]*)$/i.exec(rest);
+  if (!match) return { kind: 'refused', sqlstate: '42601', message: `syntax error in SET statement: ${sql}` };
+  return { kind: 'set', name: normalizeName(match[1]), value: parseSetValue(match[2]), local };
+}
+
+function classifyReset(sql: string): Statement {
+  const name = sql.replace(/^reset\s+/i, '').trim();
+  return { kind: 'reset', name: /^all$/i.test(name) ? undefined : normalizeName(name) };
+}
+
+/** SET values: 'quoted', "quoted", bare words, numbers, lists (joined as PostgreSQL does), DEFAULT. */
+function parseSetValue(raw: string): string | undefined {
+  const text = raw.trim();
+  if (/^default$/i.test(text) || /^local$/i.test(text)) return undefined;
+  const items = text.match(/'(?:[^']|'')*'|"(?:[^"]|"")*"|[^,\s]+/g) ?? [];
+  return items
+    .map((item) => {
+      if (item.startsWith("'")) return item.slice(1, -1).replace(/''/g, "'");
+      if (item.startsWith('"')) return item.slice(1, -1).replace(/""/g, '"');
+      return item;
+    })
+    .join(', ');
+}
+
+function normalizeName(raw: string): string {
+  const name = raw.trim();
+  if (name.startsWith('"') && name.endsWith('"')) return name.slice(1, -1);
+  return name.toLowerCase();
+}

@@ -1,0 +1,146 @@
+/**
+ * Per-session settings a PostgreSQL client may read and change with SET/SHOW,
+ * and the ParameterStatus values PostgreSQL reports at startup and on change.
+ */
+export const SERVER_VERSION = '15.0';
+
+interface ParameterSpec {
+  readonly default: string;
+  /** Reported to the client in ParameterStatus (at startup and when it changes). */
+  readonly reported: boolean;
+  /** Canonical spelling in SHOW output and ParameterStatus. */
+  readonly name: string;
+  readonly validate?: (value: string) => string | undefined;
+}
+
+const PARAMETERS: Readonly<Record<string, ParameterSpec>> = {
+  server_version: { name: 'server_version', default: SERVER_VERSION, reported: true },
+  server_encoding: { name: 'server_encoding', default: 'UTF8', reported: true },
+  client_encoding: { name: 'client_encoding', default: 'UTF8', reported: true, validate: validateEncoding },
+  datestyle: { name: 'DateStyle', default: 'ISO, MDY', reported: true },
+  intervalstyle: { name: 'IntervalStyle', default: 'postgres', reported: true },
+  timezone: { name: 'TimeZone', default: 'UTC', reported: true, validate: validateTimeZone },
+  integer_datetimes: { name: 'integer_datetimes', default: 'on', reported: true },
+  standard_conforming_strings: { name: 'standard_conforming_strings', default: 'on', reported: true },
+  application_name: { name: 'application_name', default: '', reported: true },
+  is_superuser: { name: 'is_superuser', default: 'off', reported: true },
+  session_authorization: { name: 'session_authorization', default: '', reported: true },
+  extra_float_digits: { name: 'extra_float_digits', default: '1', reported: false, validate: validateFloatDigits },
+  search_path: { name: 'search_path', default: '"$user", public', reported: false },
+  statement_timeout: { name: 'statement_timeout', default: '0', reported: false, validate: validateTimeout },
+  transaction_isolation: { name: 'transaction_isolation', default: 'read committed', reported: false },
+  default_transaction_read_only: { name: 'default_transaction_read_only', default: 'on', reported: false },
+  transaction_read_only: { name: 'transaction_read_only', default: 'on', reported: false },
+  max_identifier_length: { name: 'max_identifier_length', default: '63', reported: false },
+  lc_messages: { name: 'lc_messages', default: 'C', reported: false },
+  lc_monetary: { name: 'lc_monetary', default: 'C', reported: false },
+  lc_numeric: { name: 'lc_numeric', default: 'C', reported: false },
+  lc_time: { name: 'lc_time', default: 'C', reported: false },
+};
+
+export class UnknownParameterError extends Error {}
+export class InvalidParameterValueError extends Error {}
+
+export class SessionState {
+  private readonly values = new Map<string, string>();
+
+  constructor(user: string, startupOptions: ReadonlyMap<string, string>) {
+    this.values.set('session_authorization', user);
+    for (const [name, value] of startupOptions) {
+      const key = name.toLowerCase();
+      if (PARAMETERS[key] && key !== 'server_version' && key !== 'server_encoding') this.set(key, value);
+    }
+  }
+
+  get(name: string): string {
+    const key = name.toLowerCase();
+    const spec = PARAMETERS[key];
+    if (!spec) throw new UnknownParameterError(`unrecognized configuration parameter "${name}"`);
+    return this.values.get(key) ?? spec.default;
+  }
+
+  /** Sets a parameter (undefined = back to default); returns the ParameterStatus to send, if any. */
+  set(name: string, value: string | undefined): { name: string; value: string } | undefined {
+    const key = name.toLowerCase();
+    const spec = PARAMETERS[key];
+    if (!spec) throw new UnknownParameterError(`unrecognized configuration parameter "${name}"`);
+    if (key === 'server_version' || key === 'server_encoding' || key === 'is_superuser' || key === 'integer_datetimes') {
+      throw new InvalidParameterValueError(`parameter "${name}" cannot be changed`);
+    }
+    if (value === undefined) this.values.delete(key);
+    else {
+      const problem = spec.validate?.(value);
+      if (problem) throw new InvalidParameterValueError(problem);
+      this.values.set(key, key === 'timezone' ? canonicalTimeZone(value) : value);
+    }
+    return spec.reported ? { name: spec.name, value: this.get(key) } : undefined;
+  }
+
+  resetAll(): Array<{ name: string; value: string }> {
+    const changed: Array<{ name: string; value: string }> = [];
+    for (const key of [...this.values.keys()]) {
+      if (key === 'session_authorization') continue;
+      const status = this.set(key, undefined);
+      if (status) changed.push(status);
+    }
+    return changed;
+  }
+
+  /** Every ParameterStatus PostgreSQL sends after authentication. */
+  reported(): Array<{ name: string; value: string }> {
+    return Object.entries(PARAMETERS)
+      .filter(([, spec]) => spec.reported)
+      .map(([key, spec]) => ({ name: spec.name, value: this.get(key) }));
+  }
+
+  displayName(name: string): string {
+    return PARAMETERS[name.toLowerCase()]?.name ?? name;
+  }
+
+  get timeZone(): string {
+    return this.get('timezone');
+  }
+
+  get extraFloatDigits(): number {
+    return Number(this.get('extra_float_digits'));
+  }
+
+  /** statement_timeout in milliseconds (0 = none). */
+  get statementTimeoutMs(): number {
+    return parseTimeout(this.get('statement_timeout')) ?? 0;
+  }
+}
+
+function validateTimeZone(value: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: canonicalTimeZone(value) });
+    return undefined;
+  } catch {
+    return `invalid value for parameter "TimeZone": "${value}"`;
+  }
+}
+
+function canonicalTimeZone(value: string): string {
+  return /^(utc|gmt|z|zulu|etc\/utc)$/i.test(value) ? 'UTC' : value;
+}
+
+function validateEncoding(value: string): string | undefined {
+  return /^(utf-?8|unicode)$/i.test(value) ? undefined : `pondgate supports only client_encoding UTF8, not "${value}"`;
+}
+
+function validateFloatDigits(value: string): string | undefined {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= -15 && n <= 3 ? undefined : `${value} is outside the valid range for parameter "extra_float_digits" (-15 .. 3)`;
+}
+
+function validateTimeout(value: string): string | undefined {
+  return parseTimeout(value) === undefined ? `invalid value for parameter "statement_timeout": "${value}"` : undefined;
+}
+
+/** PostgreSQL time units: a bare number is milliseconds. */
+export function parseTimeout(value: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$/i.exec(value);
+  if (!match) return undefined;
+  const factor = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms').toLowerCase() as 'ms'];
+  return Math.round(Number(match[1]) * factor);
+}

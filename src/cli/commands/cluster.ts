@@ -1,0 +1,101 @@
+/**
+ * `pondgate cluster`: everything on one machine — a NATS server (unless --nats
+ * names one), N worker processes and the gateway — stopped together on Ctrl-C.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { startNatsServer, type RunningNatsServer } from '../../cluster/nats-server.ts';
+import { MANIFEST_FILE } from '../../storage/manifest.ts';
+import { startChild, type ChildHandle } from '../children.ts';
+import { DEFAULTS, port, positiveInteger } from '../options.ts';
+import { onShutdown } from '../shutdown.ts';
+import { makeDemoData } from './demo.ts';
+import { startGateway, type RunningGateway } from './gateway.ts';
+
+interface ClusterOptions {
+  data: string;
+  workers: number;
+  slots: number;
+  host: string;
+  port: number;
+  nats?: string;
+  cluster: string;
+  database: string;
+  demo: boolean;
+  maxConnections: number;
+}
+
+export function registerCluster(program: Command): void {
+  program
+    .command('cluster')
+    .description('start a whole cluster on this machine: NATS (unless --nats), workers and the gateway')
+    .option('--data <dir>', 'data directory', DEFAULTS.dataDir)
+    .option('--workers <n>', 'worker processes', positiveInteger, DEFAULTS.workers)
+    .option('--slots <n>', 'tasks each worker runs at once', positiveInteger, DEFAULTS.slots)
+    .option('--host <address>', 'gateway address', DEFAULTS.host)
+    .option('--port <port>', 'gateway port', port, DEFAULTS.port)
+    .option('--nats <url>', 'use this NATS server instead of starting one')
+    .option('--cluster <name>', 'cluster name (NATS subject prefix)', DEFAULTS.cluster)
+    .option('--database <name>', 'database name clients connect to', DEFAULTS.database)
+    .option('--max-connections <n>', 'concurrent client connections', positiveInteger, DEFAULTS.maxConnections)
+    .option('--demo', 'generate the demo data (TPC-H SF 0.1, flights) first if the data directory has none', false)
+    .action(async (options: ClusterOptions) => {
+      const running = await startCluster(options);
+      onShutdown(running.stop);
+    });
+}
+
+async function startCluster(options: ClusterOptions): Promise<{ stop: () => Promise<void> }> {
+  if (options.demo && !existsSync(path.join(options.data, MANIFEST_FILE))) await makeDemoData(options.data);
+  if (!existsSync(options.data)) throw new Error(`data directory ${options.data} does not exist (make one with: pondgate generate tpch --into ${options.data}, or pass --demo)`);
+  let nats: RunningNatsServer | undefined;
+  const workers: ChildHandle[] = [];
+  let gateway: RunningGateway | undefined;
+  const stop = async () => {
+    await gateway?.stop().catch(() => undefined);
+    await Promise.all(workers.map((w) => w.stop()));
+    await nats?.stop();
+  };
+  try {
+    const natsUrl = options.nats ?? (nats = await startNatsServer()).url;
+    if (nats) process.stdout.write(`nats-server started on ${natsUrl}\n`);
+    const processes = String(options.workers + 1);
+    const started = await Promise.all(
+      Array.from({ length: options.workers }, () =>
+        startChild(['worker', '--nats', natsUrl, '--data', options.data, '--cluster', options.cluster, '--slots', String(options.slots), '--processes', processes], /ready/),
+      ),
+    );
+    workers.push(...started);
+    for (const worker of workers) process.stdout.write(`${worker.readyLine}\n`);
+    gateway = await startGateway({
+      nats: natsUrl,
+      data: options.data,
+      host: options.host,
+      port: options.port,
+      cluster: options.cluster,
+      database: options.database,
+      maxConnections: options.maxConnections,
+      processes: options.workers + 1,
+    });
+    const { host, port: boundPort } = gateway.address;
+    process.stdout.write(
+      [
+        '',
+        `pondgate is running: ${options.workers} workers, data in ${path.resolve(options.data)}`,
+        'Connect with:',
+        `  psql -h ${host} -p ${boundPort} -U pondgate ${options.database}`,
+        `  jdbc:postgresql://${host}:${boundPort}/${options.database}?user=pondgate`,
+        'Try:',
+        '  SELECT l_returnflag, count(*), avg(l_extendedprice) FROM lineitem GROUP BY 1 ORDER BY 1;',
+        '  EXPLAIN SELECT origin, avg(delay) FROM flights GROUP BY origin;',
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    return { stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

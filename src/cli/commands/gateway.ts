@@ -1,0 +1,87 @@
+/** `pondgate gateway`: the PostgreSQL-protocol front end of a cluster. */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Gateway } from '../../../gateway/gateway.ts';
+import { connectNats } from '../../cluster/nats-connect.ts';
+import { defaultResources } from '../../duckdb/resources.ts';
+import { createLogger } from '../../log.ts';
+import { DEFAULTS, isLoopback, port, positiveInteger } from '../options.ts';
+import { onShutdown } from '../shutdown.ts';
+
+export interface GatewayCliOptions {
+  nats: string;
+  data: string;
+  host: string;
+  port: number;
+  cluster: string;
+  database: string;
+  maxConnections: number;
+  threads?: number;
+  memoryLimitMb?: number;
+  processes: number;
+}
+
+export function registerGateway(program: Command): void {
+  program
+    .command('gateway')
+    .description('run the PostgreSQL-protocol gateway that plans queries and merges worker results')
+    .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://127.0.0.1:4222')
+    .option('--data <dir>', 'data directory (shared storage; the gateway reads only the manifest)', DEFAULTS.dataDir)
+    .option('--host <address>', 'address to listen on', DEFAULTS.host)
+    .option('--port <port>', 'port to listen on', port, DEFAULTS.port)
+    .option('--cluster <name>', 'cluster name (NATS subject prefix)', DEFAULTS.cluster)
+    .option('--database <name>', 'database name clients connect to', DEFAULTS.database)
+    .option('--max-connections <n>', 'concurrent client connections', positiveInteger, DEFAULTS.maxConnections)
+    .option('--threads <n>', 'DuckDB threads for merges (default: cores / processes on this machine)', positiveInteger)
+    .option('--memory-limit-mb <n>', 'DuckDB memory limit in MB', positiveInteger)
+    .option('--processes <n>', 'pondgate processes sharing this machine, for the resource defaults', positiveInteger, 3)
+    .action(async (options: GatewayCliOptions) => {
+      const gateway = await startGateway(options);
+      onShutdown(() => gateway.stop());
+    });
+}
+
+export interface RunningGateway {
+  readonly address: { readonly host: string; readonly port: number };
+  stop(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayCliOptions): Promise<RunningGateway> {
+  const log = createLogger('gateway');
+  if (!existsSync(options.data)) throw new Error(`data directory ${options.data} does not exist (create it with: pondgate generate tpch --into ${options.data})`);
+  if (!isLoopback(options.host)) {
+    throw new Error(
+      `refusing to listen on ${options.host}: a non-loopback address requires password authentication, ` +
+        'which this version does not provide yet; listen on 127.0.0.1 and use an SSH tunnel or a proxy',
+    );
+  }
+  const defaults = defaultResources(options.processes);
+  const resources = { threads: options.threads ?? defaults.threads, memoryLimitMb: options.memoryLimitMb ?? defaults.memoryLimitMb };
+  const nc = await connectNats(options.nats, 'pondgate-gateway');
+  let gateway: Gateway;
+  try {
+    gateway = await Gateway.start(nc, {
+      host: options.host,
+      port: options.port,
+      dataDir: options.data,
+      cluster: options.cluster,
+      database: options.database,
+      resources,
+      maxConnections: options.maxConnections,
+      log,
+    });
+  } catch (error) {
+    await nc.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${options.port} on ${options.host} is already in use (choose another with --port)`);
+    throw error;
+  }
+  log.info({ host: gateway.address.host, port: gateway.address.port, resources }, 'gateway started');
+  process.stdout.write(`ready on ${gateway.address.host}:${gateway.address.port}\n`);
+  return {
+    address: gateway.address,
+    stop: async () => {
+      await gateway.stop();
+      await nc.drain();
+    },
+  };
+}

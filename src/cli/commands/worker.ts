@@ -1,0 +1,36 @@
+/** `pondgate worker`: one DuckDB worker process serving a cluster's tasks. */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { connectNats } from '../../cluster/nats-connect.ts';
+import { defaultResources } from '../../duckdb/resources.ts';
+import { createLogger } from '../../log.ts';
+import { Worker } from '../../../worker/worker.ts';
+import { DEFAULTS, positiveInteger } from '../options.ts';
+import { onShutdown } from '../shutdown.ts';
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('run a DuckDB worker that takes tasks from NATS and reads the shared data directory')
+    .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://127.0.0.1:4222')
+    .option('--data <dir>', 'data directory (shared storage)', DEFAULTS.dataDir)
+    .option('--slots <n>', 'tasks run at once', positiveInteger, DEFAULTS.slots)
+    .option('--cluster <name>', 'cluster name (NATS subject prefix)', DEFAULTS.cluster)
+    .option('--threads <n>', 'DuckDB threads (default: cores / processes on this machine)', positiveInteger)
+    .option('--memory-limit-mb <n>', 'DuckDB memory limit in MB', positiveInteger)
+    .option('--processes <n>', 'pondgate processes sharing this machine, for the resource defaults', positiveInteger, 3)
+    .action(async (options: { nats: string; data: string; slots: number; cluster: string; threads?: number; memoryLimitMb?: number; processes: number }) => {
+      const log = createLogger('worker');
+      if (!existsSync(options.data)) throw new Error(`data directory ${options.data} does not exist`);
+      const defaults = defaultResources(options.processes);
+      const resources = { threads: options.threads ?? defaults.threads, memoryLimitMb: options.memoryLimitMb ?? defaults.memoryLimitMb };
+      const nc = await connectNats(options.nats, 'pondgate-worker');
+      const worker = await Worker.start(nc, { dataDir: options.data, cluster: options.cluster, slots: options.slots, resources, log });
+      log.info({ workerId: worker.id, resources }, 'worker started');
+      process.stdout.write(`worker ${worker.id} ready (cluster ${options.cluster}, ${options.slots} slots)\n`);
+      onShutdown(async () => {
+        await worker.stop();
+        await nc.drain();
+      });
+    });
+}

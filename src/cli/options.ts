@@ -1,0 +1,35 @@
+/** Option parsers and defaults shared by the commands (the Contract's defaults live here). */
+import { InvalidArgumentError } from 'commander';
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 5433,
+  workers: 2,
+  cluster: 'pondgate',
+  database: 'pondgate',
+  dataDir: './data',
+  slots: 2,
+  maxConnections: 100,
+} as const;
+
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+export function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535)');
+  return n;
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}

@@ -1,0 +1,26 @@
+/**
+ * The worker's DuckDB: created with explicit resources, then sandboxed so that
+ * SQL can read only the data directory. External access, once disabled, cannot
+ * be re-enabled while the database runs, and allowed_directories cannot change
+ * after that. lock_configuration is deliberately NOT set: it would also lock
+ * the per-connection TimeZone that each task must set to its session's zone;
+ * workers only run SELECTs the planner rendered from a parse tree, never SET.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import path from 'node:path';
+import { duckdbConfig, type DuckDBResources } from '../src/duckdb/resources.ts';
+
+export async function openSandboxedDuckDB(dataDir: string, resources: DuckDBResources): Promise<DuckDBInstance> {
+  const instance = await DuckDBInstance.create(':memory:', duckdbConfig(resources));
+  const connection = await instance.connect();
+  try {
+    const allowed = path.resolve(dataDir).replace(/'/g, "''");
+    await connection.run(`SET allowed_directories = ['${allowed}']`);
+    await connection.run('SET enable_external_access = false');
+    await connection.run('SET autoinstall_known_extensions = false');
+    await connection.run('SET autoload_known_extensions = false');
+  } finally {
+    connection.closeSync();
+  }
+  return instance;
+}

@@ -1,0 +1,23 @@
+/** Bounds how many tasks run at once (the worker's slots); the rest wait in arrival order. */
+export class Semaphore {
+  private readonly queue: Array<() => void> = [];
+
+  constructor(private available: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.available > 0) this.available--;
+    else await new Promise<void>((resolve) => this.queue.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.queue.shift();
+      if (next) next();
+      else this.available++;
+    };
+  }
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+}

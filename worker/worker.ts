@@ -1,0 +1,212 @@
+/**
+ * A stateless DuckDB worker. It takes tasks from its cluster's queue group,
+ * runs each fragment over one partition's Parquet files in a sandboxed DuckDB,
+ * and streams the result back as Arrow IPC messages under credit-based flow
+ * control. Any worker can run any task; it keeps nothing between tasks.
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Msg, NatsConnection, Subscription } from 'nats';
+import { encodeBatch } from '../src/arrow/ipc.ts';
+import { columnsOf, resultBatches } from '../src/arrow/read-result.ts';
+import { transportSql } from '../src/arrow/transport-sql.ts';
+import {
+  TASK_INPUT_RELATION,
+  decodeJson,
+  encodeJson,
+  resultHeaders,
+  type AckMessage,
+  type CancelMessage,
+  type CreditMessage,
+  type EndMessage,
+  type HeartbeatMessage,
+  type TaskErrorMessage,
+  type TaskMessage,
+} from '../src/cluster/messages.ts';
+import { clusterSubjects, type ClusterSubjects } from '../src/cluster/subjects.ts';
+import type { DuckDBResources } from '../src/duckdb/resources.ts';
+import { toSqlError } from '../src/errors.ts';
+import type { Logger } from '../src/log.ts';
+import { resolveDataPath } from '../src/storage/manifest.ts';
+import { CreditGate } from './credits.ts';
+import { openSandboxedDuckDB } from './sandbox.ts';
+import { Semaphore } from './semaphore.ts';
+
+export const PONDGATE_VERSION = '0.1.0';
+const HEARTBEAT_INTERVAL_MS = 2000;
+
+export interface WorkerOptions {
+  readonly dataDir: string;
+  readonly cluster: string;
+  readonly slots: number;
+  readonly resources: DuckDBResources;
+  readonly log: Logger;
+  readonly workerId?: string;
+}
+
+interface RunningTask {
+  readonly queryId: string;
+  readonly connection: DuckDBConnection;
+  cancelled: boolean;
+}
+
+export class Worker {
+  readonly id: string;
+  private readonly subjects: ClusterSubjects;
+  private readonly slots: Semaphore;
+  private readonly running = new Set<RunningTask>();
+  private readonly subscriptions: Subscription[] = [];
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly startedAt = Date.now();
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly duckdb: DuckDBInstance,
+    private readonly options: WorkerOptions,
+  ) {
+    this.id = options.workerId ?? `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.subjects = clusterSubjects(options.cluster);
+    this.slots = new Semaphore(options.slots);
+  }
+
+  static async start(nc: NatsConnection, options: WorkerOptions): Promise<Worker> {
+    const duckdb = await openSandboxedDuckDB(options.dataDir, options.resources);
+    const worker = new Worker(nc, duckdb, options);
+    worker.listen();
+    await nc.flush();
+    return worker;
+  }
+
+  private listen(): void {
+    const tasks = this.nc.subscribe(this.subjects.task, {
+      queue: this.subjects.workerQueue,
+      callback: (error, msg) => {
+        if (error) return this.options.log.error({ err: error }, 'task subscription failed');
+        void this.accept(msg);
+      },
+    });
+    const cancels = this.nc.subscribe(this.subjects.cancel, {
+      callback: (error, msg) => {
+        if (!error) this.cancel(decodeJson<CancelMessage>(msg.data).queryId);
+      },
+    });
+    this.subscriptions.push(tasks, cancels);
+    this.heartbeat();
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_INTERVAL_MS);
+    this.heartbeatTimer.unref();
+  }
+
+  private heartbeat(): void {
+    const message: HeartbeatMessage = {
+      workerId: this.id,
+      slots: this.options.slots,
+      running: this.running.size,
+      version: PONDGATE_VERSION,
+      startedAt: this.startedAt,
+    };
+    this.nc.publish(this.subjects.heartbeat, encodeJson(message));
+  }
+
+  private async accept(msg: Msg): Promise<void> {
+    let task: TaskMessage;
+    try {
+      task = decodeJson<TaskMessage>(msg.data);
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'dropped a malformed task message');
+      return;
+    }
+    const credits = new CreditGate(task.initialCredits);
+    const creditSubscription = this.nc.subscribe(task.creditSubject, {
+      callback: (error, creditMsg) => {
+        if (!error) credits.grant(decodeJson<CreditMessage>(creditMsg.data).credits);
+      },
+    });
+    // Subscribed before the ack, so no credit the gateway sends after it can be missed.
+    await this.nc.flush();
+    const ack: AckMessage = { workerId: this.id };
+    msg.respond(encodeJson(ack));
+    const release = await this.slots.acquire();
+    try {
+      await this.run(task, credits);
+    } finally {
+      release();
+      credits.close();
+      creditSubscription.unsubscribe();
+    }
+  }
+
+  private async run(task: TaskMessage, credits: CreditGate): Promise<void> {
+    const started = Date.now();
+    const log = this.options.log.child({ queryId: task.queryId, fragment: task.fragmentId, partition: task.partition, attempt: task.attempt });
+    let sequence = 0;
+    const publish = (kind: 'batch' | 'end' | 'error', data: Uint8Array) =>
+      this.nc.publish(task.resultSubject, data, { headers: resultHeaders(kind, sequence++) });
+    const connection = await this.duckdb.connect();
+    const running: RunningTask = { queryId: task.queryId, connection, cancelled: false };
+    this.running.add(running);
+    const deadline = setTimeout(() => {
+      running.cancelled = true;
+      connection.interrupt();
+    }, Math.max(0, task.deadline - Date.now()));
+    try {
+      await prepareInput(connection, this.options.dataDir, task);
+      const prepared = await connection.prepare(task.sql);
+      const columns = columnsOf(prepared);
+      prepared.destroySync();
+      const result = await connection.stream(transportSql(task.sql, columns));
+      let rows = 0;
+      let batches = 0;
+      for await (const batch of resultBatches(result, { columns, targetBytes: Math.floor(task.maxMessageBytes * 0.75) })) {
+        for (const message of encodeBatch(batch, { maxBytes: task.maxMessageBytes })) {
+          await credits.take();
+          if (running.cancelled) throw new Error('INTERRUPT Error: task cancelled');
+          publish('batch', message);
+          batches++;
+        }
+        rows += batch.numRows;
+      }
+      const end: EndMessage = { rows, batches, elapsedMs: Date.now() - started, workerId: this.id };
+      publish('end', encodeJson(end));
+      log.debug({ rows, batches, ms: end.elapsedMs }, 'task done');
+    } catch (error) {
+      const sqlError = toSqlError(error);
+      const cancelled = running.cancelled;
+      const message: TaskErrorMessage = {
+        sqlstate: cancelled ? '57014' : sqlError.sqlstate,
+        message: cancelled ? 'canceling statement due to user request or timeout' : sqlError.message,
+        workerId: this.id,
+      };
+      publish('error', encodeJson(message));
+      log.info({ sqlstate: message.sqlstate, message: message.message }, 'task failed');
+    } finally {
+      clearTimeout(deadline);
+      this.running.delete(running);
+      connection.closeSync();
+    }
+  }
+
+  private cancel(queryId: string): void {
+    for (const task of this.running) {
+      if (task.queryId === queryId) {
+        task.cancelled = true;
+        task.connection.interrupt();
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    for (const task of this.running) task.connection.interrupt();
+    this.duckdb.closeSync();
+  }
+}
+
+/** Binds the fragment's input relation to the partition's files, and the session's time zone. */
+async function prepareInput(connection: DuckDBConnection, dataDir: string, task: TaskMessage): Promise<void> {
+  const files = task.files.map((file) => `'${resolveDataPath(dataDir, file).replace(/'/g, "''")}'`);
+  if (files.length === 0) throw new Error('Invalid Input Error: task names no input files');
+  await connection.run(`SET SESSION TimeZone = '${task.timeZone.replace(/'/g, "''")}'`);
+  await connection.run(`CREATE OR REPLACE TEMP VIEW ${TASK_INPUT_RELATION} AS SELECT * FROM read_parquet([${files.join(', ')}])`);
+}
