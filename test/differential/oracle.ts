@@ -1,0 +1,59 @@
+/**
+ * The oracle: one in-process DuckDB over the same Parquet files the cluster
+ * reads, with each catalog table as a view in schema `public`. Its results
+ * are rendered to PostgreSQL text by the same type map and text encoder the
+ * gateway uses, so the two sides are compared as a client sees them.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { queryArrow } from '../../src/arrow/read-result.ts';
+import { columnName } from '../../src/arrow/schema.ts';
+import { readManifest, resolveDataPath } from '../../src/storage/manifest.ts';
+import { pgTypeOf } from '../../gateway/wire/pg-types.ts';
+import { makeTextFormatter } from '../../gateway/wire/text-format.ts';
+import type { TextResult, TextRow } from './compare.ts';
+
+export interface Oracle {
+  query(sql: string): Promise<TextResult>;
+  close(): void;
+}
+
+export async function openOracle(dataDir: string, timeZone = 'UTC'): Promise<Oracle> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '2GB' });
+  const connection: DuckDBConnection = await instance.connect();
+  await connection.run('CREATE SCHEMA public');
+  const manifest = await readManifest(dataDir);
+  for (const table of Object.values(manifest.tables)) {
+    const files = table.partitions.flatMap((p) => p.files).map((f) => `'${resolveDataPath(dataDir, f).replace(/'/g, "''")}'`);
+    await connection.run(`CREATE VIEW public."${table.name}" AS SELECT * FROM read_parquet([${files.join(', ')}])`);
+  }
+  await connection.run('USE memory.public');
+  await connection.run(`SET TimeZone = '${timeZone}'`);
+  return {
+    async query(sql: string): Promise<TextResult> {
+      const result = await queryArrow(connection, sql);
+      const fields = result.schema.fields;
+      const formatters = fields.map((field) => makeTextFormatter(field, { timeZone, extraFloatDigits: 1 }));
+      const decoder = new TextDecoder();
+      const rows: TextRow[] = [];
+      for (const batch of result.batches) {
+        const columns = batch.data.children;
+        for (let r = 0; r < batch.numRows; r++) {
+          rows.push(
+            formatters.map((format, c) => {
+              const value = format(columns[c], r);
+              return value === null || typeof value === 'string' ? value : decoder.decode(value);
+            }),
+          );
+        }
+      }
+      return {
+        columns: fields.map((field) => ({ name: columnName(field), typeOid: pgTypeOf(field.metadata.get('duckdb_type') ?? 'VARCHAR').oid })),
+        rows,
+      };
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
