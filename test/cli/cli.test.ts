@@ -1,0 +1,70 @@
+/**
+ * The command line as a user meets it: --help on every command, clear
+ * failures when a process cannot start, and `pondgate cluster` bringing up
+ * NATS + workers + gateway, answering psql, and stopping on Ctrl-C.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { BIN, makeTempDir, runPondgate, startPondgate } from '../support/cluster.ts';
+
+const execFileAsync = promisify(execFile);
+
+async function pondgate(args: string[]): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [BIN, ...args]);
+    return { code: 0, output: stdout + stderr };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, output: failure.stdout + failure.stderr };
+  }
+}
+
+describe('command line', { timeout: 5 * 60_000 }, () => {
+  let temp: { dir: string; remove: () => Promise<void> };
+
+  before(async () => {
+    temp = await makeTempDir('cli');
+    await runPondgate(['generate', 'tpch', '--sf', '0.002', '--partitions', '2', '--into', temp.dir]);
+  });
+
+  after(async () => temp?.remove());
+
+  it('every command has --help', async () => {
+    for (const command of [[], ['cluster'], ['gateway'], ['worker'], ['generate', 'tpch'], ['import']]) {
+      const { code, output } = await pondgate([...command, '--help']);
+      assert.equal(code, 0, `${command.join(' ')} --help failed: ${output}`);
+      assert.match(output, /Usage: pondgate/);
+    }
+  });
+
+  it('fails clearly when it cannot start', async () => {
+    const missingData = await pondgate(['gateway', '--nats', 'nats://127.0.0.1:1', '--data', `${temp.dir}/missing`]);
+    assert.notEqual(missingData.code, 0);
+    assert.match(missingData.output, /data directory .* does not exist/);
+    const publicBind = await pondgate(['gateway', '--nats', 'nats://127.0.0.1:1', '--data', temp.dir, '--host', '0.0.0.0']);
+    assert.notEqual(publicBind.code, 0);
+    assert.match(publicBind.output, /refusing to listen on 0\.0\.0\.0/);
+    const noNats = await pondgate(['worker', '--nats', 'nats://127.0.0.1:1', '--data', temp.dir]);
+    assert.notEqual(noNats.code, 0);
+    assert.match(noNats.output, /cannot reach NATS at nats:\/\/127\.0\.0\.1:1/);
+    const badOption = await pondgate(['cluster', '--workers', 'many']);
+    assert.notEqual(badOption.code, 0);
+    assert.match(badOption.output, /--workers/);
+  });
+
+  it('cluster starts NATS, workers and a gateway, answers psql, and stops on SIGINT', async () => {
+    const cluster = await startPondgate(['cluster', '--data', temp.dir, '--port', '0', '--workers', '2'], /^ready on /);
+    const port = /:(\d+)$/.exec(cluster.readyLine)?.[1];
+    try {
+      const { stdout } = await execFileAsync('psql', ['-X', '-A', '-t', '-h', '127.0.0.1', '-p', String(port), '-U', 'anyone', '-c', 'SELECT count(*) FROM nation', 'pondgate']);
+      assert.equal(stdout.trim(), '25');
+    } finally {
+      const exited = new Promise<number | null>((resolve) => cluster.child.once('exit', (code) => resolve(code)));
+      cluster.child.kill('SIGINT');
+      const code = await exited;
+      assert.equal(code, 130);
+    }
+  });
+});
