@@ -1,9 +1,12 @@
-/** Child pondgate processes started by `pondgate cluster`, each awaited until it prints its ready line. */
+/**
+ * Child pondgate processes (started by `pondgate cluster`, and by the tests),
+ * each awaited until it prints its ready line on stdout.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 
-const BIN = fileURLToPath(new URL('../../bin/pondgate.js', import.meta.url));
+export const PONDGATE_BIN = fileURLToPath(new URL('../../bin/pondgate.js', import.meta.url));
 
 export interface ChildHandle {
   readonly process: ChildProcess;
@@ -11,15 +14,33 @@ export interface ChildHandle {
   stop(): Promise<void>;
 }
 
-export async function startChild(args: readonly string[], readyPattern: RegExp, timeoutMs = 60_000): Promise<ChildHandle> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export interface ChildOptions {
+  readonly timeoutMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Keep the child's stderr (its logs) for error messages instead of passing it through. */
+  readonly captureStderr?: boolean;
+  /** Called with each chunk of captured stderr. */
+  readonly onStderr?: (text: string) => void;
+}
+
+export async function startChild(args: readonly string[], readyPattern: RegExp, options: ChildOptions = {}): Promise<ChildHandle> {
+  const timeoutMs = options.timeoutMs ?? 90_000;
+  const child = spawn(process.execPath, [PONDGATE_BIN, ...args], {
+    stdio: ['ignore', 'pipe', options.captureStderr ? 'pipe' : 'inherit'],
+    env: options.env ?? process.env,
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (text: string) => {
+    stderr = (stderr + text).slice(-4000);
+    options.onStderr?.(text);
+  });
   const readyLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`pondgate ${args[0]} did not become ready within ${timeoutMs} ms`));
+      reject(new Error(`pondgate ${args.join(' ')} did not become ready within ${timeoutMs} ms\n${stderr}`));
     }, timeoutMs);
-    const lines = readline.createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
       if (readyPattern.test(line)) {
         clearTimeout(timer);
         resolve(line);
@@ -27,7 +48,7 @@ export async function startChild(args: readonly string[], readyPattern: RegExp, 
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`pondgate ${args[0]} exited with code ${String(code)} before it was ready`));
+      reject(new Error(`pondgate ${args.join(' ')} exited with code ${String(code)} before it was ready\n${stderr}`));
     });
   });
   child.removeAllListeners('exit');

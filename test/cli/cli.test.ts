@@ -61,8 +61,8 @@ describe('command line', { timeout: 5 * 60_000 }, () => {
       const { stdout } = await execFileAsync('psql', ['-X', '-A', '-t', '-h', '127.0.0.1', '-p', String(port), '-U', 'anyone', '-c', 'SELECT count(*) FROM nation', 'pondgate']);
       assert.equal(stdout.trim(), '25');
     } finally {
-      const exited = new Promise<number | null>((resolve) => cluster.child.once('exit', (code) => resolve(code)));
-      cluster.child.kill('SIGINT');
+      const exited = new Promise<number | null>((resolve) => cluster.process.once('exit', (code) => resolve(code)));
+      cluster.process.kill('SIGINT');
       const code = await exited;
       assert.equal(code, 130);
     }

@@ -3,15 +3,14 @@
  * processes and a gateway process started through the `pondgate` command
  * line exactly as a user would, each awaited until it prints its ready line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { startNatsServer, type RunningNatsServer } from '../../src/cluster/nats-server.ts';
+import { PONDGATE_BIN, startChild, type ChildHandle } from '../../src/cli/children.ts';
 
-export const BIN = fileURLToPath(new URL('../../bin/pondgate.js', import.meta.url));
+export const BIN = PONDGATE_BIN;
 
 export interface TestCluster {
   readonly port: number;
@@ -21,49 +20,16 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export interface ProcessHandle {
-  readonly child: ChildProcess;
-  readonly readyLine: string;
-  stop(): Promise<void>;
-}
+export type ProcessHandle = ChildHandle;
 
-/** Runs `pondgate <args>` and waits for a stdout line matching `ready`. */
-export async function startPondgate(args: readonly string[], ready: RegExp, timeoutMs = 90_000): Promise<ProcessHandle> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PONDGATE_LOG_LEVEL: process.env.PONDGATE_LOG_LEVEL ?? 'warn' } });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (text: string) => {
-    stderr = (stderr + text).slice(-4000);
-    if (process.env.PONDGATE_TEST_VERBOSE) process.stderr.write(text);
+/** Runs `pondgate <args>` and waits for a stdout line matching `ready`; its logs are kept for failures. */
+export function startPondgate(args: readonly string[], ready: RegExp, timeoutMs = 90_000): Promise<ProcessHandle> {
+  return startChild(args, ready, {
+    timeoutMs,
+    captureStderr: true,
+    env: { ...process.env, PONDGATE_LOG_LEVEL: process.env.PONDGATE_LOG_LEVEL ?? 'warn' },
+    onStderr: process.env.PONDGATE_TEST_VERBOSE ? (text) => process.stderr.write(text) : undefined,
   });
-  const readyLine = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`pondgate ${args.join(' ')} not ready in ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (ready.test(line)) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`pondgate ${args.join(' ')} exited with ${String(code)}\n${stderr}`));
-    });
-  });
-  child.removeAllListeners('exit');
-  return {
-    child,
-    readyLine,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
-  };
 }
 
 /** Runs `pondgate <args>` to completion; rejects with its output when it fails. */
