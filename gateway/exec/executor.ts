@@ -9,6 +9,7 @@
  * query is the original query, resolved exactly as single-node DuckDB would.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { decodeMessage } from '../../src/arrow/ipc.ts';
@@ -106,9 +107,13 @@ export class QueryExecutor {
     log: Logger,
   ): Promise<FragmentStats[]> {
     const abort = new AbortController();
+    // One listener per running task; a query may have many.
+    setMaxListeners(0, abort.signal);
     const onAbort = () => abort.abort(options.signal.reason);
     options.signal.addEventListener('abort', onAbort, { once: true });
-    const sinks = plan.fragments.map((fragment) => new FragmentSink(fragment, database, connection));
+    // A DuckDB connection runs one statement at a time: every fragment's DDL and appends take turns.
+    const serial = new SerialQueue();
+    const sinks = plan.fragments.map((fragment) => new FragmentSink(fragment, database, connection, serial));
     const deadline = options.deadline || Date.now() + 24 * 3600_000;
     try {
       const tasks = plan.fragments.flatMap((fragment, f) =>
@@ -163,17 +168,20 @@ class FragmentSink {
     private readonly fragment: Fragment,
     private readonly database: string,
     private readonly connection: DuckDBConnection,
+    private readonly serial: SerialQueue,
   ) {
     this.stats = { fragmentId: fragment.id, tasks: 0, rows: 0, batches: 0, bytes: 0, workers: new Set(), elapsedMs: 0 };
   }
 
   async load(message: Uint8Array): Promise<void> {
     const decoded = decodeMessage(message);
-    this.loader ??= this.create(decoded.schema);
+    this.loader ??= this.serial.run(() => this.create(decoded.schema));
     const { loader } = await this.loader;
-    for (const batch of decoded.batches) {
-      if (batch.numRows > 0) loader.append(batch);
-    }
+    await this.serial.run(async () => {
+      for (const batch of decoded.batches) {
+        if (batch.numRows > 0) loader.append(batch);
+      }
+    });
     this.stats.batches++;
     this.stats.bytes += message.byteLength;
   }
@@ -187,7 +195,8 @@ class FragmentSink {
 
   async complete(): Promise<void> {
     if (!this.loader) throw new SqlError('XX000', `fragment ${this.fragment.id} received no result schema`);
-    (await this.loader).loader.close();
+    const { loader } = await this.loader;
+    await this.serial.run(async () => loader.close());
   }
 
   abandon(): void {
@@ -200,5 +209,16 @@ class FragmentSink {
     await this.connection.run(stagingTableSql(schema, staging));
     await this.connection.run(restoreViewSql(schema, view, staging));
     return { loader: await ArrowToDuckDBLoader.create(this.connection, staging, schema), schema };
+  }
+}
+
+/** Runs async actions one after another, in the order they were queued. */
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(action: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(action);
+    this.tail = result.catch(() => undefined);
+    return result;
   }
 }

@@ -1,6 +1,6 @@
 /** `pondgate generate tpch`: TPC-H-style demo and benchmark data, written as partitioned Parquet. */
 import type { Command } from 'commander';
-import { generateTpch } from '../../datagen/tpch.ts';
+import { TPCH_DEFAULT_SEED, generateTpch } from '../../datagen/tpch.ts';
 import { defaultResources } from '../../duckdb/resources.ts';
 import { DEFAULTS, positiveInteger, positiveNumber } from '../options.ts';
 
@@ -22,7 +22,7 @@ export function registerGenerate(program: Command): void {
     .option('--partitions <n>', 'partitions per table', positiveInteger, 8)
     .option('--into <dir>', 'data directory', DEFAULTS.dataDir)
     .option('--hash-key', 'partition lineitem and orders by hash of the order key (co-located)', false)
-    .option('--seed <n>', 'seed of the pseudo-random values', positiveInteger, 1)
+    .option('--seed <n>', 'seed of the pseudo-random values', positiveInteger, TPCH_DEFAULT_SEED)
     .action(async (options: GenerateOptions) => {
       await generateTpchWithProgress(options);
     });
