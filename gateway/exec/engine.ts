@@ -5,6 +5,7 @@
  * workers; session statements (SET/SHOW/…) are answered from SessionState.
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { resultBatches } from '../../src/arrow/read-result.ts';
 import { SqlError, toSqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { Catalog } from '../catalog/catalog.ts';
@@ -14,7 +15,7 @@ import { explainText, type ColumnSpec, type QueryPlan } from '../plan/plan.ts';
 import { planQuery } from '../plan/planner.ts';
 import type { Statement } from '../sql/classify.ts';
 import { SqlCodec } from '../sql/codec.ts';
-import { isObject, varcharLiteral, walk, type JsonObject } from '../sql/duckdb-ast.ts';
+import { varcharLiteral, walk, type JsonObject } from '../sql/duckdb-ast.ts';
 import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../wire/session-state.ts';
 import type { QueryExecutor, RowStream } from './executor.ts';
 
@@ -185,7 +186,6 @@ export class EngineSession {
     const columns: ColumnSpec[] = [{ name: column, type: 'VARCHAR' }];
     const sql = `SELECT value AS "${column.replace(/"/g, '""')}" FROM (SELECT unnest(CAST($1 AS VARCHAR[])) AS value, generate_subscripts(CAST($1 AS VARCHAR[]), 1) AS i) ORDER BY i`;
     const result = await this.connection.stream(sql, [JSON.stringify(lines)]);
-    const { resultBatches } = await import('../../src/arrow/read-result.ts');
     return { columns, batches: resultBatches(result, { columns }), stats: [], close: async () => undefined };
   }
 
@@ -229,8 +229,7 @@ export function bindParameters(statement: JsonObject, parameters: readonly (stri
     for (const key of Object.keys(object)) delete object[key];
     Object.assign(object, literal);
   });
-  if (isObject(bound.named_param_map)) bound.named_param_map = [];
-  else bound.named_param_map = [];
+  bound.named_param_map = [];
   return bound;
 }
 

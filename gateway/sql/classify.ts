@@ -72,7 +72,7 @@ export function classify(text: string): Statement {
       message: `${first.toUpperCase()} is not allowed: pondgate answers read-only queries over its catalog's tables`,
     };
   }
-  return classifyWithNodeSqlParser(sql, first);
+  return classifyWithNodeSqlParser(sql);
 }
 
 function readOnly(keyword: string): Statement {
@@ -83,7 +83,7 @@ function readOnly(keyword: string): Statement {
   };
 }
 
-function classifyWithNodeSqlParser(sql: string, first: string): Statement {
+function classifyWithNodeSqlParser(sql: string): Statement {
   try {
     const ast = sqlParser.astify(sql, { database: 'postgresql' });
     const type = (Array.isArray(ast) ? ast[0] : ast)?.type;
@@ -93,7 +93,6 @@ function classifyWithNodeSqlParser(sql: string, first: string): Statement {
     // Not PostgreSQL that node-sql-parser knows; DuckDB's parser gets the last word below.
   }
   // Let DuckDB's parser produce the syntax error (or, for DuckDB-only syntax, the answer).
-  void first;
   return { kind: 'query', sql };
 }
 

@@ -177,7 +177,5 @@ export function baseTable(tableName: string, alias: string): BaseTableNode {
   };
 }
 
-/** Quotes an identifier for DuckDB (and PostgreSQL): always quoted, so case and spaces survive. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** Identifiers are always quoted, so case and spaces survive; one implementation for the project. */
+export { quoteIdent } from '../../src/arrow/sql.ts';

@@ -271,7 +271,7 @@ export class ClientConnection {
       return;
     }
     if (portal.cursor) {
-      await this.sendRows(portal.cursor, message.maxRows, portal.resultFormats);
+      await this.sendRows(portal.cursor, message.maxRows);
       return;
     }
     await this.runStatement(portal.prepared.statement, portal.parameters, portal.resultFormats, portal, false, message.maxRows);
@@ -323,7 +323,7 @@ export class ClientConnection {
     if (describeRows) this.writer.bytes(encodeRowDescription(fieldsOf(outcome.rows.columns, resultFormats)));
     if (portal) portal.cursor = cursor;
     try {
-      await this.sendRows(cursor, maxRows, resultFormats);
+      await this.sendRows(cursor, maxRows);
     } catch (error) {
       await closeCursor(cursor);
       if (portal) portal.cursor = undefined;
@@ -332,8 +332,7 @@ export class ClientConnection {
   }
 
   /** Sends up to maxRows rows (0 = all); PortalSuspended when rows remain, CommandComplete when done. */
-  private async sendRows(cursor: RowCursor, maxRows: number, resultFormats: readonly number[]): Promise<void> {
-    void resultFormats;
+  private async sendRows(cursor: RowCursor, maxRows: number): Promise<void> {
     let sentNow = 0;
     const values: FieldValue[] = new Array<FieldValue>(cursor.outcome.rows.columns.length);
     while (!cursor.done) {
