@@ -15,6 +15,7 @@ import { DEFAULT_DISPATCHER_OPTIONS, TaskDispatcher } from './exec/dispatcher.ts
 import { QueryEngine } from './exec/engine.ts';
 import { QueryExecutor } from './exec/executor.ts';
 import { ClientConnection } from './wire/connection.ts';
+import { TRUST_POLICY, connectionSecurity, type AccessPolicy, type ConnectionSecurity } from './wire/security.ts';
 
 export interface GatewayOptions {
   readonly host: string;
@@ -24,6 +25,8 @@ export interface GatewayOptions {
   readonly database: string;
   readonly resources: DuckDBResources;
   readonly maxConnections: number;
+  /** Authentication and TLS; trust without TLS when absent. */
+  readonly access?: AccessPolicy;
   readonly log: Logger;
 }
 
@@ -54,9 +57,10 @@ export class Gateway {
     });
     const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log), log);
     const server = net.createServer();
-    server.maxConnections = options.maxConnections;
     const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port });
-    server.on('connection', (socket) => gateway.accept(socket, engine, options));
+    // The connection limit is applied per startup packet (53300), not by dropping sockets.
+    const security = connectionSecurity(options.access ?? TRUST_POLICY, options.maxConnections);
+    server.on('connection', (socket) => gateway.accept(socket, engine, options, security));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host, () => {
@@ -69,11 +73,11 @@ export class Gateway {
     return gateway;
   }
 
-  private accept(socket: net.Socket, engine: QueryEngine, options: GatewayOptions): void {
+  private accept(socket: net.Socket, engine: QueryEngine, options: GatewayOptions, security: ConnectionSecurity): void {
     const processId = this.nextProcessId++;
     const secretKey = randomInt(1, 2 ** 31 - 1);
     const log = options.log.child({ session: processId, client: `${socket.remoteAddress}:${socket.remotePort}` });
-    const connection = new ClientConnection(socket, engine, { database: options.database, processId, secretKey, log }, (pid, key) => {
+    const connection = new ClientConnection(socket, engine, { database: options.database, processId, secretKey, log, security }, (pid, key) => {
       const target = this.sessions.get(pid);
       if (target && target.secretKey === key) target.connection.cancel();
     });

@@ -17,6 +17,7 @@ import type { EngineSession, QueryEngine, StatementOutcome } from '../exec/engin
 import {
   GSSENC_REFUSED,
   MessageWriter,
+  SSL_ACCEPTED,
   SSL_REFUSED,
   encodeAuthenticationOk,
   encodeBackendKeyData,
@@ -38,7 +39,11 @@ import {
   type TransactionStatus,
 } from './backend.ts';
 import { FrontendDecoder, type Bind, type DecodeResult, type Describe, type Execute, type Parse, type StartupMessage } from './frontend.ts';
+import type { AuthExchange, AuthReply } from './auth/authenticator.ts';
 import { pgTypeOf } from './pg-types.ts';
+import type { ConnectionSecurity } from './security.ts';
+import { protocolNegotiation } from './startup.ts';
+import { upgradeToTls } from './tls.ts';
 import { SessionState } from './session-state.ts';
 import { makeTextFormatter, type TextFormatter } from './text-format.ts';
 
@@ -47,6 +52,7 @@ export interface ConnectionOptions {
   readonly processId: number;
   readonly secretKey: number;
   readonly log: Logger;
+  readonly security: ConnectionSecurity;
 }
 
 interface PreparedStatement {
@@ -89,22 +95,47 @@ export class ClientConnection {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private abort = new AbortController();
+  /** Replaced by a TLSSocket after an accepted SSLRequest. */
+  private socket: Socket;
+  private tlsActive = false;
+  /** The startup waiting for its password exchange to finish. */
+  private authentication: { readonly exchange: AuthExchange; readonly startup: StartupMessage } | undefined;
+  private releaseSlot: (() => void) | undefined;
+  private readonly startupTimer: NodeJS.Timeout;
 
   constructor(
-    private readonly socket: Socket,
+    socket: Socket,
     private readonly engine: QueryEngine,
     private readonly options: ConnectionOptions,
     private readonly onCancelRequest: (processId: number, secretKey: number) => void,
   ) {
+    this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      // Decode now, handle in order: the next message waits for the previous one.
-      for (const message of this.decoder.feed(chunk)) this.queue = this.queue.then(() => this.handle(message));
-      this.queue = this.queue.catch((error: unknown) => this.fatal(toSqlError(error)));
-    });
+    this.listen(socket);
+    // A client that never completes startup must not hold a connection forever.
+    this.startupTimer = setTimeout(() => socket.destroy(), options.security.startupTimeoutMs).unref();
+  }
+
+  private listen(socket: Socket): void {
+    socket.on('data', this.onData);
     socket.on('close', () => void this.dispose());
     socket.on('error', () => void this.dispose());
   }
+
+  private readonly onData = (chunk: Buffer): void => {
+    // Decode now, handle in order: the next message waits for the previous one.
+    this.decoder.push(chunk);
+    for (let message = this.decoder.next(); message !== undefined; message = this.decoder.next()) {
+      this.queue = this.queue.then(() => this.handle(message));
+      if (message.type === 'SSLRequest' && this.options.security.tls && !this.tlsActive) {
+        // The TLS handshake comes next: its bytes are not protocol messages.
+        this.socket.pause();
+        this.socket.off('data', this.onData);
+        break;
+      }
+    }
+    this.queue = this.queue.catch((error: unknown) => this.fatal(toSqlError(error)));
+  };
 
   /** Interrupts the statement in progress (CancelRequest from another connection). */
   cancel(): void {
@@ -119,7 +150,7 @@ export class ClientConnection {
     }
     switch (message.type) {
       case 'SSLRequest':
-        return this.write(SSL_REFUSED);
+        return this.negotiateTls();
       case 'GSSENCRequest':
         return this.write(GSSENC_REFUSED);
       case 'CancelRequest':
@@ -137,6 +168,7 @@ export class ClientConnection {
       case 'Flush':
         return this.flush();
     }
+    if (message.type === 'PasswordMessage' && this.authentication) return this.authenticate(message.data);
     if (!this.engineSession) return this.fatal(new SqlError('08P01', `unexpected ${message.type} message before startup completed`));
     if (this.skippingToSync && message.type !== 'Query') return;
     switch (message.type) {
@@ -169,9 +201,59 @@ export class ClientConnection {
 
   // ---------------------------------------------------------------- startup
 
+  private async negotiateTls(): Promise<void> {
+    const context = this.options.security.tls;
+    if (!context) return this.write(SSL_REFUSED);
+    if (this.tlsActive) return this.fatal(new SqlError('08P01', 'SSL negotiation was already done on this connection'));
+    // Bytes sent after SSLRequest but before the handshake were not encrypted (CVE-2021-23214).
+    if (this.decoder.bufferedBytes > 0) {
+      return this.fatal(
+        new SqlError('08P01', 'received unencrypted data after SSL request', 'This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.'),
+      );
+    }
+    await this.flush();
+    this.socket.write(SSL_ACCEPTED);
+    const secure = upgradeToTls(this.socket, context);
+    this.socket = secure;
+    this.tlsActive = true;
+    this.listen(secure);
+  }
+
+  /** Checks PostgreSQL makes before authentication, in its order; then the password exchange. */
   private async startup(message: StartupMessage): Promise<void> {
     const user = message.params.get('user');
     if (!user) return this.fatal(new SqlError('28000', 'no PostgreSQL user name specified in startup packet'));
+    const negotiation = protocolNegotiation(message);
+    if (negotiation) this.writer.bytes(negotiation);
+    const security = this.options.security;
+    this.releaseSlot = security.admission.tryAcquire();
+    if (!this.releaseSlot) return this.fatal(new SqlError('53300', 'sorry, too many clients already'));
+    if (security.requireTls && !this.tlsActive) {
+      return this.fatal(new SqlError('28000', `SSL is required: connection for user "${user}" without encryption refused`, undefined, 'Connect with sslmode=require.'));
+    }
+    const exchange = security.authenticator.begin(user);
+    if (!exchange) return this.startSession(message, user);
+    this.authentication = { exchange, startup: message };
+    return this.write(exchange.request);
+  }
+
+  private async authenticate(body: Uint8Array): Promise<void> {
+    const { exchange, startup } = this.authentication!;
+    let reply: AuthReply;
+    try {
+      reply = exchange.respond(body);
+    } catch (error) {
+      this.options.log.info({ user: startup.params.get('user'), reason: (error as Error).message }, 'authentication failed');
+      return this.fatal(toSqlError(error));
+    }
+    if (reply.kind === 'continue') return this.write(reply.message);
+    this.authentication = undefined;
+    if (reply.message) this.writer.bytes(reply.message);
+    return this.startSession(startup, startup.params.get('user')!);
+  }
+
+  /** After authentication, as in PostgreSQL: the database check, then the session. */
+  private async startSession(message: StartupMessage, user: string): Promise<void> {
     const database = message.params.get('database') || user;
     if (database !== this.options.database) {
       return this.fatal(new SqlError('3D000', `database "${database}" does not exist`, undefined, `this gateway serves database "${this.options.database}"`));
@@ -185,6 +267,7 @@ export class ClientConnection {
       return this.fatal(new SqlError('22023', (error as Error).message));
     }
     this.engineSession = await this.engine.openSession(this.state);
+    clearTimeout(this.startupTimer);
     this.writer.bytes(encodeAuthenticationOk());
     for (const { name, value } of this.state.reported()) this.writer.bytes(encodeParameterStatus(name, value));
     this.writer.bytes(encodeBackendKeyData(this.options.processId, this.options.secretKey));
@@ -435,6 +518,8 @@ export class ClientConnection {
   private async dispose(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.startupTimer);
+    this.releaseSlot?.();
     this.abort.abort(new SqlError('57014', 'client disconnected'));
     for (const name of [...this.portals.keys()]) await this.closePortal(name).catch(() => undefined);
     await this.engineSession?.close();

@@ -8,12 +8,13 @@ import type { Command } from 'commander';
 import { startNatsServer, type RunningNatsServer } from '../../cluster/nats-server.ts';
 import { MANIFEST_FILE } from '../../storage/manifest.ts';
 import { startChild, type ChildHandle } from '../children.ts';
+import { addAccessOptions, type AccessCliOptions } from '../access-options.ts';
 import { DEFAULTS, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 import { makeDemoData } from './demo.ts';
 import { startGateway, type RunningGateway } from './gateway.ts';
 
-interface ClusterOptions {
+interface ClusterOptions extends AccessCliOptions {
   data: string;
   workers: number;
   slots: number;
@@ -27,7 +28,7 @@ interface ClusterOptions {
 }
 
 export function registerCluster(program: Command): void {
-  program
+  const command = program
     .command('cluster')
     .description('start a whole cluster on this machine: NATS (unless --nats), workers and the gateway')
     .option('--data <dir>', 'data directory', DEFAULTS.dataDir)
@@ -39,7 +40,8 @@ export function registerCluster(program: Command): void {
     .option('--cluster <name>', 'cluster name (NATS subject prefix)', DEFAULTS.cluster)
     .option('--database <name>', 'database name clients connect to', DEFAULTS.database)
     .option('--max-connections <n>', 'concurrent client connections', positiveInteger, DEFAULTS.maxConnections)
-    .option('--demo', 'generate the demo data (TPC-H SF 0.1, flights) first if the data directory has none', false)
+    .option('--demo', 'generate the demo data (TPC-H SF 0.1, flights) first if the data directory has none', false);
+  addAccessOptions(command)
     .action(async (options: ClusterOptions) => {
       const running = await startCluster(options);
       onShutdown(running.stop);
@@ -77,6 +79,11 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
       database: options.database,
       maxConnections: options.maxConnections,
       processes: options.workers + 1,
+      users: options.users,
+      authMethod: options.authMethod,
+      tlsCert: options.tlsCert,
+      tlsKey: options.tlsKey,
+      requireTls: options.requireTls,
     });
     const { host, port: boundPort } = gateway.address;
     process.stdout.write(

@@ -5,10 +5,11 @@ import { Gateway } from '../../../gateway/gateway.ts';
 import { connectNats } from '../../cluster/nats-connect.ts';
 import { defaultResources } from '../../duckdb/resources.ts';
 import { createLogger } from '../../log.ts';
-import { DEFAULTS, isLoopback, port, positiveInteger } from '../options.ts';
+import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
+import { DEFAULTS, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 
-export interface GatewayCliOptions {
+export interface GatewayCliOptions extends AccessCliOptions {
   nats: string;
   data: string;
   host: string;
@@ -22,7 +23,7 @@ export interface GatewayCliOptions {
 }
 
 export function registerGateway(program: Command): void {
-  program
+  const command = program
     .command('gateway')
     .description('run the PostgreSQL-protocol gateway that plans queries and merges worker results')
     .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://127.0.0.1:4222')
@@ -34,7 +35,8 @@ export function registerGateway(program: Command): void {
     .option('--max-connections <n>', 'concurrent client connections', positiveInteger, DEFAULTS.maxConnections)
     .option('--threads <n>', 'DuckDB threads for merges (default: cores / processes on this machine)', positiveInteger)
     .option('--memory-limit-mb <n>', 'DuckDB memory limit in MB', positiveInteger)
-    .option('--processes <n>', 'pondgate processes sharing this machine, for the resource defaults', positiveInteger, 3)
+    .option('--processes <n>', 'pondgate processes sharing this machine, for the resource defaults', positiveInteger, 3);
+  addAccessOptions(command)
     .action(async (options: GatewayCliOptions) => {
       const gateway = await startGateway(options);
       onShutdown(() => gateway.stop());
@@ -49,12 +51,7 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayCliOptions): Promise<RunningGateway> {
   const log = createLogger('gateway');
   if (!existsSync(options.data)) throw new Error(`data directory ${options.data} does not exist (create it with: pondgate generate tpch --into ${options.data})`);
-  if (!isLoopback(options.host)) {
-    throw new Error(
-      `refusing to listen on ${options.host}: a non-loopback address requires password authentication, ` +
-        'which this version does not provide yet; listen on 127.0.0.1 and use an SSH tunnel or a proxy',
-    );
-  }
+  const access = accessPolicy(options, options.host);
   const defaults = defaultResources(options.processes);
   const resources = { threads: options.threads ?? defaults.threads, memoryLimitMb: options.memoryLimitMb ?? defaults.memoryLimitMb };
   const nc = await connectNats(options.nats, 'pondgate-gateway');
@@ -68,6 +65,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
       database: options.database,
       resources,
       maxConnections: options.maxConnections,
+      access: access.policy,
       log,
     });
   } catch (error) {
@@ -75,7 +73,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${options.port} on ${options.host} is already in use (choose another with --port)`);
     throw error;
   }
-  log.info({ host: gateway.address.host, port: gateway.address.port, resources }, 'gateway started');
+  log.info({ host: gateway.address.host, port: gateway.address.port, resources, ...access.description }, 'gateway started');
   process.stdout.write(`ready on ${gateway.address.host}:${gateway.address.port}\n`);
   return {
     address: gateway.address,
