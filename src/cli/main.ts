@@ -7,6 +7,7 @@ import { registerCluster } from './commands/cluster.ts';
 import { registerGateway } from './commands/gateway.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerImport } from './commands/import.ts';
+import { registerPasswd } from './commands/passwd.ts';
 import { registerWorker } from './commands/worker.ts';
 
 const program = new Command()
@@ -20,6 +21,7 @@ registerGateway(program);
 registerWorker(program);
 registerGenerate(program);
 registerImport(program);
+registerPasswd(program);
 
 try {
   await program.parseAsync(process.argv);

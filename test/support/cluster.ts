@@ -23,11 +23,11 @@ export interface TestCluster {
 export type ProcessHandle = ChildHandle;
 
 /** Runs `pondgate <args>` and waits for a stdout line matching `ready`; its logs are kept for failures. */
-export function startPondgate(args: readonly string[], ready: RegExp, timeoutMs = 90_000): Promise<ProcessHandle> {
+export function startPondgate(args: readonly string[], ready: RegExp, timeoutMs = 90_000, env: NodeJS.ProcessEnv = {}): Promise<ProcessHandle> {
   return startChild(args, ready, {
     timeoutMs,
     captureStderr: true,
-    env: { ...process.env, PONDGATE_LOG_LEVEL: process.env.PONDGATE_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, PONDGATE_LOG_LEVEL: process.env.PONDGATE_LOG_LEVEL ?? 'warn', ...env },
     onStderr: process.env.PONDGATE_TEST_VERBOSE ? (text) => process.stderr.write(text) : undefined,
   });
 }
@@ -49,7 +49,10 @@ export async function makeTempDir(prefix: string): Promise<{ dir: string; remove
 }
 
 /** NATS + `workers` worker processes + a gateway on a free port, over `dataDir`. */
-export async function startTestCluster(dataDir: string, options: { workers?: number; cluster?: string } = {}): Promise<TestCluster> {
+export async function startTestCluster(
+  dataDir: string,
+  options: { workers?: number; cluster?: string; gatewayArgs?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestCluster> {
   const nats: RunningNatsServer = await startNatsServer();
   const cluster = options.cluster ?? 'test';
   const processes: ProcessHandle[] = [];
@@ -57,7 +60,7 @@ export async function startTestCluster(dataDir: string, options: { workers?: num
     const workerCount = options.workers ?? 2;
     const shared = ['--nats', nats.url, '--data', dataDir, '--cluster', cluster, '--processes', String(workerCount + 2)];
     processes.push(...(await Promise.all(Array.from({ length: workerCount }, () => startPondgate(['worker', ...shared], /ready/)))));
-    const gateway = await startPondgate(['gateway', ...shared, '--port', '0'], /^ready on /);
+    const gateway = await startPondgate(['gateway', ...shared, '--port', '0', ...(options.gatewayArgs ?? [])], /^ready on /, undefined, options.env);
     processes.push(gateway);
     const port = Number(/:(\d+)$/.exec(gateway.readyLine)?.[1]);
     return {
