@@ -58,9 +58,15 @@ export class QueryExecutor {
   ) {}
 
   /** Runs SQL that needs no worker (no catalog table) on the session's own connection. */
-  async runLocal(connection: DuckDBConnection, sql: string, columns: readonly ColumnSpec[]): Promise<RowStream> {
-    const result = await connection.stream(transportSql(sql, columns));
-    return { columns, batches: resultBatches(result, { columns }), stats: [], close: async () => undefined };
+  async runLocal(connection: DuckDBConnection, sql: string, columns: readonly ColumnSpec[], signal?: AbortSignal): Promise<RowStream> {
+    const detach = interruptOnAbort(connection, signal);
+    try {
+      const result = await connection.stream(transportSql(sql, columns));
+      return { columns, batches: resultBatches(result, { columns }), stats: [], close: async () => detach() };
+    } catch (error) {
+      detach();
+      throw error;
+    }
   }
 
   async runDistributed(plan: DistributedPlan, options: ExecutionOptions): Promise<RowStream> {
@@ -87,9 +93,11 @@ export class QueryExecutor {
       const started = Date.now();
       const stats = await this.gather(plan, queryId, database, connection, options, log);
       log.debug({ ms: Date.now() - started, fragments: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'fragments gathered');
+      // The merge can be long too: a cancel interrupts it (the connection is this query's own).
+      const detach = interruptOnAbort(connection, options.signal);
       const result = await connection.stream(transportSql(plan.mergeSql, plan.columns));
       const batches = resultBatches(result, { columns: plan.columns });
-      return { columns: plan.columns, batches, stats, close: cleanup };
+      return { columns: plan.columns, batches, stats, close: () => (detach(), cleanup()) };
     } catch (error) {
       this.dispatcher.cancel(queryId);
       await cleanup();
@@ -221,4 +229,13 @@ class SerialQueue {
     this.tail = result.catch(() => undefined);
     return result;
   }
+}
+
+/** Interrupts what `connection` runs when `signal` aborts, until the returned function is called. */
+function interruptOnAbort(connection: DuckDBConnection, signal: AbortSignal | undefined): () => void {
+  if (!signal) return () => undefined;
+  const interrupt = () => connection.interrupt();
+  if (signal.aborted) interrupt();
+  else signal.addEventListener('abort', interrupt, { once: true });
+  return () => signal.removeEventListener('abort', interrupt);
 }

@@ -396,7 +396,7 @@ export class ClientConnection {
       this.applyTransaction(statement.action);
     }
     this.abort = new AbortController();
-    const outcome = await session.execute(statement, parameters, this.abort.signal);
+    const outcome = await session.execute(statement, parameters, this.abort.signal).catch((error: unknown) => this.rethrow(error));
     if (outcome.kind === 'command') {
       for (const { name, value } of outcome.parameterStatus) this.writer.bytes(encodeParameterStatus(name, value));
       this.writer.bytes(encodeCommandComplete(outcome.tag));
@@ -421,7 +421,7 @@ export class ClientConnection {
     while (!cursor.done) {
       if (!cursor.batch || cursor.row >= cursor.batch.numRows) {
         if (this.abort.signal.aborted) throw this.abort.signal.reason as Error;
-        const next = await cursor.iterator.next();
+        const next = await cursor.iterator.next().catch((error: unknown) => this.rethrow(error));
         if (next.done) {
           cursor.done = true;
           break;
@@ -450,6 +450,11 @@ export class ClientConnection {
     }
     await closeCursor(cursor);
     this.writer.bytes(encodeCommandComplete(`${cursor.outcome.tag} ${cursor.sent}`.replace(/^(SHOW|EXPLAIN) \d+$/, '$1')));
+  }
+
+  /** A cancel interrupts DuckDB: report it as the cancel (57014 with PostgreSQL's text), not as DuckDB's INTERRUPT error. */
+  private rethrow(error: unknown): never {
+    throw this.abort.signal.aborted ? (this.abort.signal.reason as Error) : error;
   }
 
   private applyTransaction(action: string): void {
