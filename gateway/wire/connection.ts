@@ -7,6 +7,7 @@
  * EngineSession. Messages are handled strictly one after another.
  */
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Field, RecordBatch } from 'apache-arrow';
 import { SqlError, toSqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
@@ -43,7 +44,7 @@ import type { AuthExchange, AuthReply } from './auth/authenticator.ts';
 import { pgTypeOf } from './pg-types.ts';
 import type { ConnectionSecurity } from './security.ts';
 import { protocolNegotiation } from './startup.ts';
-import { upgradeToTls } from './tls.ts';
+import { tlsServerEndPoint, upgradeToTls } from './tls.ts';
 import { SessionState } from './session-state.ts';
 import { makeTextFormatter, type TextFormatter } from './text-format.ts';
 
@@ -97,7 +98,8 @@ export class ClientConnection {
   private abort = new AbortController();
   /** Replaced by a TLSSocket after an accepted SSLRequest. */
   private socket: Socket;
-  private tlsActive = false;
+  /** Set once TLS is negotiated. */
+  private tls: TLSSocket | undefined;
   /** The startup waiting for its password exchange to finish. */
   private authentication: { readonly exchange: AuthExchange; readonly startup: StartupMessage } | undefined;
   private releaseSlot: (() => void) | undefined;
@@ -127,7 +129,7 @@ export class ClientConnection {
     this.decoder.push(chunk);
     for (let message = this.decoder.next(); message !== undefined; message = this.decoder.next()) {
       this.queue = this.queue.then(() => this.handle(message));
-      if (message.type === 'SSLRequest' && this.options.security.tls && !this.tlsActive) {
+      if (message.type === 'SSLRequest' && this.options.security.tls && !this.tls) {
         // The TLS handshake comes next: its bytes are not protocol messages.
         this.socket.pause();
         this.socket.off('data', this.onData);
@@ -204,7 +206,7 @@ export class ClientConnection {
   private async negotiateTls(): Promise<void> {
     const context = this.options.security.tls;
     if (!context) return this.write(SSL_REFUSED);
-    if (this.tlsActive) return this.fatal(new SqlError('08P01', 'SSL negotiation was already done on this connection'));
+    if (this.tls) return this.fatal(new SqlError('08P01', 'SSL negotiation was already done on this connection'));
     // Bytes sent after SSLRequest but before the handshake were not encrypted (CVE-2021-23214).
     if (this.decoder.bufferedBytes > 0) {
       return this.fatal(
@@ -215,7 +217,7 @@ export class ClientConnection {
     this.socket.write(SSL_ACCEPTED);
     const secure = upgradeToTls(this.socket, context);
     this.socket = secure;
-    this.tlsActive = true;
+    this.tls = secure;
     this.listen(secure);
   }
 
@@ -228,10 +230,10 @@ export class ClientConnection {
     const security = this.options.security;
     this.releaseSlot = security.admission.tryAcquire();
     if (!this.releaseSlot) return this.fatal(new SqlError('53300', 'sorry, too many clients already'));
-    if (security.requireTls && !this.tlsActive) {
+    if (security.requireTls && !this.tls) {
       return this.fatal(new SqlError('28000', `SSL is required: connection for user "${user}" without encryption refused`, undefined, 'Connect with sslmode=require.'));
     }
-    const exchange = security.authenticator.begin(user);
+    const exchange = security.authenticator.begin(user, this.tls && tlsServerEndPoint(this.tls));
     if (!exchange) return this.startSession(message, user);
     this.authentication = { exchange, startup: message };
     return this.write(exchange.request);

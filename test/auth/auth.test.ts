@@ -151,6 +151,20 @@ describe('authentication and TLS', { timeout: 5 * 60_000 }, () => {
     assert.match(result.stdout, /^1$/m);
   });
 
+  it('offers SCRAM-SHA-256-PLUS over TLS: psql channel_binding=require and node-postgres enableChannelBinding log in', async () => {
+    const bound = await psql(ports.scram, 'user=bob sslmode=require channel_binding=require', 'bob-pw', ['SELECT 1']);
+    assert.equal(bound.code, 0, bound.stderr);
+    assert.equal(bound.stdout.trim(), '1');
+    const wrong = await psql(ports.scram, 'user=bob sslmode=require channel_binding=require', 'nope', ['SELECT 1']);
+    assert.match(wrong.stderr, /password authentication failed for user "bob"/);
+    // Without TLS there is nothing to bind to: libpq refuses, as against PostgreSQL.
+    const plain = await psql(ports.scram, 'user=bob sslmode=disable channel_binding=require', 'bob-pw', ['SELECT 1']);
+    assert.match(plain.stderr, /channel binding required/);
+    const client = new pg.Client({ host: '127.0.0.1', port: ports.scram, user: 'alice', password: 'alice-pw', database: 'pondgate', ssl: { rejectUnauthorized: false }, enableChannelBinding: true });
+    await client.connect();
+    await client.end();
+  });
+
   it('pgjdbc connects with ?ssl=true&sslmode=require and a password', async () => {
     const source = path.join(temp.dir, 'Jdbc.java');
     await writeFile(

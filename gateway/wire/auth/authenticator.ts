@@ -16,7 +16,7 @@ import {
 } from '../backend.ts';
 import { parsePasswordBody, parseSASLInitialResponse } from '../frontend.ts';
 import { md5PasswordHash, md5ResponseMatches } from './md5.ts';
-import { SCRAM_MECHANISM, ScramServerExchange, scramVerifierMatches, type ScramVerifier } from './scram.ts';
+import { ScramServerExchange, scramVerifierMatches, type ScramVerifier } from './scram.ts';
 import type { Credential, UserStore } from './users.ts';
 
 export const AUTH_METHODS = ['scram-sha-256', 'md5', 'password'] as const;
@@ -46,14 +46,18 @@ export class Authenticator {
     return this.users.size === 0;
   }
 
-  /** The exchange for `user`, or undefined when no password is needed. */
-  begin(user: string): AuthExchange | undefined {
+  /**
+   * The exchange for `user`, or undefined when no password is needed.
+   * `channelBinding` is the TLS connection's tls-server-end-point data, if any.
+   */
+  begin(user: string, channelBinding?: Buffer): AuthExchange | undefined {
     if (this.trust) return undefined;
     const credential = this.users.get(user);
     if (this.method === 'password') return cleartextExchange(user, credential);
     // As in PostgreSQL, an md5-configured gateway still uses SCRAM for users whose secret is a SCRAM verifier.
     if (this.method === 'md5' && credential?.kind !== 'scram') return md5Exchange(user, credential);
-    return scramExchange(user, scramVerifierOf(credential), createHmac('sha256', this.mockKey).update(user).digest().subarray(0, 16));
+    const mockSalt = createHmac('sha256', this.mockKey).update(user).digest().subarray(0, 16);
+    return scramExchange(user, new ScramServerExchange(scramVerifierOf(credential), mockSalt, { channelBinding }));
   }
 }
 
@@ -73,24 +77,24 @@ function password(body: Uint8Array): string {
   return text;
 }
 
-function scramExchange(user: string, verifier: ScramVerifier | undefined, mockSalt: Buffer): AuthExchange {
-  const scram = new ScramServerExchange(verifier, mockSalt);
+function scramExchange(user: string, scram: ScramServerExchange): AuthExchange {
   let initial = true;
   return {
-    request: encodeAuthenticationSASL([SCRAM_MECHANISM]),
+    request: encodeAuthenticationSASL(scram.mechanisms),
     respond(body) {
       let data: Uint8Array;
+      let mechanism: string | undefined;
       if (initial) {
         initial = false;
         const message = parseSASLInitialResponse(body);
         if ('type' in message) throw new SqlError(message.sqlstate, message.message);
-        if (message.mechanism !== SCRAM_MECHANISM) throw new SqlError('08P01', 'client selected an invalid SASL authentication mechanism');
         if (message.initialResponse === null) throw new SqlError('08P01', 'malformed SCRAM message', 'The message is empty.');
         data = message.initialResponse;
+        mechanism = message.mechanism;
       } else {
         data = body;
       }
-      const step = scram.step(Buffer.from(data).toString('utf8'));
+      const step = scram.step(Buffer.from(data).toString('utf8'), mechanism);
       if (step.kind === 'continue') return { kind: 'continue', message: encodeAuthenticationSASLContinue(step.serverFirst) };
       if (step.kind === 'failure') throw authenticationFailed(user);
       return { kind: 'ok', message: encodeAuthenticationSASLFinal(step.serverFinal) };

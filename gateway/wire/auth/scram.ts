@@ -1,8 +1,8 @@
 /**
  * SCRAM-SHA-256 (RFC 5802 / RFC 7677) on the server side, the way PostgreSQL
  * implements it: the user name inside the SCRAM messages is ignored (the
- * startup packet's user counts), channel binding is not offered, and the
- * stored verifier has PostgreSQL's pg_authid text form
+ * startup packet's user counts), channel binding is `tls-server-end-point`
+ * only (SCRAM-SHA-256-PLUS, offered on TLS connections), and the stored verifier has PostgreSQL's pg_authid text form
  * `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (base64 parts),
  * so verifiers can be copied between PostgreSQL and pondgate.
  */
@@ -10,6 +10,8 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from
 import { SqlError } from '../../../src/errors.ts';
 
 export const SCRAM_MECHANISM = 'SCRAM-SHA-256';
+export const SCRAM_PLUS_MECHANISM = 'SCRAM-SHA-256-PLUS';
+const CHANNEL_BINDING_TYPE = 'tls-server-end-point';
 /** PostgreSQL's default scram_iterations. */
 export const SCRAM_ITERATIONS = 4096;
 const SALT_BYTES = 16;
@@ -26,14 +28,19 @@ const hmac = (key: Buffer, text: string): Buffer => createHmac('sha256', key).up
 const sha256 = (data: Buffer): Buffer => createHash('sha256').update(data).digest();
 
 /**
- * PostgreSQL runs the password through SASLprep and uses it unchanged when
- * that fails; for the ASCII passwords nearly everyone uses both are the
- * identity. NFKC is SASLprep's normalization step, which covers the cases
- * that matter in practice (full-width and compatibility characters).
+ * SASLprep's mapping and normalization steps (RFC 4013), which are all that
+ * change the bytes: non-ASCII spaces become ' ', "mapped to nothing"
+ * characters go, then NFKC. PostgreSQL and libpq do the same; for ASCII
+ * passwords it is the identity.
  */
 function prepare(password: string): string {
   // eslint-disable-next-line no-control-regex
-  return /^[\x00-\x7f]*$/.test(password) ? password : password.normalize('NFKC');
+  if (/^[\x00-\x7f]*$/.test(password)) return password;
+  return password
+    .replace(/[\u00A0\u1680\u2000-\u200B\u202F\u205F\u3000]/g, ' ')
+    // eslint-disable-next-line no-misleading-character-class
+    .replace(/[\u00AD\u034F\u1806\u180B\u180C\u180D\u200C\u200D\u2060\uFE00-\uFE0F\uFEFF]/g, '')
+    .normalize('NFKC');
 }
 
 export function makeScramVerifier(password: string, salt: Buffer = randomBytes(SALT_BYTES), iterations = SCRAM_ITERATIONS): ScramVerifier {
@@ -86,6 +93,13 @@ export type ScramStep =
   | { readonly kind: 'success'; readonly serverFinal: string }
   | { readonly kind: 'failure' };
 
+export interface ScramOptions {
+  /** tls-server-end-point data of this TLS connection: the server then offers SCRAM-SHA-256-PLUS. */
+  readonly channelBinding?: Buffer;
+  /** For test vectors only. */
+  readonly serverNonce?: string;
+}
+
 /**
  * One SCRAM exchange. `verifier` undefined means the user does not exist: the
  * exchange then runs to the end against a made-up verifier and fails, so a
@@ -100,16 +114,31 @@ export class ScramServerExchange {
   private nonce = '';
   private clientFirstBare = '';
   private serverFirst = '';
+  private readonly serverNonce: string;
+  private readonly channelBinding: Buffer | undefined;
+  private plus = false;
 
-  constructor(verifier: ScramVerifier | undefined, mockSalt: Buffer, private readonly serverNonce: string = randomBytes(NONCE_BYTES).toString('base64')) {
+  constructor(verifier: ScramVerifier | undefined, mockSalt: Buffer, options: ScramOptions = {}) {
     this.mock = verifier === undefined;
     this.verifier = verifier ?? { iterations: SCRAM_ITERATIONS, salt: mockSalt, storedKey: randomBytes(32), serverKey: randomBytes(32) };
+    this.serverNonce = options.serverNonce ?? randomBytes(NONCE_BYTES).toString('base64');
+    this.channelBinding = options.channelBinding;
   }
 
-  /** Feeds the next client message (client-first, then client-final). Throws SqlError 08P01 on malformed input. */
-  step(message: string): ScramStep {
+  /** The SASL mechanisms to offer, preferred first (as PostgreSQL lists them). */
+  get mechanisms(): string[] {
+    return this.channelBinding ? [SCRAM_PLUS_MECHANISM, SCRAM_MECHANISM] : [SCRAM_MECHANISM];
+  }
+
+  /**
+   * Feeds the next client message (client-first with the mechanism the client
+   * chose, then client-final). Throws SqlError 08P01 on malformed input.
+   */
+  step(message: string, mechanism: string = SCRAM_MECHANISM): ScramStep {
     switch (this.state) {
       case 'first':
+        if (!this.mechanisms.includes(mechanism)) throw new SqlError('08P01', 'client selected an invalid SASL authentication mechanism');
+        this.plus = mechanism === SCRAM_PLUS_MECHANISM;
         this.state = 'final';
         return { kind: 'continue', serverFirst: this.clientFirst(message) };
       case 'final':
@@ -124,7 +153,7 @@ export class ScramServerExchange {
     // gs2-header: cbind-flag "," [authzid] ","
     const m = /^([ny]|p=[^,]*),([^,]*),(.*)$/s.exec(message);
     if (!m) throw protocolViolation('Unexpected channel-binding flag.');
-    if (m[1].startsWith('p=')) throw protocolViolation('The client selected SCRAM-SHA-256 without channel binding, but the SCRAM message includes channel binding data.');
+    this.checkChannelBindingFlag(m[1]);
     if (m[2] !== '') throw new SqlError('0A000', 'client uses authorization identity, but it is not supported');
     this.gs2Header = `${m[1]},${m[2]},`;
     this.clientFirstBare = m[3];
@@ -139,12 +168,30 @@ export class ScramServerExchange {
     return this.serverFirst;
   }
 
+  private checkChannelBindingFlag(flag: string): void {
+    if (this.plus) {
+      if (!flag.startsWith('p=')) throw protocolViolation('The client selected SCRAM-SHA-256-PLUS, but the SCRAM message does not include channel binding data.');
+      if (flag !== `p=${CHANNEL_BINDING_TYPE}`) throw protocolViolation(`unsupported SCRAM channel-binding type "${flag.slice(2)}"`);
+      return;
+    }
+    if (flag.startsWith('p=')) throw protocolViolation('The client selected SCRAM-SHA-256 without channel binding, but the SCRAM message includes channel binding data.');
+    // 'y': the client could bind but believes we cannot; we offered PLUS, so someone removed it (a downgrade).
+    if (flag === 'y' && this.channelBinding) {
+      throw new SqlError(
+        '08P01',
+        'SCRAM channel binding negotiation error',
+        'The client supports SCRAM channel binding but thinks the server does not.  However, this server does support channel binding.',
+      );
+    }
+  }
+
   private clientFinal(message: string): ScramStep {
     const attrs = attributes(message);
     const [c, r] = attrs;
     const proofAttr = attrs[attrs.length - 1];
     if (c?.[0] !== 'c') throw protocolViolation('Attribute "c" expected.');
-    if (Buffer.from(c[1], 'base64').toString('latin1') !== this.gs2Header) throw protocolViolation('SCRAM channel binding check failed.');
+    const expected = Buffer.concat([Buffer.from(this.gs2Header, 'latin1'), this.plus && this.channelBinding ? this.channelBinding : Buffer.alloc(0)]);
+    if (!Buffer.from(c[1], 'base64').equals(expected)) throw protocolViolation('SCRAM channel binding check failed.');
     if (r?.[0] !== 'r' || r[1] !== this.nonce) throw protocolViolation('Nonce does not match.');
     if (attrs.length < 3 || proofAttr[0] !== 'p') throw protocolViolation('Attribute "p" expected.');
     const proof = Buffer.from(proofAttr[1], 'base64');
