@@ -47,6 +47,8 @@ export interface ConnectionOptions {
   readonly processId: number;
   readonly secretKey: number;
   readonly log: Logger;
+  /** Largest frontend message length accepted; default the decoder's. */
+  readonly maxMessageBytes?: number;
 }
 
 interface PreparedStatement {
@@ -77,7 +79,7 @@ interface RowCursor {
 const FLUSH_BYTES = 256 * 1024;
 
 export class ClientConnection {
-  private readonly decoder = new FrontendDecoder();
+  private readonly decoder: FrontendDecoder;
   private readonly writer = new MessageWriter(64 * 1024);
   private state: SessionState | undefined;
   private engineSession: EngineSession | undefined;
@@ -96,6 +98,7 @@ export class ClientConnection {
     private readonly options: ConnectionOptions,
     private readonly onCancelRequest: (processId: number, secretKey: number) => void,
   ) {
+    this.decoder = new FrontendDecoder({ maxMessageLength: options.maxMessageBytes });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       // Decode now, handle in order: the next message waits for the previous one.

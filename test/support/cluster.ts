@@ -17,6 +17,8 @@ export interface TestCluster {
   readonly natsUrl: string;
   readonly dataDir: string;
   readonly connectionString: string;
+  /** The gateway process id, e.g. to read its memory use from /proc. */
+  readonly gatewayPid: number;
   stop(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function makeTempDir(prefix: string): Promise<{ dir: string; remove
 }
 
 /** NATS + `workers` worker processes + a gateway on a free port, over `dataDir`. */
-export async function startTestCluster(dataDir: string, options: { workers?: number; cluster?: string } = {}): Promise<TestCluster> {
+export async function startTestCluster(dataDir: string, options: { workers?: number; cluster?: string; gatewayArgs?: readonly string[] } = {}): Promise<TestCluster> {
   const nats: RunningNatsServer = await startNatsServer();
   const cluster = options.cluster ?? 'test';
   const processes: ProcessHandle[] = [];
@@ -57,7 +59,7 @@ export async function startTestCluster(dataDir: string, options: { workers?: num
     const workerCount = options.workers ?? 2;
     const shared = ['--nats', nats.url, '--data', dataDir, '--cluster', cluster, '--processes', String(workerCount + 2)];
     processes.push(...(await Promise.all(Array.from({ length: workerCount }, () => startPondgate(['worker', ...shared], /ready/)))));
-    const gateway = await startPondgate(['gateway', ...shared, '--port', '0'], /^ready on /);
+    const gateway = await startPondgate(['gateway', ...shared, '--port', '0', ...(options.gatewayArgs ?? [])], /^ready on /);
     processes.push(gateway);
     const port = Number(/:(\d+)$/.exec(gateway.readyLine)?.[1]);
     return {
@@ -65,6 +67,7 @@ export async function startTestCluster(dataDir: string, options: { workers?: num
       natsUrl: nats.url,
       dataDir,
       connectionString: `postgresql://tester@127.0.0.1:${port}/pondgate`,
+      gatewayPid: gateway.process.pid ?? 0,
       async stop() {
         await Promise.all(processes.map((p) => p.stop()));
         await nats.stop();
