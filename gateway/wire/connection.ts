@@ -439,9 +439,19 @@ export class ClientConnection {
     if (this.closed) return;
     this.closed = true;
     this.abort.abort(new SqlError('57014', 'client disconnected'));
-    for (const name of [...this.portals.keys()]) await this.closePortal(name).catch(() => undefined);
-    await this.engineSession?.close();
-    this.options.log.debug('session closed');
+    // The message in progress may still be using the session's DuckDB
+    // connection (or still be opening it): closing the connection under a
+    // running statement crashed the gateway (SIGSEGV) when a client vanished
+    // mid-query. So release the session only after the queue has settled;
+    // queued messages are no-ops now that `closed` is set. Not awaited: we may
+    // be called from inside the queue (Terminate, FATAL errors).
+    this.queue = this.queue
+      .then(async () => {
+        for (const name of [...this.portals.keys()]) await this.closePortal(name).catch(() => undefined);
+        await this.engineSession?.close();
+        this.options.log.debug('session closed');
+      })
+      .catch((error: unknown) => this.options.log.warn({ err: error }, 'closing session failed'));
   }
 }
 

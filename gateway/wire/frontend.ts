@@ -474,6 +474,21 @@ function checkFormats(r: Reader, formats: readonly number[], count: number, what
   }
 }
 
+// Text-format parameter values must be valid in the client encoding (always
+// UTF-8 here), as PostgreSQL checks when it converts them: 22021, not U+FFFD.
+function checkTextParams(r: Reader, formats: readonly number[], params: readonly (Uint8Array | null)[]): void {
+  if (r.bad !== undefined) return;
+  for (let i = 0; i < params.length; i++) {
+    const value = params[i];
+    const format = formats.length === 1 ? formats[0] : (formats[i] ?? 0);
+    if (value !== null && format === 0 && !isUtf8(value)) {
+      r.bad = 'invalid byte sequence for encoding "UTF8"';
+      r.badEncoding = true;
+      return;
+    }
+  }
+}
+
 /** Decode one framed message body (after startup). Pure; never throws. */
 export function decodeBody(code: number, body: Uint8Array): DecodeResult {
   const r = new Reader(body);
@@ -496,6 +511,7 @@ export function decodeBody(code: number, body: Uint8Array): DecodeResult {
       const params = r.values(Math.max(0, r.int16()));
       const resultFormats = r.int16Array(Math.max(0, r.int16()));
       checkFormats(r, paramFormats, params.length, 'bind');
+      checkTextParams(r, paramFormats, params);
       for (const f of resultFormats) if (r.bad === undefined && f !== 0 && f !== 1) r.bad = `unsupported format code: ${f}`;
       return finish(r, { type: 'Bind', portal, statement, paramFormats, params, resultFormats });
     }
