@@ -37,6 +37,7 @@ import {
   type FieldValue,
   type TransactionStatus,
 } from './backend.ts';
+import { withPosition } from './error-position.ts';
 import { FrontendDecoder, type Bind, type DecodeResult, type Describe, type Execute, type Parse, type StartupMessage } from './frontend.ts';
 import { pgTypeOf } from './pg-types.ts';
 import { SessionState } from './session-state.ts';
@@ -150,9 +151,9 @@ export class ClientConnection {
       case 'Bind':
         return this.guardExtended(() => this.bind(message));
       case 'Describe':
-        return this.guardExtended(() => this.describe(message));
+        return this.guardExtended(() => this.describe(message), message.target === 'S' ? this.statements.get(message.name) : this.portals.get(message.name)?.prepared);
       case 'Execute':
-        return this.guardExtended(() => this.execute(message));
+        return this.guardExtended(() => this.execute(message), this.portals.get(message.portal)?.prepared);
       case 'Close':
         if (message.target === 'S') this.statements.delete(message.name);
         else await this.closePortal(message.name);
@@ -203,7 +204,10 @@ export class ClientConnection {
       this.writer.bytes(encodeEmptyQueryResponse());
       return this.readyForQuery();
     }
+    let from = 0;
     for (const sql of splitStatements(text)) {
+      const at = text.indexOf(sql, from);
+      from = at + sql.length;
       const statement = classify(sql);
       if (this.transaction === 'E' && !(statement.kind === 'transaction' && (statement.action === 'rollback' || statement.action === 'rollback_to' || statement.action === 'commit'))) {
         this.writeError(new SqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block'));
@@ -212,7 +216,7 @@ export class ClientConnection {
       try {
         await this.runStatement(statement, [], [], undefined, true);
       } catch (error) {
-        this.writeError(toSqlError(error));
+        this.writeError(withPosition(toSqlError(error), text, at, sql, statement));
         if (this.transaction === 'T') this.transaction = 'E';
         break;
       }
@@ -280,11 +284,13 @@ export class ClientConnection {
     await this.runStatement(portal.prepared.statement, portal.parameters, portal.resultFormats, portal, false, message.maxRows);
   }
 
-  private async guardExtended(action: () => Promise<void>): Promise<void> {
+  /** `prepared`: the statement concerned, for the error position (relative to its Parse message's query). */
+  private async guardExtended(action: () => Promise<void>, prepared?: PreparedStatement): Promise<void> {
     try {
       await action();
     } catch (error) {
-      this.failExtended(toSqlError(error));
+      const sqlError = toSqlError(error);
+      this.failExtended(prepared ? withPosition(sqlError, prepared.sql, 0, prepared.sql, prepared.statement) : sqlError);
     }
   }
 
