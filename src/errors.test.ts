@@ -81,7 +81,8 @@ describe('DuckDB errors as PostgreSQL errors', () => {
     it(`${sql} → ${sqlstate}`, async () => {
       const error = await errorOf(sql);
       assert.equal(error.sqlstate, sqlstate, error.message);
-      assert.doesNotMatch(error.message, /LINE \d+:/);
+      assert.doesNotMatch(error.message, /LINE \d+:|\n/);
+      assert.doesNotMatch(error.hint ?? '', /LINE \d+:/);
     });
   }
 
@@ -92,6 +93,7 @@ describe('DuckDB errors as PostgreSQL errors', () => {
       await small.run('SET threads = 1');
       const error = await errorOf('SELECT list(range) FROM range(50000000)', small);
       assert.equal(error.sqlstate, '53200', error.message);
+      assert.match(error.hint ?? '', /Possible solutions/);
     } finally {
       small.closeSync();
     }

@@ -100,5 +100,10 @@ export function toSqlError(error: unknown, offset?: number): SqlError {
     : offset !== undefined && Number.isInteger(offset) && offset >= 0
       ? { kind: 'offset', offset }
       : undefined;
-  return new SqlError(sqlstateForDuckDBMessage(first), first, undefined, undefined, undefined, location);
+  // PostgreSQL's primary message is one line; DuckDB's further lines ("Did you
+  // mean …?", "Candidate bindings: …", "Possible solutions: …") are hints.
+  const newline = first.indexOf('\n');
+  const primary = newline < 0 ? first : first.slice(0, newline).trim();
+  const hint = newline < 0 ? undefined : first.slice(newline + 1).trim() || undefined;
+  return new SqlError(sqlstateForDuckDBMessage(first), primary, undefined, hint, undefined, location);
 }

@@ -10,6 +10,7 @@
  * count between cases. Replies are decoded with pg-protocol's parser.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -239,6 +240,41 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
     c.write(frame(0x51, Buffer.alloc(10, 0x20), 100_000));
     c.socket.end();
     await c.closedBy(CASE_TIMEOUT_MS, 'half-close with a partial message');
+    await stillHealthy();
+  });
+
+  // ------------------------------------------------------------------ error positions
+
+  it('reports error SQLSTATEs and positions as PostgreSQL does, relative to the query the client sent', async () => {
+    const positionOf = async (text: string, values?: unknown[]): Promise<[string | undefined, number | undefined]> => {
+      const error = (await healthy.query(text, values).then(
+        () => assert.fail(`${text} did not fail`),
+        (e: unknown) => e,
+      )) as DatabaseError;
+      return [error.code, error.position === undefined ? undefined : Number(error.position)];
+    };
+    // Values checked against PostgreSQL 15 with the same text (pg_class in place of lineitem).
+    assert.deepEqual(await positionOf('SELECT 1;   SELECT nocol FROM lineitem'), ['42703', 20]);
+    assert.deepEqual(await positionOf('/* c */ SELECT 1;\n  SELECT\n nocol FROM lineitem'), ['42703', 29]);
+    assert.deepEqual(await positionOf("SELECT 'é€', nocol FROM lineitem"), ['42703', 14]);
+    assert.deepEqual(await positionOf('SELECT 1; SELEC 2'), ['42601', 11]);
+    assert.deepEqual(await positionOf('SELECT l_orderkey FROM lineitem_nope'), ['42P01', 24]);
+    assert.deepEqual(await positionOf('SELECT nofunc(l_orderkey) FROM lineitem'), ['42883', 8]);
+    assert.deepEqual(await positionOf('SELECT count(*) FROM lineitem GROUP BY l_nope'), ['42703', 40]);
+    // Extended protocol: relative to the Parse message's query.
+    assert.deepEqual(await positionOf('SELECT nocol FROM lineitem WHERE l_orderkey = $1', [1]), ['42703', 8]);
+    // No position where the parser does not know one.
+    assert.deepEqual(await positionOf('SELECT 2147483647::INTEGER + 1'), ['22003', undefined]);
+    // psql shows the position the way PostgreSQL's own errors look.
+    const psql = await new Promise<string>((resolve) => {
+      execFile(
+        'psql',
+        ['-X', '-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'tester', '-v', 'VERBOSITY=verbose', '-c', 'SELECT 1;   SELECT nocol FROM lineitem', 'pondgate'],
+        { timeout: CASE_TIMEOUT_MS },
+        (_error, _stdout, stderr) => resolve(stderr),
+      );
+    });
+    assert.match(psql, /ERROR: {2}42703: [^\n]*nocol[^\n]*\nLINE 1: SELECT 1; {3}SELECT nocol FROM lineitem\n {27}\^\nHINT: {2}Candidate bindings/);
     await stillHealthy();
   });
 
