@@ -78,6 +78,8 @@ interface RowCursor {
 }
 
 const FLUSH_BYTES = 256 * 1024;
+// Socket reads are at most 64 KiB, so this bounds queued input to ~1 MiB (plus one partial message).
+const MAX_UNHANDLED_CHUNKS = 16;
 
 export class ClientConnection {
   private readonly decoder: FrontendDecoder;
@@ -92,6 +94,8 @@ export class ClientConnection {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private abort = new AbortController();
+  /** Socket chunks whose messages are not all handled yet. */
+  private unhandledChunks = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -105,6 +109,12 @@ export class ClientConnection {
       // Decode now, handle in order: the next message waits for the previous one.
       for (const message of this.decoder.feed(chunk)) this.queue = this.queue.then(() => this.handle(message));
       this.queue = this.queue.catch((error: unknown) => this.fatal(toSqlError(error)));
+      // Backpressure, as PostgreSQL gets by reading only when idle: a client that
+      // pipelines without reading its answers would otherwise have us queue all it sends.
+      if (++this.unhandledChunks >= MAX_UNHANDLED_CHUNKS) socket.pause();
+      this.queue = this.queue.finally(() => {
+        if (--this.unhandledChunks < MAX_UNHANDLED_CHUNKS && !this.closed) socket.resume();
+      });
     });
     socket.on('close', () => void this.dispose());
     socket.on('error', () => void this.dispose());

@@ -243,6 +243,27 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
     await stillHealthy();
   });
 
+  it('stops reading from a client that pipelines faster than it reads its answers (bounded memory)', async () => {
+    // Answers of 256 KiB fill the socket buffers after a few queries, so the gateway must wait for the client.
+    const query = serialize.query(`SELECT repeat('x', 262144) AS big -- ${'x'.repeat(128 * 1024)}`);
+    const count = 160; // ~20 MiB of requests
+    const c = await RawClient.started(cluster.port);
+    try {
+      c.socket.pause(); // read nothing: the gateway's answers back up
+      for (let i = 0; i < count; i++) c.write(query);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      // A gateway that queued every message it could read would have taken it all by now.
+      assert.ok(c.socket.writableLength > 5 * 1024 * 1024, `gateway kept reading: only ${c.socket.writableLength} bytes left unsent`);
+      c.socket.resume();
+      await c.until((m) => m.filter((x) => x.name === 'readyForQuery').length >= count, 60_000, 'pipelined queries');
+      assert.equal(c.errors().length, 0, show(c.errors()));
+      assert.equal(c.messages.filter((m) => m.name === 'dataRow').length, count);
+    } finally {
+      c.destroy();
+    }
+    await stillHealthy();
+  });
+
   // ------------------------------------------------------------------ error positions
 
   it('reports error SQLSTATEs and positions as PostgreSQL does, relative to the query the client sent', async () => {
@@ -304,7 +325,7 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
         await sendAndSettle(junk, true, (e) => PROTOCOL_CODES.has(e.code ?? ''));
         await stillHealthy(10);
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 
@@ -349,7 +370,7 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
         }
         await stillHealthy(10);
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 
@@ -368,7 +389,7 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
           await stillHealthy(10);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 
