@@ -27,6 +27,8 @@ export interface GatewayOptions {
   readonly maxConnections: number;
   /** Authentication and TLS; trust without TLS when absent. */
   readonly access?: AccessPolicy;
+  /** Largest frontend message accepted (default: the decoder's 64 MiB). */
+  readonly maxMessageBytes?: number;
   readonly log: Logger;
 }
 
@@ -77,7 +79,7 @@ export class Gateway {
     const processId = this.nextProcessId++;
     const secretKey = randomInt(1, 2 ** 31 - 1);
     const log = options.log.child({ session: processId, client: `${socket.remoteAddress}:${socket.remotePort}` });
-    const connection = new ClientConnection(socket, engine, { database: options.database, processId, secretKey, log, security }, (pid, key) => {
+    const connection = new ClientConnection(socket, engine, { database: options.database, processId, secretKey, log, security, maxMessageBytes: options.maxMessageBytes }, (pid, key) => {
       const target = this.sessions.get(pid);
       if (target && target.secretKey === key) target.connection.cancel();
     });

@@ -122,7 +122,7 @@ export class EngineSession {
   private async plan(sql: string, parameters: readonly (string | null)[]): Promise<QueryPlan> {
     const manifest = await this.catalog.current();
     const parsed = await this.codec.parse(sql);
-    if (!parsed.ok) return this.planUnserializable(sql, parsed.errorType, parsed.message, parameters);
+    if (!parsed.ok) return this.planUnserializable(sql, parsed.errorType, parsed.message, parameters, parsed.position);
     const statement = bindParameters(parsed.statement, parameters);
     const boundSql = parameters.length > 0 ? await this.codec.render(statement) : sql;
     const context = new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec);
@@ -137,8 +137,8 @@ export class EngineSession {
    * DuckDB serializes only SELECT trees. Other statements DuckDB accepts (DESCRIBE, SHOW
    * TABLES, PRAGMA-like table functions …) may run on the gateway when they touch no data.
    */
-  private async planUnserializable(sql: string, errorType: string, message: string, parameters: readonly (string | null)[]): Promise<QueryPlan> {
-    if (errorType === 'parser') throw toSqlError(new Error(message.startsWith('Parser Error') ? message : `Parser Error: ${message}`));
+  private async planUnserializable(sql: string, errorType: string, message: string, parameters: readonly (string | null)[], position?: number): Promise<QueryPlan> {
+    if (errorType === 'parser') throw toSqlError(new Error(message.startsWith('Parser Error') ? message : `Parser Error: ${message}`), position);
     if (parameters.length > 0) throw new SqlError('0A000', 'parameters are supported in SELECT statements only');
     if (/^\s*(describe|show)\b/i.test(sql)) return { kind: 'local', sql, reason: 'catalog description' };
     const manifest = await this.catalog.current();

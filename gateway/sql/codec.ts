@@ -7,7 +7,7 @@ import { isObject, type Json, type JsonObject, type SelectNode } from './duckdb-
 
 export type ParseResult =
   | { readonly ok: true; readonly statement: JsonObject }
-  | { readonly ok: false; readonly errorType: string; readonly message: string };
+  | { readonly ok: false; readonly errorType: string; readonly message: string; readonly position?: number };
 
 export class SqlCodec {
   constructor(private readonly connection: DuckDBConnection) {}
@@ -20,7 +20,9 @@ export class SqlCodec {
     const parsed = JSON.parse(text) as Json;
     if (!isObject(parsed)) return { ok: false, errorType: 'parser', message: 'unexpected parser output' };
     if (parsed.error === true) {
-      return { ok: false, errorType: String(parsed.error_type ?? 'parser'), message: String(parsed.error_message ?? 'syntax error') };
+      // "position" (a string) is the character offset of a syntax error, when the parser knows it.
+      const position = typeof parsed.position === 'string' && /^\d+$/.test(parsed.position) ? Number(parsed.position) : undefined;
+      return { ok: false, errorType: String(parsed.error_type ?? 'parser'), message: String(parsed.error_message ?? 'syntax error'), position };
     }
     const statements = parsed.statements;
     if (!Array.isArray(statements) || statements.length !== 1 || !isObject(statements[0])) {

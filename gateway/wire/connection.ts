@@ -39,6 +39,7 @@ import {
   type FieldValue,
   type TransactionStatus,
 } from './backend.ts';
+import { withPosition } from './error-position.ts';
 import { FrontendDecoder, type Bind, type DecodeResult, type Describe, type Execute, type Parse, type StartupMessage } from './frontend.ts';
 import type { AuthExchange, AuthReply } from './auth/authenticator.ts';
 import { pgTypeOf } from './pg-types.ts';
@@ -54,6 +55,8 @@ export interface ConnectionOptions {
   readonly secretKey: number;
   readonly log: Logger;
   readonly security: ConnectionSecurity;
+  /** Largest frontend message length accepted; default the decoder's. */
+  readonly maxMessageBytes?: number;
 }
 
 interface PreparedStatement {
@@ -82,9 +85,11 @@ interface RowCursor {
 }
 
 const FLUSH_BYTES = 256 * 1024;
+// Socket reads are at most 64 KiB, so this bounds queued input to ~1 MiB (plus one partial message).
+const MAX_UNHANDLED_CHUNKS = 16;
 
 export class ClientConnection {
-  private readonly decoder = new FrontendDecoder();
+  private readonly decoder: FrontendDecoder;
   private readonly writer = new MessageWriter(64 * 1024);
   private state: SessionState | undefined;
   private engineSession: EngineSession | undefined;
@@ -104,6 +109,8 @@ export class ClientConnection {
   private authentication: { readonly exchange: AuthExchange; readonly startup: StartupMessage } | undefined;
   private releaseSlot: (() => void) | undefined;
   private readonly startupTimer: NodeJS.Timeout;
+  /** Socket chunks whose messages are not all handled yet. */
+  private unhandledChunks = 0;
 
   constructor(
     socket: Socket,
@@ -111,6 +118,7 @@ export class ClientConnection {
     private readonly options: ConnectionOptions,
     private readonly onCancelRequest: (processId: number, secretKey: number) => void,
   ) {
+    this.decoder = new FrontendDecoder({ maxMessageLength: options.maxMessageBytes });
     this.socket = socket;
     socket.setNoDelay(true);
     this.listen(socket);
@@ -137,6 +145,13 @@ export class ClientConnection {
       }
     }
     this.queue = this.queue.catch((error: unknown) => this.fatal(toSqlError(error)));
+    // Backpressure, as PostgreSQL gets by reading only when idle: a client that
+    // pipelines without reading its answers would otherwise have us queue all it sends.
+    // (While a TLS upgrade is pending the plain socket has no data listener and stays paused.)
+    if (++this.unhandledChunks >= MAX_UNHANDLED_CHUNKS) this.socket.pause();
+    this.queue = this.queue.finally(() => {
+      if (--this.unhandledChunks < MAX_UNHANDLED_CHUNKS && !this.closed && this.socket.listenerCount('data') > 0) this.socket.resume();
+    });
   };
 
   /** Interrupts the statement in progress (CancelRequest from another connection). */
@@ -181,9 +196,9 @@ export class ClientConnection {
       case 'Bind':
         return this.guardExtended(() => this.bind(message));
       case 'Describe':
-        return this.guardExtended(() => this.describe(message));
+        return this.guardExtended(() => this.describe(message), message.target === 'S' ? this.statements.get(message.name) : this.portals.get(message.name)?.prepared);
       case 'Execute':
-        return this.guardExtended(() => this.execute(message));
+        return this.guardExtended(() => this.execute(message), this.portals.get(message.portal)?.prepared);
       case 'Close':
         if (message.target === 'S') this.statements.delete(message.name);
         else await this.closePortal(message.name);
@@ -285,7 +300,10 @@ export class ClientConnection {
       this.writer.bytes(encodeEmptyQueryResponse());
       return this.readyForQuery();
     }
+    let from = 0;
     for (const sql of splitStatements(text)) {
+      const at = text.indexOf(sql, from);
+      from = at + sql.length;
       const statement = classify(sql);
       if (this.transaction === 'E' && !(statement.kind === 'transaction' && (statement.action === 'rollback' || statement.action === 'rollback_to' || statement.action === 'commit'))) {
         this.writeError(new SqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block'));
@@ -294,7 +312,7 @@ export class ClientConnection {
       try {
         await this.runStatement(statement, [], [], undefined, true);
       } catch (error) {
-        this.writeError(toSqlError(error));
+        this.writeError(withPosition(toSqlError(error), text, at, sql, statement));
         if (this.transaction === 'T') this.transaction = 'E';
         break;
       }
@@ -362,11 +380,13 @@ export class ClientConnection {
     await this.runStatement(portal.prepared.statement, portal.parameters, portal.resultFormats, portal, false, message.maxRows);
   }
 
-  private async guardExtended(action: () => Promise<void>): Promise<void> {
+  /** `prepared`: the statement concerned, for the error position (relative to its Parse message's query). */
+  private async guardExtended(action: () => Promise<void>, prepared?: PreparedStatement): Promise<void> {
     try {
       await action();
     } catch (error) {
-      this.failExtended(toSqlError(error));
+      const sqlError = toSqlError(error);
+      this.failExtended(prepared ? withPosition(sqlError, prepared.sql, 0, prepared.sql, prepared.statement) : sqlError);
     }
   }
 
@@ -528,9 +548,19 @@ export class ClientConnection {
     clearTimeout(this.startupTimer);
     this.releaseSlot?.();
     this.abort.abort(new SqlError('57014', 'client disconnected'));
-    for (const name of [...this.portals.keys()]) await this.closePortal(name).catch(() => undefined);
-    await this.engineSession?.close();
-    this.options.log.debug('session closed');
+    // The message in progress may still be using the session's DuckDB
+    // connection (or still be opening it): closing the connection under a
+    // running statement crashed the gateway (SIGSEGV) when a client vanished
+    // mid-query. So release the session only after the queue has settled;
+    // queued messages are no-ops now that `closed` is set. Not awaited: we may
+    // be called from inside the queue (Terminate, FATAL errors).
+    this.queue = this.queue
+      .then(async () => {
+        for (const name of [...this.portals.keys()]) await this.closePortal(name).catch(() => undefined);
+        await this.engineSession?.close();
+        this.options.log.debug('session closed');
+      })
+      .catch((error: unknown) => this.options.log.warn({ err: error }, 'closing session failed'));
   }
 }
 

@@ -149,10 +149,36 @@ test('FunctionCall and unknown message types', () => {
   ]);
   const f = Buffer.concat([Buffer.from([0x46, 0, 0, 0, 4 + body.length]), body]);
   const u = Buffer.from([0x7a, 0, 0, 0, 6, 9, 8]);
-  assert.deepEqual(decodeChunks([Buffer.concat([f, u])], { expectStartup: false }).map(normalize), [
-    { type: 'FunctionCall', functionOid: 1234, argFormats: [1], args: [bytes(Uint8Array.of(0xab, 0xcd)), null], resultFormat: 0 },
-    { type: 'Unknown', code: 0x7a, body: bytes(Uint8Array.of(9, 8)) },
-  ]);
+  const out = decodeChunks([Buffer.concat([f, u])], { expectStartup: false });
+  assert.deepEqual(normalize(out[0]), { type: 'FunctionCall', functionOid: 1234, argFormats: [1], args: [bytes(Uint8Array.of(0xab, 0xcd)), null], resultFormat: 0 });
+  // An unknown type byte is fatal at once, as in PostgreSQL; decodeBody still names it for direct callers.
+  assertFatal(out, /invalid frontend message type 122/);
+  assert.equal(out.length, 2);
+  assert.deepEqual(normalize(decodeBody(0x7a, Uint8Array.of(9, 8))), { type: 'Unknown', code: 0x7a, body: bytes(Uint8Array.of(9, 8)) });
+});
+
+test('an unknown type byte is rejected before its body arrives (no waiting on a bogus length)', () => {
+  // A second StartupMessage after startup: type byte 0, "length" 0x2900.
+  const d = new FrontendDecoder({ expectStartup: false });
+  const r = d.feed(serialize.startup({ user: 'u' }).subarray(0, 5));
+  assertFatal(r, /invalid frontend message type 0/);
+});
+
+test('small messages (Sync, Execute, Describe, ...) get PostgreSQL\'s 10000-byte length limit', () => {
+  for (const code of [0x53, 0x48, 0x58, 0x44, 0x43, 0x45, 0x63, 0x66]) {
+    assertFatal(decodeChunks([Buffer.from([code, 0, 0, 0x27, 0x11])], { expectStartup: false }), /too long: 10001 bytes exceeds the limit of 10000/);
+  }
+  // Large-message types only get the configured limit.
+  assert.deepEqual(decodeChunks([Buffer.from([0x51, 0, 0, 0x27, 0x11])], { expectStartup: false }), []);
+});
+
+test('startup parameters that are not UTF-8 are a fatal 22021', () => {
+  const body = Buffer.concat([Buffer.from([0, 3, 0, 0]), Buffer.from('user\0', 'latin1'), Buffer.from([0x66, 0xff, 0x6f, 0]), Buffer.from([0])]);
+  const packet = Buffer.concat([Buffer.alloc(4), body]);
+  packet.writeInt32BE(packet.length, 0);
+  const r = decodeChunks([packet]);
+  assertFatal(r, /invalid byte sequence for encoding "UTF8"/);
+  assert.equal((r[0] as DecodeError).sqlstate, '22021');
 });
 
 test('password body helpers', () => {

@@ -42,6 +42,34 @@ export const DEFAULT_MAX_MESSAGE_LENGTH = 64 * 1024 * 1024;
 // Same limit as PostgreSQL's MAX_STARTUP_PACKET_LENGTH: startup packets arrive
 // before authentication, so they get a much smaller budget.
 export const MAX_STARTUP_PACKET_LENGTH = 10000;
+// PostgreSQL's PQ_SMALL_MESSAGE_LIMIT: messages that carry at most a name and a
+// few integers never need more, so a huge length on one of them is garbage
+// (or an attack) and is rejected before any body byte is buffered.
+export const MAX_SMALL_MESSAGE_LENGTH = 10000;
+
+/** Largest length field accepted for a message type, or undefined for a type byte no frontend sends. */
+function lengthLimitOf(code: number, maxLength: number): number | undefined {
+  switch (code) {
+    case FrontendCode.Bind:
+    case FrontendCode.Parse:
+    case FrontendCode.Query:
+    case FrontendCode.FunctionCall:
+    case FrontendCode.Password:
+    case FrontendCode.CopyData:
+      return maxLength;
+    case FrontendCode.Close:
+    case FrontendCode.Describe:
+    case FrontendCode.Execute:
+    case FrontendCode.Flush:
+    case FrontendCode.Sync:
+    case FrontendCode.Terminate:
+    case FrontendCode.CopyDone:
+    case FrontendCode.CopyFail:
+      return Math.min(MAX_SMALL_MESSAGE_LENGTH, maxLength);
+    default:
+      return undefined;
+  }
+}
 
 export type DescribeTarget = 'S' | 'P';
 
@@ -256,7 +284,8 @@ export class FrontendDecoder {
     const hdr = this.state === 'startup' ? 4 : 5;
     if (avail < hdr) return 0;
     const len = readInt32(this.buf, this.start + hdr - 4);
-    return len >= 4 && len <= this.maxLength ? len + hdr - 4 : 0;
+    const limit = hdr === 4 ? this.maxLength : (lengthLimitOf(this.buf[this.start], this.maxLength) ?? 0);
+    return len >= 4 && len <= limit ? len + hdr - 4 : 0;
   }
 
   private nextStartup(): DecodeResult | undefined {
@@ -289,6 +318,7 @@ export class FrontendDecoder {
       };
     }
     const params = parseStartupParams(body.subarray(4));
+    if (params === 'badEncoding') return { type: 'DecodeError', fatal: true, sqlstate: '22021', message: 'invalid byte sequence for encoding "UTF8" in startup packet' };
     if (params === undefined) return protocolError('invalid startup packet layout: expected terminator as last byte', true);
     this.state = 'messages';
     return { type: 'StartupMessage', protocolMajor: 3, protocolMinor: minor, params };
@@ -299,9 +329,14 @@ export class FrontendDecoder {
     if (avail < 5) return undefined;
     const buf = this.buf;
     const code = buf[this.start];
+    // Like PostgreSQL, judge the type byte before waiting for a body: a client
+    // that is out of sync (e.g. sends a second StartupMessage) would otherwise
+    // leave us waiting for bytes that never come.
+    const limit = lengthLimitOf(code, this.maxLength);
+    if (limit === undefined) return protocolError(`invalid frontend message type ${code}`, true);
     const len = readInt32(buf, this.start + 1);
     if (len < 4) return protocolError(`invalid message length ${len} for message type 0x${code.toString(16)}`, true);
-    if (len > this.maxLength) return protocolError(`message of type 0x${code.toString(16)} too long: ${len} bytes exceeds the limit of ${this.maxLength}`, true);
+    if (len > limit) return protocolError(`message of type 0x${code.toString(16)} too long: ${len} bytes exceeds the limit of ${limit}`, true);
     if (avail < len + 1) return undefined;
     const body = buf.subarray(this.start + 5, this.start + 1 + len);
     this.start += len + 1;
@@ -313,9 +348,12 @@ function readInt32(b: Uint8Array, at: number): number {
   return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) | 0;
 }
 
-function parseStartupParams(b: Uint8Array): Map<string, string> | undefined {
+function parseStartupParams(b: Uint8Array): Map<string, string> | undefined | 'badEncoding' {
   // The parameter list ends with an empty name, i.e. the packet's last byte is NUL.
   if (b.length === 0 || b[b.length - 1] !== 0) return undefined;
+  // Names and values become the session's user, settings and log fields: refuse
+  // bytes that are not UTF-8 rather than silently turning them into U+FFFD.
+  if (!isUtf8(b)) return 'badEncoding';
   const params = new Map<string, string>();
   let p = 0;
   const last = b.length - 1;
@@ -436,6 +474,21 @@ function checkFormats(r: Reader, formats: readonly number[], count: number, what
   }
 }
 
+// Text-format parameter values must be valid in the client encoding (always
+// UTF-8 here), as PostgreSQL checks when it converts them: 22021, not U+FFFD.
+function checkTextParams(r: Reader, formats: readonly number[], params: readonly (Uint8Array | null)[]): void {
+  if (r.bad !== undefined) return;
+  for (let i = 0; i < params.length; i++) {
+    const value = params[i];
+    const format = formats.length === 1 ? formats[0] : (formats[i] ?? 0);
+    if (value !== null && format === 0 && !isUtf8(value)) {
+      r.bad = 'invalid byte sequence for encoding "UTF8"';
+      r.badEncoding = true;
+      return;
+    }
+  }
+}
+
 /** Decode one framed message body (after startup). Pure; never throws. */
 export function decodeBody(code: number, body: Uint8Array): DecodeResult {
   const r = new Reader(body);
@@ -458,6 +511,7 @@ export function decodeBody(code: number, body: Uint8Array): DecodeResult {
       const params = r.values(Math.max(0, r.int16()));
       const resultFormats = r.int16Array(Math.max(0, r.int16()));
       checkFormats(r, paramFormats, params.length, 'bind');
+      checkTextParams(r, paramFormats, params);
       for (const f of resultFormats) if (r.bad === undefined && f !== 0 && f !== 1) r.bad = `unsupported format code: ${f}`;
       return finish(r, { type: 'Bind', portal, statement, paramFormats, params, resultFormats });
     }

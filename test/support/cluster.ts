@@ -17,6 +17,8 @@ export interface TestCluster {
   readonly natsUrl: string;
   readonly dataDir: string;
   readonly connectionString: string;
+  /** The gateway process id, e.g. to read its memory use from /proc. */
+  readonly gatewayPid: number;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function startTestCluster(
       natsUrl: nats.url,
       dataDir,
       connectionString: `postgresql://tester@127.0.0.1:${port}/pondgate`,
+      gatewayPid: gateway.process.pid ?? 0,
       async stop() {
         await Promise.all(processes.map((p) => p.stop()));
         await nats.stop();

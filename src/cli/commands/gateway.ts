@@ -1,7 +1,8 @@
 /** `pondgate gateway`: the PostgreSQL-protocol front end of a cluster. */
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { Gateway } from '../../../gateway/gateway.ts';
+import { DEFAULT_MAX_MESSAGE_LENGTH, MAX_STARTUP_PACKET_LENGTH } from '../../../gateway/wire/frontend.ts';
 import { connectNats } from '../../cluster/nats-connect.ts';
 import { defaultResources } from '../../duckdb/resources.ts';
 import { createLogger } from '../../log.ts';
@@ -20,6 +21,7 @@ export interface GatewayCliOptions extends AccessCliOptions {
   threads?: number;
   memoryLimitMb?: number;
   processes: number;
+  maxMessageBytes?: number;
 }
 
 export function registerGateway(program: Command): void {
@@ -35,12 +37,20 @@ export function registerGateway(program: Command): void {
     .option('--max-connections <n>', 'concurrent client connections', positiveInteger, DEFAULTS.maxConnections)
     .option('--threads <n>', 'DuckDB threads for merges (default: cores / processes on this machine)', positiveInteger)
     .option('--memory-limit-mb <n>', 'DuckDB memory limit in MB', positiveInteger)
-    .option('--processes <n>', 'pondgate processes sharing this machine, for the resource defaults', positiveInteger, 3);
+    .option('--processes <n>', 'pondgate processes sharing this machine, for the resource defaults', positiveInteger, 3)
+    .option('--max-message-bytes <n>', 'largest protocol message a client may send (Query, Parse, Bind ...)', messageBytes, DEFAULT_MAX_MESSAGE_LENGTH);
   addAccessOptions(command)
     .action(async (options: GatewayCliOptions) => {
       const gateway = await startGateway(options);
       onShutdown(() => gateway.stop());
     });
+}
+
+/** Below the startup packet limit even a normal login would fail; above 1 GiB PostgreSQL's own limit. */
+function messageBytes(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < MAX_STARTUP_PACKET_LENGTH || n > 0x3fffffff) throw new InvalidArgumentError(`expected a whole number of bytes from ${MAX_STARTUP_PACKET_LENGTH} to 1073741823`);
+  return n;
 }
 
 export interface RunningGateway {
@@ -66,6 +76,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
       resources,
       maxConnections: options.maxConnections,
       access: access.policy,
+      maxMessageBytes: options.maxMessageBytes,
       log,
     });
   } catch (error) {
