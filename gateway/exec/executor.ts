@@ -59,7 +59,7 @@ export class QueryExecutor {
 
   /** Runs SQL that needs no worker (no catalog table) on the session's own connection. */
   async runLocal(connection: DuckDBConnection, sql: string, columns: readonly ColumnSpec[]): Promise<RowStream> {
-    const result = await connection.stream(transportSql(sql, columns));
+    const result = await connection.stream(transportSql(sql, columns, 'client'));
     return { columns, batches: resultBatches(result, { columns }), stats: [], close: async () => undefined };
   }
 
@@ -87,7 +87,7 @@ export class QueryExecutor {
       const started = Date.now();
       const stats = await this.gather(plan, queryId, database, connection, options, log);
       log.debug({ ms: Date.now() - started, fragments: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'fragments gathered');
-      const result = await connection.stream(transportSql(plan.mergeSql, plan.columns));
+      const result = await connection.stream(transportSql(plan.mergeSql, plan.columns, 'client'));
       const batches = resultBatches(result, { columns: plan.columns });
       return { columns: plan.columns, batches, stats, close: cleanup };
     } catch (error) {

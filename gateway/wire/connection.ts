@@ -41,6 +41,8 @@ import { FrontendDecoder, type Bind, type DecodeResult, type Describe, type Exec
 import { pgTypeOf } from './pg-types.ts';
 import { SessionState } from './session-state.ts';
 import { makeTextFormatter, type TextFormatter } from './text-format.ts';
+import { makeBinaryFormatter, type BinaryFormatter } from './binary-format.ts';
+import { decodeBinaryParameter } from './binary-params.ts';
 
 export interface ConnectionOptions {
   readonly database: string;
@@ -67,7 +69,9 @@ interface Portal {
 interface RowCursor {
   readonly outcome: Extract<StatementOutcome, { kind: 'rows' }>;
   readonly iterator: AsyncIterator<RecordBatch>;
-  formatters?: TextFormatter[];
+  /** Result format codes as bound (0/1/N convention); empty = all text. */
+  readonly resultFormats: readonly number[];
+  formatters?: Array<TextFormatter | BinaryFormatter>;
   batch?: RecordBatch;
   row: number;
   sent: number;
@@ -231,12 +235,18 @@ export class ClientConnection {
   private async bind(message: Bind): Promise<void> {
     const prepared = this.statements.get(message.statement);
     if (!prepared) throw new SqlError('26000', `prepared statement "${message.statement}" does not exist`);
-    const parameters = message.params.map((value, i) => {
-      if (value === null) return null;
+    let inferred: readonly number[] | undefined;
+    const parameters: (string | null)[] = [];
+    for (const [i, value] of message.params.entries()) {
       const format = message.paramFormats.length === 1 ? message.paramFormats[0] : (message.paramFormats[i] ?? 0);
-      if (format !== 0) throw new SqlError('0A000', 'binary parameter format is not supported yet; send parameters as text');
-      return Buffer.from(value).toString('utf8');
-    });
+      if (value === null || format === 0) {
+        parameters.push(value === null ? null : Buffer.from(value).toString('utf8'));
+        continue;
+      }
+      // Binary values are read as the declared type, else as the type DuckDB infers (what Describe reported).
+      inferred ??= await this.parameterOids(prepared);
+      parameters.push(decodeBinaryParameter(prepared.paramTypes[i] || inferred[i] || 0, value, i + 1));
+    }
     await this.closePortal(message.portal);
     this.portals.set(message.portal, { prepared, parameters, resultFormats: message.resultFormats });
     this.writer.bytes(encodeBindComplete());
@@ -248,9 +258,7 @@ export class ClientConnection {
       const prepared = this.statements.get(message.name);
       if (!prepared) throw new SqlError('26000', `prepared statement "${message.name}" does not exist`);
       const description = isBlank(prepared.sql) ? undefined : await session.describe(prepared.statement);
-      const parameterOids = (description?.parameterTypes ?? []).map((type, i) =>
-        prepared.paramTypes[i] || (type ? pgTypeOf(type).oid : 25),
-      );
+      const parameterOids = parameterOidsOf(prepared, description?.parameterTypes ?? []);
       this.writer.bytes(encodeParameterDescription(parameterOids));
       this.writer.bytes(description && description.columns.length > 0 ? encodeRowDescription(fieldsOf(description.columns, [])) : encodeNoData());
       return;
@@ -275,6 +283,12 @@ export class ClientConnection {
       return;
     }
     await this.runStatement(portal.prepared.statement, portal.parameters, portal.resultFormats, portal, false, message.maxRows);
+  }
+
+  /** Parameter type OIDs as ParameterDescription reports them. */
+  private async parameterOids(prepared: PreparedStatement): Promise<readonly number[]> {
+    const description = isBlank(prepared.sql) ? undefined : await this.requireSession().describe(prepared.statement);
+    return parameterOidsOf(prepared, description?.parameterTypes ?? []);
   }
 
   private async guardExtended(action: () => Promise<void>): Promise<void> {
@@ -308,7 +322,6 @@ export class ClientConnection {
     maxRows = 0,
   ): Promise<void> {
     const session = this.requireSession();
-    if (resultFormats.some((f) => f !== 0)) throw new SqlError('0A000', 'binary result format is not supported yet; request text');
     if (statement.kind === 'transaction') {
       this.applyTransaction(statement.action);
     }
@@ -319,7 +332,7 @@ export class ClientConnection {
       this.writer.bytes(encodeCommandComplete(outcome.tag));
       return;
     }
-    const cursor: RowCursor = { outcome, iterator: outcome.rows.batches[Symbol.asyncIterator](), row: 0, sent: 0, done: false };
+    const cursor: RowCursor = { outcome, iterator: outcome.rows.batches[Symbol.asyncIterator](), resultFormats, row: 0, sent: 0, done: false };
     if (describeRows) this.writer.bytes(encodeRowDescription(fieldsOf(outcome.rows.columns, resultFormats)));
     if (portal) portal.cursor = cursor;
     try {
@@ -345,9 +358,12 @@ export class ClientConnection {
         }
         cursor.batch = next.value;
         cursor.row = 0;
-        cursor.formatters ??= next.value.schema.fields.map((field: Field) =>
-          makeTextFormatter(field, { timeZone: this.state?.timeZone ?? 'UTC', extraFloatDigits: this.state?.extraFloatDigits ?? 1 }),
-        );
+        cursor.formatters ??= next.value.schema.fields.map((field: Field, i: number) => {
+          const options = { timeZone: this.state?.timeZone ?? 'UTC', extraFloatDigits: this.state?.extraFloatDigits ?? 1 };
+          const formats = cursor.resultFormats;
+          const binary = (formats.length === 1 ? formats[0] : (formats[i] ?? 0)) === 1;
+          return binary ? makeBinaryFormatter(field, options) : makeTextFormatter(field, options);
+        });
       }
       const batch = cursor.batch;
       const formatters = cursor.formatters ?? [];
@@ -448,6 +464,11 @@ async function closeCursor(cursor: RowCursor): Promise<void> {
     await cursor.iterator.return?.();
   }
   await cursor.outcome.rows.close();
+}
+
+/** Declared parameter OIDs, else the PostgreSQL type of what DuckDB inferred, else text. */
+function parameterOidsOf(prepared: PreparedStatement, inferredTypes: readonly string[]): number[] {
+  return inferredTypes.map((type, i) => prepared.paramTypes[i] || (type ? pgTypeOf(type).oid : 25));
 }
 
 /** RowDescription fields through the one DuckDB → PostgreSQL type map. */
