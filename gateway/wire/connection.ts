@@ -243,9 +243,10 @@ export class ClientConnection {
         parameters.push(value === null ? null : Buffer.from(value).toString('utf8'));
         continue;
       }
-      // Binary values are read as the declared type, else as the type DuckDB infers (what Describe reported).
+      // Binary values are read as the declared type, else as the type DuckDB infers (what Describe
+      // reported), else as PostgreSQL's 'unknown', whose binary input is the text itself.
       inferred ??= await this.parameterOids(prepared);
-      parameters.push(decodeBinaryParameter(prepared.paramTypes[i] || inferred[i] || 0, value, i + 1));
+      parameters.push(decodeBinaryParameter(prepared.paramTypes[i] || inferred[i] || 705, value, i + 1));
     }
     await this.closePortal(message.portal);
     this.portals.set(message.portal, { prepared, parameters, resultFormats: message.resultFormats });
