@@ -60,7 +60,9 @@ test('every case has a recorded PostgreSQL value', () => {
   for (const c of CASES) assert.ok(recorded.has(c.name), c.name);
 });
 
-for (const c of CASES) {
+// LIST(JSON) columns are reported by DuckDB's node-api without the JSON alias (as VARCHAR[]),
+// so they are announced as text[]; such cases are checked only as parameters.
+for (const c of CASES.filter((x) => x.paramOnly !== true)) {
   test(`text and binary of ${c.name} match PostgreSQL 15`, async () => {
     const expected = recorded.get(c.name) as Recorded;
     const { type, field, batch } = await duckValue(c.duckdb ?? c.pg);
@@ -73,14 +75,14 @@ for (const c of CASES) {
 }
 
 // Values PostgreSQL holds differently from DuckDB, so a round trip cannot be exact.
-const NOT_ROUND_TRIP = new Set(['timestamp_ns floored', 'timestamp_ns[]', 'struct as json', 'map as json', 'struct[] as json[]', 'varbit']);
+const NOT_ROUND_TRIP = new Set(['timestamp_ns floored', 'timestamp_ns[]', 'struct as json', 'map as json', 'struct[] as json[]', 'union[] as json[]', 'map[] as json[]', 'varbit']);
 
 for (const c of CASES) {
   if (NOT_ROUND_TRIP.has(c.name)) continue;
   test(`binary parameter of ${c.name} decodes to the same DuckDB value`, async () => {
     const expected = recorded.get(c.name) as Recorded;
     if (expected.binary === null) return; // NULL parameters never reach the decoder
-    const { type } = await duckValue(c.duckdb ?? c.pg);
+    const type = c.paramType ?? (await duckValue(c.duckdb ?? c.pg)).type;
     const text = decodeBinaryParameter(expected.oid, Buffer.from(expected.binary, 'hex'), 1);
     const duck = c.duckdb ?? c.pg;
     const check = await connection.runAndReadAll(

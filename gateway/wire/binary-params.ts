@@ -145,6 +145,9 @@ function arrayText(b: Buffer, arrayOid: number): string {
     throw new SqlError('42804', `wrong element type in binary array parameter: expected OID ${expected ?? '?'}, got ${elementOid}`);
   }
   const decode = SCALARS.get(elementOid) as Decoder;
+  // DuckDB casts text to JSON[] by parsing it as one JSON array, so json elements go in
+  // as they are (a NULL element becomes JSON null); other lists use DuckDB's list syntax.
+  const json = elementOid === 114 || elementOid === 3802;
   if (ndim === 0) return '[]';
   if (ndim < 0 || ndim > 6) throw new SqlError('22P03', `invalid number of dimensions in binary array parameter: ${ndim}`);
   const dims: number[] = [];
@@ -156,11 +159,11 @@ function arrayText(b: Buffer, arrayOid: number): string {
   const next = (): string => {
     const len = b.readInt32BE(p);
     p += 4;
-    if (len === -1) return 'NULL';
+    if (len === -1) return json ? 'null' : 'NULL';
     if (len < 0 || p + len > b.length) throw new SqlError('22P03', 'insufficient data left in message for an array element');
     const text = decode(b.subarray(p, p + len));
     p += len;
-    return listElement(text);
+    return json ? text : listElement(text);
   };
   const level = (d: number): string => {
     const parts: string[] = [];

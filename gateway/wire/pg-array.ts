@@ -16,7 +16,7 @@
 import { SqlError } from '../../src/errors.ts';
 import * as enc from './pg-binary.ts';
 import { formatFloat4, formatFloat8 } from './pg-float.ts';
-import { pgTypeOf } from './pg-types.ts';
+import { PgOid, pgTypeOf } from './pg-types.ts';
 // text-format.ts imports this module too; the cycle is safe because only functions cross it.
 import { formatInterval, type TextFormatOptions } from './text-format.ts';
 
@@ -343,7 +343,9 @@ function elementCodec(elementType: string, options: TextFormatOptions): ElementC
       binary: (n) => enc.numericFromText(n.raw, scale),
     };
   }
-  // Text-like (VARCHAR, ENUM, …) elements are JSON strings; STRUCT/MAP/JSON elements are JSON.
+  // STRUCT/MAP/UNION/JSON elements are json: their JSON text as to_json wrote it (a JSON
+  // string stays quoted). Text-like elements (VARCHAR, ENUM, …) are JSON strings.
+  if (pg.oid === PgOid.Json) return { text: (n) => n.raw, binary: (n) => utf8.encode(n.raw) };
   return { text: stringOf, binary: (n) => utf8.encode(stringOf(n)) };
 }
 
