@@ -18,7 +18,8 @@ import postgres from 'postgres';
 import { makeTempDir, runPondgate, startTestCluster, type TestCluster } from '../support/cluster.ts';
 
 const PROBE = fileURLToPath(new URL('./jdbc/BinaryProbe.java', import.meta.url));
-const PGJDBC = '/usr/share/java/postgresql.jar';
+// Where Debian's libpostgresql-jdbc-java puts the driver (scripts/setup.sh installs it).
+const PGJDBC = process.env.PONDGATE_PGJDBC_JAR ?? '/usr/share/java/postgresql.jar';
 
 interface ProbeValue {
   query: number;
