@@ -61,7 +61,7 @@ export class QueryExecutor {
   async runLocal(connection: DuckDBConnection, sql: string, columns: readonly ColumnSpec[], signal?: AbortSignal): Promise<RowStream> {
     const detach = interruptOnAbort(connection, signal);
     try {
-      const result = await connection.stream(transportSql(sql, columns));
+      const result = await connection.stream(transportSql(sql, columns, 'client'));
       return { columns, batches: resultBatches(result, { columns }), stats: [], close: async () => detach() };
     } catch (error) {
       detach();
@@ -95,7 +95,7 @@ export class QueryExecutor {
       log.debug({ ms: Date.now() - started, fragments: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'fragments gathered');
       // The merge can be long too: a cancel interrupts it (the connection is this query's own).
       const detach = interruptOnAbort(connection, options.signal);
-      const result = await connection.stream(transportSql(plan.mergeSql, plan.columns));
+      const result = await connection.stream(transportSql(plan.mergeSql, plan.columns, 'client'));
       const batches = resultBatches(result, { columns: plan.columns });
       return { columns: plan.columns, batches, stats, close: () => (detach(), cleanup()) };
     } catch (error) {

@@ -48,6 +48,8 @@ import { protocolNegotiation } from './startup.ts';
 import { tlsServerEndPoint, upgradeToTls } from './tls.ts';
 import { SessionState } from './session-state.ts';
 import { makeTextFormatter, type TextFormatter } from './text-format.ts';
+import { makeBinaryFormatter, type BinaryFormatter } from './binary-format.ts';
+import { decodeBinaryParameter } from './binary-params.ts';
 
 export interface ConnectionOptions {
   readonly database: string;
@@ -77,7 +79,9 @@ interface Portal {
 interface RowCursor {
   readonly outcome: Extract<StatementOutcome, { kind: 'rows' }>;
   readonly iterator: AsyncIterator<RecordBatch>;
-  formatters?: TextFormatter[];
+  /** Result format codes as bound (0/1/N convention); empty = all text. */
+  readonly resultFormats: readonly number[];
+  formatters?: Array<TextFormatter | BinaryFormatter>;
   batch?: RecordBatch;
   row: number;
   sent: number;
@@ -334,12 +338,19 @@ export class ClientConnection {
   private async bind(message: Bind): Promise<void> {
     const prepared = this.statements.get(message.statement);
     if (!prepared) throw new SqlError('26000', `prepared statement "${message.statement}" does not exist`);
-    const parameters = message.params.map((value, i) => {
-      if (value === null) return null;
+    let inferred: readonly number[] | undefined;
+    const parameters: (string | null)[] = [];
+    for (const [i, value] of message.params.entries()) {
       const format = message.paramFormats.length === 1 ? message.paramFormats[0] : (message.paramFormats[i] ?? 0);
-      if (format !== 0) throw new SqlError('0A000', 'binary parameter format is not supported yet; send parameters as text');
-      return Buffer.from(value).toString('utf8');
-    });
+      if (value === null || format === 0) {
+        parameters.push(value === null ? null : Buffer.from(value).toString('utf8'));
+        continue;
+      }
+      // Binary values are read as the declared type, else as the type DuckDB infers (what Describe
+      // reported), else as PostgreSQL's 'unknown', whose binary input is the text itself.
+      inferred ??= await this.parameterOids(prepared);
+      parameters.push(decodeBinaryParameter(prepared.paramTypes[i] || inferred[i] || 705, value, i + 1));
+    }
     await this.closePortal(message.portal);
     this.portals.set(message.portal, { prepared, parameters, resultFormats: message.resultFormats });
     this.writer.bytes(encodeBindComplete());
@@ -351,9 +362,7 @@ export class ClientConnection {
       const prepared = this.statements.get(message.name);
       if (!prepared) throw new SqlError('26000', `prepared statement "${message.name}" does not exist`);
       const description = isBlank(prepared.sql) ? undefined : await session.describe(prepared.statement);
-      const parameterOids = (description?.parameterTypes ?? []).map((type, i) =>
-        prepared.paramTypes[i] || (type ? pgTypeOf(type).oid : 25),
-      );
+      const parameterOids = parameterOidsOf(prepared, description?.parameterTypes ?? []);
       this.writer.bytes(encodeParameterDescription(parameterOids));
       this.writer.bytes(description && description.columns.length > 0 ? encodeRowDescription(fieldsOf(description.columns, [])) : encodeNoData());
       return;
@@ -378,6 +387,12 @@ export class ClientConnection {
       return;
     }
     await this.runStatement(portal.prepared.statement, portal.parameters, portal.resultFormats, portal, false, message.maxRows);
+  }
+
+  /** Parameter type OIDs as ParameterDescription reports them. */
+  private async parameterOids(prepared: PreparedStatement): Promise<readonly number[]> {
+    const description = isBlank(prepared.sql) ? undefined : await this.requireSession().describe(prepared.statement);
+    return parameterOidsOf(prepared, description?.parameterTypes ?? []);
   }
 
   /** `prepared`: the statement concerned, for the error position (relative to its Parse message's query). */
@@ -413,7 +428,6 @@ export class ClientConnection {
     maxRows = 0,
   ): Promise<void> {
     const session = this.requireSession();
-    if (resultFormats.some((f) => f !== 0)) throw new SqlError('0A000', 'binary result format is not supported yet; request text');
     if (statement.kind === 'transaction') {
       this.applyTransaction(statement.action);
     }
@@ -424,7 +438,7 @@ export class ClientConnection {
       this.writer.bytes(encodeCommandComplete(outcome.tag));
       return;
     }
-    const cursor: RowCursor = { outcome, iterator: outcome.rows.batches[Symbol.asyncIterator](), row: 0, sent: 0, done: false };
+    const cursor: RowCursor = { outcome, iterator: outcome.rows.batches[Symbol.asyncIterator](), resultFormats, row: 0, sent: 0, done: false };
     if (describeRows) this.writer.bytes(encodeRowDescription(fieldsOf(outcome.rows.columns, resultFormats)));
     if (portal) portal.cursor = cursor;
     try {
@@ -450,9 +464,12 @@ export class ClientConnection {
         }
         cursor.batch = next.value;
         cursor.row = 0;
-        cursor.formatters ??= next.value.schema.fields.map((field: Field) =>
-          makeTextFormatter(field, { timeZone: this.state?.timeZone ?? 'UTC', extraFloatDigits: this.state?.extraFloatDigits ?? 1 }),
-        );
+        cursor.formatters ??= next.value.schema.fields.map((field: Field, i: number) => {
+          const options = { timeZone: this.state?.timeZone ?? 'UTC', extraFloatDigits: this.state?.extraFloatDigits ?? 1 };
+          const formats = cursor.resultFormats;
+          const binary = (formats.length === 1 ? formats[0] : (formats[i] ?? 0)) === 1;
+          return binary ? makeBinaryFormatter(field, options) : makeTextFormatter(field, options);
+        });
       }
       const batch = cursor.batch;
       const formatters = cursor.formatters ?? [];
@@ -570,6 +587,11 @@ async function closeCursor(cursor: RowCursor): Promise<void> {
     await cursor.iterator.return?.();
   }
   await cursor.outcome.rows.close();
+}
+
+/** Declared parameter OIDs, else the PostgreSQL type of what DuckDB inferred, else text. */
+function parameterOidsOf(prepared: PreparedStatement, inferredTypes: readonly string[]): number[] {
+  return inferredTypes.map((type, i) => prepared.paramTypes[i] || (type ? pgTypeOf(type).oid : 25));
 }
 
 /** RowDescription fields through the one DuckDB → PostgreSQL type map. */

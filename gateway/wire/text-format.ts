@@ -10,13 +10,17 @@
 //   TIMESTAMP[_S/_MS/_NS] Timestamp(unit) | TIMESTAMPTZ Timestamp(us, 'UTC')
 //   INTERVAL FixedSizeBinary(16): int32 months, int32 days, int64 micros (LE)
 //   UUID FixedSizeBinary(16): DuckDB hugeint with the top bit flipped
-//   everything else: Utf8 already holding the text rendering.
+//   everything else: Utf8 already holding the text rendering; for results
+//   bound to a client, LIST/ARRAY columns hold DuckDB's to_json() of the list
+//   (turned into PostgreSQL array text by pg-array.ts) and STRUCT/MAP/UNION
+//   columns hold JSON text.
 // Output is bytes-or-string so a DataRow writer can take either without
 // re-encoding; Utf8 values are passed through as UTF-8 slices.
 
 import { Data, DataType, Field, Type, TimeUnit, Vector, Precision } from 'apache-arrow';
 import { formatFloat4, formatFloat8 } from './pg-float.ts';
 import { isUtcZone, makeOffsetLookup, type OffsetLookup } from './tz-offset.ts';
+import { isListType, makeJsonArrayFormatter } from './pg-array.ts';
 
 export interface TextFormatOptions {
   /** Session TimeZone (IANA name) used for timestamptz. */
@@ -103,6 +107,14 @@ function innerFormatter(field: Field, options: TextFormatOptions): Inner {
     }
     case Type.Utf8:
     case Type.LargeUtf8:
+      if (isListType(field.metadata.get('duckdb_type') ?? '')) {
+        const array = makeJsonArrayFormatter(field.metadata.get('duckdb_type') ?? '', options);
+        const decoder = new TextDecoder();
+        return (d, row) => {
+          const o = d.valueOffsets;
+          return array.text(decoder.decode((d.values as Uint8Array).subarray(Number(o[row]), Number(o[row + 1]))));
+        };
+      }
       return (d, row) => {
         const o = d.valueOffsets;
         return (d.values as Uint8Array).subarray(Number(o[row]), Number(o[row + 1]));

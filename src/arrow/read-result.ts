@@ -6,7 +6,7 @@ import type { DuckDBConnection, DuckDBResult } from '@duckdb/node-api';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { ArrowBatcher, type BatcherOptions } from './from-duckdb.ts';
 import type { ColumnSpec } from './schema.ts';
-import { transportSql } from './transport-sql.ts';
+import { transportSql, type TransportMode } from './transport-sql.ts';
 import { duckdbTypeString, type DuckDBTypeLike } from './types.ts';
 
 /** Anything that reports result columns: a prepared statement or a result. */
@@ -76,10 +76,11 @@ export async function readResultBatches(
 export async function queryArrow(
   connection: DuckDBConnection,
   sql: string,
-  options: BatcherOptions = {},
+  options: BatcherOptions & { readonly mode?: TransportMode } = {},
 ): Promise<ArrowResult> {
   const prepared = await connection.prepare(sql);
   const columns = columnsOf(prepared);
-  const result = await connection.stream(transportSql(sql, columns));
+  prepared.destroySync();
+  const result = await connection.stream(transportSql(sql, columns, options.mode));
   return readResultBatches(result, { ...options, columns });
 }

@@ -6,6 +6,21 @@ import type { ColumnSpec } from './schema.ts';
 import { quoteIdent } from './sql.ts';
 import { mapDuckDBType } from './types.ts';
 
+/**
+ * 'transport': DuckDB's own text, which the gateway's staging casts back to the
+ * original type (worker -> gateway). 'client': the same, except nested values
+ * (LIST/ARRAY/STRUCT/MAP/UNION) become JSON via to_json(), which keeps element
+ * types apart unambiguously so the wire layer can print PostgreSQL arrays and
+ * JSON; use it only for results that go to a client.
+ */
+export type TransportMode = 'transport' | 'client';
+
+/** LIST `T[]`, ARRAY `T[n]`, STRUCT, MAP or UNION, by DuckDB's type string. */
+export function isNestedType(duckdbType: string): boolean {
+  const t = duckdbType.trim();
+  return /\]$/.test(t) || /^(STRUCT|MAP|UNION)\s*\(/i.test(t);
+}
+
 /** Positional column name used inside the wrapper; original names travel in the Arrow schema. */
 export function positionalName(index: number): string {
   return `c${index}`;
@@ -27,12 +42,13 @@ export function needsTransportWrap(columns: readonly ColumnSpec[]): boolean {
  * Trailing semicolons are stripped and the inner SQL is put on its own lines
  * so a trailing `--` comment cannot swallow the closing parenthesis.
  */
-export function transportSql(sql: string, columns: readonly ColumnSpec[]): string {
+export function transportSql(sql: string, columns: readonly ColumnSpec[], mode: TransportMode = 'transport'): string {
   if (!needsTransportWrap(columns)) return sql;
   const inner = sql.replace(/[\s;]+$/, '');
   const names = columns.map((_, i) => quoteIdent(positionalName(i)));
-  const select = columns.map((c, i) =>
-    mapDuckDBType(c.type).transport === 'varchar' ? `CAST(${names[i]} AS VARCHAR) AS ${names[i]}` : names[i],
-  );
+  const select = columns.map((c, i) => {
+    if (mode === 'client' && isNestedType(c.type)) return `CAST(to_json(${names[i]}) AS VARCHAR) AS ${names[i]}`;
+    return mapDuckDBType(c.type).transport === 'varchar' ? `CAST(${names[i]} AS VARCHAR) AS ${names[i]}` : names[i];
+  });
   return `SELECT ${select.join(', ')} FROM (\n${inner}\n) AS t(${names.join(', ')})`;
 }

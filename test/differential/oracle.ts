@@ -30,7 +30,8 @@ export async function openOracle(dataDir: string, timeZone = 'UTC'): Promise<Ora
   await connection.run(`SET TimeZone = '${timeZone}'`);
   return {
     async query(sql: string): Promise<TextResult> {
-      const result = await queryArrow(connection, sql);
+      // 'client': nested values as the gateway sends them to clients (JSON, PostgreSQL arrays).
+      const result = await queryArrow(connection, sql, { mode: 'client' });
       const fields = result.schema.fields;
       const formatters = fields.map((field) => makeTextFormatter(field, { timeZone, extraFloatDigits: 1 }));
       const decoder = new TextDecoder();

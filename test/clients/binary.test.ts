@@ -1,0 +1,177 @@
+/**
+ * Binary result and parameter formats, and PostgreSQL arrays / JSON for
+ * nested values, through real clients against a real cluster:
+ *  - pgjdbc with forced binary transfer, compared value by value with a
+ *    text-only pgjdbc connection (typed literals, parameters, distributed
+ *    queries over lineitem);
+ *  - node-postgres with `binary: true` (binary results for every column,
+ *    Buffer parameters sent in binary);
+ *  - postgres.js and node-postgres (text), which parse PostgreSQL array and
+ *    JSON text into JS values.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import postgres from 'postgres';
+import { makeTempDir, runPondgate, startTestCluster, type TestCluster } from '../support/cluster.ts';
+
+const PROBE = fileURLToPath(new URL('./jdbc/BinaryProbe.java', import.meta.url));
+// Where Debian's libpostgresql-jdbc-java puts the driver (scripts/setup.sh installs it).
+const PGJDBC = process.env.PONDGATE_PGJDBC_JAR ?? '/usr/share/java/postgresql.jar';
+
+interface ProbeValue {
+  query: number;
+  row: number;
+  column: number;
+  type: string;
+  format: number;
+  binary: string | null;
+  text: string | null;
+}
+
+/** Runs BinaryProbe.java over pgjdbc; each line of `queries` is SQL then tab-separated kind:value parameters. */
+async function probe(port: number, queries: readonly string[]): Promise<ProbeValue[]> {
+  const child = spawn('java', ['-cp', PGJDBC, PROBE, `jdbc:postgresql://127.0.0.1:${port}/pondgate`, 'analyst'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  child.stdin.end(queries.join('\n') + '\n');
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0, `BinaryProbe failed:\n${stderr}`);
+  const unescape = (s: string): string | null => (s === '\\N' ? null : s.replace(/\\(.)/g, (_m, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c)));
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('V\t'))
+    .map((l) => {
+      const [, query, row, column, type, format, binary, text] = l.split('\t');
+      return { query: Number(query), row: Number(row), column: Number(column), type, format: Number(format), binary: unescape(binary), text: unescape(text) };
+    });
+}
+
+describe('binary formats and nested values through real clients', { timeout: 5 * 60_000 }, () => {
+  let temp: { dir: string; remove: () => Promise<void> };
+  let cluster: TestCluster;
+
+  before(async () => {
+    temp = await makeTempDir('binary');
+    await runPondgate(['generate', 'tpch', '--sf', '0.01', '--partitions', '3', '--into', temp.dir]);
+    cluster = await startTestCluster(temp.dir);
+  });
+
+  after(async () => {
+    await cluster?.stop();
+    await temp?.remove();
+  });
+
+  it('pgjdbc reads typed values in binary exactly as in text, and sends binary parameters', async () => {
+    const values = await probe(cluster.port, [
+      // 0: literals of every common type (no JDBC escapes: no braces in the SQL)
+      "SELECT 1::SMALLINT AS a, 2::INTEGER AS b, 3::BIGINT AS c, 1.5::DOUBLE AS d, 12.34::DECIMAL(10,2) AS e, 'x' AS f, DATE '2020-01-02' AS g, " +
+        "TIMESTAMP '2020-01-02 03:04:05.678' AS h, INTERVAL 1 DAY AS i, [1, 2, NULL] AS j, struct_pack(a := 1) AS k, " +
+        "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID AS l, true AS m, '\\xDE'::BLOB AS n, (-0.05)::DECIMAL(38,4) AS o, 0.1::FLOAT AS p, " +
+        "TIME '03:04:05.5' AS q, TIMESTAMPTZ '2020-01-02 03:04:05+00' AS r, 255::UTINYINT AS s, 18446744073709551615::UBIGINT AS t, " +
+        "['a b', '', NULL, 'x\"y'] AS u, [[1.5, 2.5], [NULL, 4]]::DOUBLE[][] AS v, 'infinity'::DATE AS w, NULL::INTEGER AS x",
+      // 1: parameters, several of them sent in binary by pgjdbc (int, long, double, bytea, uuid)
+      'SELECT ?::INTEGER + 1 AS a, ?::BIGINT AS b, ?::DOUBLE AS c, ?::VARCHAR AS d, ?::BLOB AS e, ?::UUID AS f, ?::DECIMAL(10,3) AS g, ?::DATE AS h, ?::TIMESTAMP AS i, ?::BOOLEAN AS j' +
+        '\tint:41\tlong:-5\tdouble:2.5\tstring:hé\tbytes:de00ff\tuuid:a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\tdecimal:-12.340\tdate:2020-01-02\ttimestamp:2020-01-02 03:04:05.678\tbool:true',
+      // 2: a distributed scan
+      'SELECT l_orderkey, l_linenumber, l_quantity, l_extendedprice, l_discount, l_shipdate, l_returnflag, l_comment FROM lineitem WHERE l_orderkey < 100 ORDER BY l_orderkey, l_linenumber',
+      // 3: a distributed aggregate with a list, with binary parameters
+      'SELECT l_returnflag, count(*) AS n, sum(l_quantity) AS q, avg(l_discount) AS d, min(l_shipdate) AS s, list(DISTINCT l_linestatus ORDER BY l_linestatus) AS st FROM lineitem WHERE l_orderkey < ? AND l_linenumber <= ? GROUP BY 1 ORDER BY 1' +
+        '\tlong:60000\tint:7',
+    ]);
+    assert.ok(values.length > 0);
+    for (const v of values) assert.equal(v.binary, v.text, `query ${v.query} row ${v.row} column ${v.column} (${v.type}, format ${v.format})`);
+    const byColumn = (query: number, row = 0) => new Map(values.filter((v) => v.query === query && v.row === row).map((v) => [v.column, v]));
+
+    const typed = byColumn(0);
+    const expected: Array<[number, string, number, string | null]> = [
+      [1, 'int2', 1, '1'], [2, 'int4', 1, '2'], [3, 'int8', 1, '3'], [4, 'float8', 1, '1.5'], [5, 'numeric', 1, '12.34'], [6, 'text', 0, 'x'],
+      [7, 'date', 1, '2020-01-02'], [8, 'timestamp', 1, '2020-01-02 03:04:05.678'], [9, 'interval', 0, '1 day'], [10, '_int4', 1, '[1, 2, null]'],
+      [11, 'json', 0, '{"a":1}'], [12, 'uuid', 1, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'], [14, 'bytea', 1, 'de'], [15, 'numeric', 1, '-0.0500'],
+      [17, 'time', 1, '03:04:05.5'], [19, 'int2', 1, '255'], [20, 'numeric', 1, '18446744073709551615'], [21, '_text', 1, '[a b, , null, x"y]'],
+      [22, '_float8', 1, '[[1.5, 2.5], [null, 4.0]]'], [24, 'int4', 1, null],
+    ];
+    for (const [column, type, format, value] of expected) {
+      const v = typed.get(column);
+      assert.ok(v, `column ${column}`);
+      assert.deepEqual([v.type, v.format, v.binary], [type, format, value], `column ${column}`);
+    }
+    assert.equal(typed.get(16)?.type, 'float4');
+
+    const params = byColumn(1);
+    assert.deepEqual(
+      [...params.values()].map((v) => v.binary),
+      ['42', '-5', '2.5', 'hé', 'de00ff', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '-12.340', '2020-01-02', '2020-01-02 03:04:05.678', 't'],
+    );
+
+    const scan = values.filter((v) => v.query === 2);
+    assert.ok(scan.length > 8 * 100, `expected lineitem rows, got ${scan.length / 8}`);
+    assert.ok(scan.filter((v) => v.type === 'numeric' || v.type === 'date' || v.type === 'int4' || v.type === 'int8').every((v) => v.format === 1));
+    const aggregate = values.filter((v) => v.query === 3);
+    assert.deepEqual(aggregate.filter((v) => v.column === 1).map((v) => v.binary), ['A', 'N', 'R']);
+    assert.ok(aggregate.filter((v) => v.column === 6).every((v) => v.type === '_text' && /^\[[FO](, [FO])?\]$/.test(v.binary ?? '')));
+  });
+
+  it('node-postgres with binary: true reads binary results and sends Buffer parameters in binary', async () => {
+    const client = new pg.Client({ connectionString: cluster.connectionString, binary: true } as pg.ClientConfig);
+    await client.connect();
+    try {
+      // node-postgres decodes binary fields as UTF-8 strings before parsing them, so only
+      // values whose bytes are all below 0x80 survive on its side; those are compared exactly.
+      const r = await client.query('SELECT 1::SMALLINT AS a, 2::INTEGER AS b, 3::BIGINT AS c, true AS d, $1::VARCHAR AS e, [1, 2, 3] AS f, {\'a\': 1} AS g, $2::BLOB AS h, $2::BLOB = \'\\x01\\x02\'::BLOB AS i', ['x', Buffer.from([1, 2])]);
+      assert.deepEqual(r.fields.map((f) => f.format), Array(9).fill('binary'));
+      assert.deepEqual({ ...r.rows[0], h: Buffer.from(r.rows[0].h as string, 'latin1').toString('hex') }, { a: 1, b: 2, c: '3', d: true, e: 'x', f: [1, 2, 3], g: '{"a":1}', h: '0102', i: true });
+      // Every other type encodes in binary without error, from a distributed query too.
+      const all = await client.query(
+        "SELECT l_orderkey, l_quantity, l_shipdate, l_comment, INTERVAL 1 DAY AS i, [[1, 2], [3, 4]] AS l, MAP {'k': l_orderkey} AS m, TIMESTAMPTZ '2020-01-01 00:00:00+00' AS t, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID AS u, '03:04:05+02'::TIMETZ AS z FROM lineitem WHERE l_orderkey < 50",
+      );
+      assert.ok(all.rows.length > 10);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('postgres.js and node-postgres read LIST as PostgreSQL arrays and STRUCT/MAP as JSON', async () => {
+    const query =
+      "SELECT [1, 2, NULL] AS a, [['a b', ''], ['NULL', 'x\"y\\z']] AS b, {'a': 1, 'b': [1.5]} AS c, MAP {'k': 2} AS d, [DATE '2020-01-02'] AS e, " +
+      "[true, false] AS f, [12.30::DECIMAL(10,2)] AS g, []::INTEGER[] AS h, [{'x': 1}] AS i, [TIMESTAMP '2020-01-02 03:04:05'] AS j";
+    // postgres.js parses json itself; its array parsing needs array types from pg_catalog.pg_type,
+    // which DuckDB's pg_type does not list, so arrays arrive as PostgreSQL's array text.
+    const sql = postgres(cluster.connectionString, { max: 1, onnotice: () => undefined });
+    try {
+      const [row] = await sql.unsafe(query);
+      assert.deepEqual(
+        [row.a, row.b, row.e, row.f, row.g, row.h, row.i, row.j],
+        ['{1,2,NULL}', '{{"a b",""},{"NULL","x\\"y\\\\z"}}', '{2020-01-02}', '{t,f}', '{12.30}', '{}', '{"{\\"x\\":1}"}', '{"2020-01-02 03:04:05"}'],
+      );
+      assert.deepEqual(row.c, { a: 1, b: [1.5] });
+      assert.deepEqual(row.d, { k: 2 });
+      // Extended protocol with a parameter, on a distributed query.
+      const rows = await sql`SELECT l_orderkey, list(l_linenumber ORDER BY l_linenumber) AS lines FROM lineitem WHERE l_orderkey < ${5} GROUP BY 1 ORDER BY 1`;
+      assert.ok(rows.length > 0);
+      for (const r of rows) assert.match(r.lines as string, /^\{1(,[2-7])*\}$/);
+    } finally {
+      await sql.end();
+    }
+    // node-postgres (text) parses the arrays with its own array parser by the announced OIDs.
+    const client = new pg.Client({ connectionString: cluster.connectionString });
+    await client.connect();
+    try {
+      const { rows: [row] } = await client.query(query);
+      assert.deepEqual(row.a, [1, 2, null]);
+      assert.deepEqual(row.b, [['a b', ''], ['NULL', 'x"y\\z']]);
+      assert.deepEqual(row.c, { a: 1, b: [1.5] });
+      assert.deepEqual(row.d, { k: 2 });
+      assert.deepEqual(row.f, [true, false]);
+      assert.deepEqual(row.g, [12.3]); // pg-types parses numeric[] elements as floats
+      assert.deepEqual(row.h, []);
+      assert.deepEqual(row.i, [{ x: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+});
