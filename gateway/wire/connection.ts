@@ -38,8 +38,10 @@ import {
   type TransactionStatus,
 } from './backend.ts';
 import { FrontendDecoder, type Bind, type DecodeResult, type Describe, type Execute, type Parse, type StartupMessage } from './frontend.ts';
+import { sendCopyOut } from './copy-out.ts';
 import { pgTypeOf } from './pg-types.ts';
 import { SessionState } from './session-state.ts';
+import { armStatementTimeout } from './statement-timeout.ts';
 import { makeTextFormatter, type TextFormatter } from './text-format.ts';
 
 export interface ConnectionOptions {
@@ -149,7 +151,7 @@ export class ClientConnection {
       case 'Describe':
         return this.guardExtended(() => this.describe(message));
       case 'Execute':
-        return this.guardExtended(() => this.execute(message));
+        return this.guardExtended(() => this.timed(() => this.execute(message)));
       case 'Close':
         if (message.target === 'S') this.statements.delete(message.name);
         else await this.closePortal(message.name);
@@ -207,7 +209,7 @@ export class ClientConnection {
         break;
       }
       try {
-        await this.runStatement(statement, [], [], undefined, true);
+        await this.timed(() => this.runStatement(statement, [], [], undefined, true));
       } catch (error) {
         this.writeError(toSqlError(error));
         if (this.transaction === 'T') this.transaction = 'E';
@@ -319,6 +321,11 @@ export class ClientConnection {
       this.writer.bytes(encodeCommandComplete(outcome.tag));
       return;
     }
+    if (outcome.kind === 'copy') {
+      const textOptions = { timeZone: this.state?.timeZone ?? 'UTC', extraFloatDigits: this.state?.extraFloatDigits ?? 1 };
+      await sendCopyOut(outcome.rows, outcome.options, { writer: this.writer, flush: () => this.flush(), signal: this.abort.signal, textOptions, flushBytes: FLUSH_BYTES });
+      return;
+    }
     const cursor: RowCursor = { outcome, iterator: outcome.rows.batches[Symbol.asyncIterator](), row: 0, sent: 0, done: false };
     if (describeRows) this.writer.bytes(encodeRowDescription(fieldsOf(outcome.rows.columns, resultFormats)));
     if (portal) portal.cursor = cursor;
@@ -367,6 +374,16 @@ export class ClientConnection {
     }
     await closeCursor(cursor);
     this.writer.bytes(encodeCommandComplete(`${cursor.outcome.tag} ${cursor.sent}`.replace(/^(SHOW|EXPLAIN) \d+$/, '$1')));
+  }
+
+  /** Runs one statement under statement_timeout: at the deadline its signal aborts (57014). */
+  private async timed(action: () => Promise<void>): Promise<void> {
+    const disarm = armStatementTimeout(this.state?.statementTimeoutMs ?? 0, (reason) => this.abort.abort(reason));
+    try {
+      await action();
+    } finally {
+      disarm();
+    }
   }
 
   private applyTransaction(action: string): void {
