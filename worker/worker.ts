@@ -45,9 +45,12 @@ export interface WorkerOptions {
   readonly workerId?: string;
 }
 
-interface RunningTask {
+/** A task from its acceptance on: queued for a slot, then running. */
+interface TaskRecord {
   readonly queryId: string;
-  readonly connection: DuckDBConnection;
+  readonly credits: CreditGate;
+  /** Set once the task runs. */
+  connection?: DuckDBConnection;
   cancelled: boolean;
 }
 
@@ -55,7 +58,9 @@ export class Worker {
   readonly id: string;
   private readonly subjects: ClusterSubjects;
   private readonly slots: Semaphore;
-  private readonly running = new Set<RunningTask>();
+  /** Accepted tasks, queued or running: a cancel must reach both. */
+  private readonly accepted = new Set<TaskRecord>();
+  private readonly running = new Set<TaskRecord>();
   private readonly subscriptions: Subscription[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
@@ -117,6 +122,9 @@ export class Worker {
       return;
     }
     const credits = new CreditGate(task.initialCredits);
+    // Registered before any await, so a cancel that arrives from now on finds it.
+    const record: TaskRecord = { queryId: task.queryId, credits, cancelled: false };
+    this.accepted.add(record);
     const creditSubscription = this.nc.subscribe(task.creditSubject, {
       callback: (error, creditMsg) => {
         if (!error) credits.grant(decodeJson<CreditMessage>(creditMsg.data).credits);
@@ -128,28 +136,31 @@ export class Worker {
     msg.respond(encodeJson(ack));
     const release = await this.slots.acquire();
     try {
-      await this.run(task, credits);
+      await this.run(task, record);
     } finally {
       release();
+      this.accepted.delete(record);
       credits.close();
       creditSubscription.unsubscribe();
     }
   }
 
-  private async run(task: TaskMessage, credits: CreditGate): Promise<void> {
+  private async run(task: TaskMessage, record: TaskRecord): Promise<void> {
+    const credits = record.credits;
     const started = Date.now();
     const log = this.options.log.child({ queryId: task.queryId, fragment: task.fragmentId, partition: task.partition, attempt: task.attempt });
     let sequence = 0;
     const publish = (kind: 'batch' | 'end' | 'error', data: Uint8Array) =>
       this.nc.publish(task.resultSubject, data, { headers: resultHeaders(kind, sequence++) });
+    const running = record;
     const connection = await this.duckdb.connect();
-    const running: RunningTask = { queryId: task.queryId, connection, cancelled: false };
+    running.connection = connection;
     this.running.add(running);
-    const deadline = setTimeout(() => {
-      running.cancelled = true;
-      connection.interrupt();
-    }, Math.max(0, task.deadline - Date.now()));
+    // The statement's deadline (statement_timeout), also when the gateway's own cancel gets lost.
+    const deadline = setTimeout(() => stopTask(running), Math.max(0, Math.min(task.deadline - Date.now(), 2 ** 31 - 1)));
     try {
+      // Cancelled while it waited for a slot (or its deadline passed): do not start it.
+      if (running.cancelled) throw new Error('INTERRUPT Error: task cancelled');
       await prepareInput(connection, this.options.dataDir, task);
       const prepared = await connection.prepare(task.sql);
       const columns = columnsOf(prepared);
@@ -166,6 +177,8 @@ export class Worker {
         }
         rows += batch.numRows;
       }
+      // An interrupted DuckDB stream may just end early: never report a cut result as complete.
+      if (running.cancelled) throw new Error('INTERRUPT Error: task cancelled');
       const end: EndMessage = { rows, batches, elapsedMs: Date.now() - started, workerId: this.id };
       publish('end', encodeJson(end));
       log.debug({ rows, batches, ms: end.elapsedMs }, 'task done');
@@ -187,20 +200,22 @@ export class Worker {
   }
 
   private cancel(queryId: string): void {
-    for (const task of this.running) {
-      if (task.queryId === queryId) {
-        task.cancelled = true;
-        task.connection.interrupt();
-      }
-    }
+    for (const task of this.accepted) if (task.queryId === queryId) stopTask(task);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.heartbeatTimer);
     for (const subscription of this.subscriptions) subscription.unsubscribe();
-    for (const task of this.running) task.connection.interrupt();
+    for (const task of this.accepted) stopTask(task);
     this.duckdb.closeSync();
   }
+}
+
+/** Stops a task wherever it is: waiting for a slot, running in DuckDB, or waiting for credits. */
+function stopTask(task: TaskRecord): void {
+  task.cancelled = true;
+  task.credits.close();
+  task.connection?.interrupt();
 }
 
 /** Binds the fragment's input relation to the partition's files, and the session's time zone. */

@@ -117,6 +117,8 @@ export class TaskDispatcher {
   }
 
   private async *receive(subscription: Subscription, creditSubject: string, signal: AbortSignal): AsyncGenerator<TaskEvent> {
+    // Aborted while the task was being submitted: the listener below would never fire.
+    if (signal.aborted) throw abortError(signal);
     const abort = () => subscription.unsubscribe();
     signal.addEventListener('abort', abort, { once: true });
     let expected = 0;

@@ -14,13 +14,17 @@ import { DuckDBPlannerContext, describeOn } from '../plan/context.ts';
 import { explainText, type ColumnSpec, type QueryPlan } from '../plan/plan.ts';
 import { planQuery } from '../plan/planner.ts';
 import type { Statement } from '../sql/classify.ts';
+import type { CopyOptions } from '../sql/copy-statement.ts';
+import { embeddedQuery } from '../sql/embedded-query.ts';
 import { SqlCodec } from '../sql/codec.ts';
 import { varcharLiteral, walk, type JsonObject } from '../sql/duckdb-ast.ts';
 import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../wire/session-state.ts';
+import { CursorRegistry } from './cursors.ts';
 import type { QueryExecutor, RowStream } from './executor.ts';
 
 export type StatementOutcome =
   | { readonly kind: 'rows'; readonly rows: RowStream; readonly tag: string }
+  | { readonly kind: 'copy'; readonly rows: RowStream; readonly options: CopyOptions }
   | { readonly kind: 'command'; readonly tag: string; readonly parameterStatus: ReadonlyArray<{ name: string; value: string }> };
 
 export interface Description {
@@ -47,6 +51,7 @@ export class QueryEngine {
 export class EngineSession {
   private readonly codec: SqlCodec;
   private appliedTimeZone = '';
+  private readonly cursors = new CursorRegistry();
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -77,7 +82,23 @@ export class EngineSession {
           ),
         };
       case 'transaction':
+        await this.cursors.transaction(statement.action);
         return { kind: 'command', tag: statement.tag, parameterStatus: [] };
+      case 'declare': {
+        const sql = embeddedQuery(statement.query, 'DECLARE CURSOR');
+        await this.cursors.declare(statement, signal, (cursorSignal) => this.runQuery(sql, parameters, cursorSignal, true));
+        return { kind: 'command', tag: 'DECLARE CURSOR', parameterStatus: [] };
+      }
+      case 'fetch': {
+        const fetched = await this.cursors.fetch(statement, signal);
+        if (fetched.kind === 'moved') return { kind: 'command', tag: `MOVE ${fetched.count}`, parameterStatus: [] };
+        return { kind: 'rows', rows: fetched.rows, tag: 'FETCH' };
+      }
+      case 'close_cursor':
+        await this.cursors.close(statement.name);
+        return { kind: 'command', tag: statement.name === undefined ? 'CLOSE CURSOR ALL' : 'CLOSE CURSOR', parameterStatus: [] };
+      case 'copy':
+        return { kind: 'copy', rows: await this.runQuery(embeddedQuery(statement.query, 'COPY'), parameters, signal), options: statement.options };
       case 'noop':
         return { kind: 'command', tag: statement.tag, parameterStatus: [] };
       case 'refused':
@@ -89,6 +110,7 @@ export class EngineSession {
   async describe(statement: Statement): Promise<Description | undefined> {
     if (statement.kind === 'show') return { columns: [{ name: this.state.displayName(statement.name), type: 'VARCHAR' }], parameterTypes: [] };
     if (statement.kind === 'explain') return { columns: [{ name: 'QUERY PLAN', type: 'VARCHAR' }], parameterTypes: [] };
+    if (statement.kind === 'fetch' && !statement.move) return { columns: this.cursors.columnsOf(statement.name), parameterTypes: [] };
     if (statement.kind !== 'query') return undefined;
     await this.catalog.current();
     try {
@@ -116,6 +138,7 @@ export class EngineSession {
   }
 
   async close(): Promise<void> {
+    await this.cursors.closeAll();
     this.connection.closeSync();
   }
 
@@ -149,13 +172,16 @@ export class EngineSession {
     return { kind: 'local', sql, reason: 'no catalog tables' };
   }
 
-  private async runQuery(sql: string, parameters: readonly (string | null)[], signal: AbortSignal): Promise<RowStream> {
+  /** `isolated`: the rows outlive the statement (a cursor), so a local plan gets its own connection. */
+  private async runQuery(sql: string, parameters: readonly (string | null)[], signal: AbortSignal, isolated = false): Promise<RowStream> {
     await this.applyTimeZone();
     const plan = await this.plan(sql, parameters);
     if (plan.kind === 'local') {
       try {
         const columns = await describeOn(this.connection, plan.sql);
-        return await this.executor.runLocal(this.connection, plan.sql, columns, signal);
+        return isolated
+          ? await this.executor.runLocalIsolated(plan.sql, columns, { timeZone: this.state.timeZone, signal })
+          : await this.executor.runLocal(this.connection, plan.sql, columns, signal);
       } catch (error) {
         throw toSqlError(error);
       }

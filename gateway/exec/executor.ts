@@ -57,14 +57,38 @@ export class QueryExecutor {
     private readonly log: Logger,
   ) {}
 
-  /** Runs SQL that needs no worker (no catalog table) on the session's own connection. */
+  /**
+   * Runs SQL that needs no worker (no catalog table) on the session's own connection.
+   * An abort of `signal` interrupts it, until the rows are closed.
+   */
   async runLocal(connection: DuckDBConnection, sql: string, columns: readonly ColumnSpec[], signal?: AbortSignal): Promise<RowStream> {
-    const detach = interruptOnAbort(connection, signal);
+    const stopInterrupting = signal ? interruptOnAbort(connection, signal) : () => undefined;
     try {
       const result = await connection.stream(transportSql(sql, columns, 'client'));
-      return { columns, batches: resultBatches(result, { columns }), stats: [], close: async () => detach() };
+      const batches = resultBatches(result, { columns });
+      return { columns, batches: signal ? untilAborted(batches, signal) : batches, stats: [], close: async () => stopInterrupting() };
     } catch (error) {
-      detach();
+      stopInterrupting();
+      throw signal?.aborted ? abortReason(signal) : error;
+    }
+  }
+
+  /** runLocal on a connection of its own, for rows that stay open across statements (cursors). */
+  async runLocalIsolated(sql: string, columns: readonly ColumnSpec[], options: { readonly timeZone: string; readonly signal: AbortSignal }): Promise<RowStream> {
+    const connection = await this.duckdb.connect();
+    try {
+      await connection.run(`USE memory.${CATALOG_SCHEMA}`);
+      await connection.run(`SET SESSION TimeZone = '${options.timeZone.replace(/'/g, "''")}'`);
+      const rows = await this.runLocal(connection, sql, columns, options.signal);
+      return {
+        ...rows,
+        close: async () => {
+          await rows.close();
+          connection.closeSync();
+        },
+      };
+    } catch (error) {
+      connection.closeSync();
       throw error;
     }
   }
@@ -74,10 +98,13 @@ export class QueryExecutor {
     const database = `pondgate_q_${queryId}`;
     const connection = await this.duckdb.connect();
     const log = this.log.child({ queryId });
+    // Cancel and statement_timeout must also stop the merge, which runs in the gateway's DuckDB.
+    const stopInterrupting = interruptOnAbort(connection, options.signal);
     let cleanedUp = false;
     const cleanup = async () => {
       if (cleanedUp) return;
       cleanedUp = true;
+      stopInterrupting();
       try {
         await connection.run(`USE memory.${CATALOG_SCHEMA}`);
         await connection.run(`DETACH DATABASE IF EXISTS ${database}`);
@@ -96,12 +123,12 @@ export class QueryExecutor {
       // The merge can be long too: a cancel interrupts it (the connection is this query's own).
       const detach = interruptOnAbort(connection, options.signal);
       const result = await connection.stream(transportSql(plan.mergeSql, plan.columns, 'client'));
-      const batches = resultBatches(result, { columns: plan.columns });
+      const batches = untilAborted(resultBatches(result, { columns: plan.columns }), options.signal);
       return { columns: plan.columns, batches, stats, close: () => (detach(), cleanup()) };
     } catch (error) {
       this.dispatcher.cancel(queryId);
       await cleanup();
-      throw toSqlError(error);
+      throw options.signal.aborted ? abortReason(options.signal) : toSqlError(error);
     }
   }
 
@@ -119,6 +146,9 @@ export class QueryExecutor {
     setMaxListeners(0, abort.signal);
     const onAbort = () => abort.abort(options.signal.reason);
     options.signal.addEventListener('abort', onAbort, { once: true });
+    // Tell the workers at once: waiting for every task to notice first could take as long as the task.
+    abort.signal.addEventListener('abort', () => this.dispatcher.cancel(queryId), { once: true });
+    if (options.signal.aborted) onAbort();
     // A DuckDB connection runs one statement at a time: every fragment's DDL and appends take turns.
     const serial = new SerialQueue();
     const sinks = plan.fragments.map((fragment) => new FragmentSink(fragment, database, connection, serial));
@@ -231,11 +261,32 @@ class SerialQueue {
   }
 }
 
-/** Interrupts what `connection` runs when `signal` aborts, until the returned function is called. */
-function interruptOnAbort(connection: DuckDBConnection, signal: AbortSignal | undefined): () => void {
-  if (!signal) return () => undefined;
+/** Interrupts the connection's running DuckDB statement when `signal` aborts; returns the function that stops listening. */
+function interruptOnAbort(connection: DuckDBConnection, signal: AbortSignal): () => void {
   const interrupt = () => connection.interrupt();
   if (signal.aborted) interrupt();
   else signal.addEventListener('abort', interrupt, { once: true });
   return () => signal.removeEventListener('abort', interrupt);
+}
+
+/**
+ * The batches, failing with the abort reason once `signal` aborted: an
+ * interrupted DuckDB stream may report an error of its own or simply end early,
+ * which must not look like a complete result.
+ */
+async function* untilAborted(batches: AsyncIterable<RecordBatch>, signal: AbortSignal): AsyncGenerator<RecordBatch> {
+  try {
+    for await (const batch of batches) {
+      if (signal.aborted) throw abortReason(signal);
+      yield batch;
+    }
+  } catch (error) {
+    throw signal.aborted ? abortReason(signal) : error;
+  }
+  if (signal.aborted) throw abortReason(signal);
+}
+
+function abortReason(signal: AbortSignal): SqlError {
+  const reason: unknown = signal.reason;
+  return reason instanceof SqlError ? reason : new SqlError('57014', 'canceling statement due to user request');
 }

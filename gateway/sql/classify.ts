@@ -9,6 +9,8 @@
  * works on DuckDB's AST.
  */
 import nodeSqlParser from 'node-sql-parser';
+import { parseCopy, type CopyStatement } from './copy-statement.ts';
+import { parseCursorStatement, type CursorStatement } from './cursor-statements.ts';
 import { stripLeadingComments } from './split.ts';
 
 export type TransactionAction = 'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollback_to';
@@ -21,11 +23,13 @@ export type Statement =
   | { readonly kind: 'show'; readonly name: string }
   | { readonly kind: 'transaction'; readonly action: TransactionAction; readonly tag: string }
   | { readonly kind: 'noop'; readonly tag: string }
+  | CursorStatement
+  | CopyStatement
   | { readonly kind: 'refused'; readonly sqlstate: string; readonly message: string };
 
 const QUERY_KEYWORDS = new Set(['select', 'with', 'values', 'table', 'from', '(', 'pivot', 'unpivot', 'describe', 'summarize']);
 const WRITE_KEYWORDS = new Set(['insert', 'update', 'delete', 'merge', 'create', 'drop', 'alter', 'truncate', 'grant', 'revoke', 'comment', 'refresh', 'upsert', 'replace']);
-const PRIVILEGED_KEYWORDS = new Set(['attach', 'detach', 'install', 'load', 'pragma', 'copy', 'export', 'import', 'call', 'checkpoint', 'force', 'vacuum', 'use', 'analyze', 'prepare', 'execute', 'update_extensions']);
+const PRIVILEGED_KEYWORDS = new Set(['attach', 'detach', 'install', 'load', 'pragma', 'export', 'import', 'call', 'checkpoint', 'force', 'vacuum', 'use', 'analyze', 'prepare', 'execute', 'update_extensions']);
 
 const sqlParser = new nodeSqlParser.Parser();
 
@@ -63,6 +67,13 @@ export function classify(text: string): Statement {
       return { kind: 'noop', tag: `DISCARD ${(words[1] ?? 'ALL').toUpperCase()}` };
     case 'deallocate':
       return { kind: 'noop', tag: 'DEALLOCATE' };
+    case 'declare':
+    case 'fetch':
+    case 'move':
+    case 'close':
+      return parseCursorStatement(sql);
+    case 'copy':
+      return parseCopy(sql);
   }
   if (WRITE_KEYWORDS.has(first)) return readOnly(first);
   if (PRIVILEGED_KEYWORDS.has(first)) {

@@ -42,11 +42,13 @@ import {
 import { withPosition } from './error-position.ts';
 import { FrontendDecoder, type Bind, type DecodeResult, type Describe, type Execute, type Parse, type StartupMessage } from './frontend.ts';
 import type { AuthExchange, AuthReply } from './auth/authenticator.ts';
+import { sendCopyOut } from './copy-out.ts';
 import { pgTypeOf } from './pg-types.ts';
 import type { ConnectionSecurity } from './security.ts';
 import { protocolNegotiation } from './startup.ts';
 import { tlsServerEndPoint, upgradeToTls } from './tls.ts';
 import { SessionState } from './session-state.ts';
+import { armStatementTimeout } from './statement-timeout.ts';
 import { makeTextFormatter, type TextFormatter } from './text-format.ts';
 import { makeBinaryFormatter, type BinaryFormatter } from './binary-format.ts';
 import { decodeBinaryParameter } from './binary-params.ts';
@@ -202,7 +204,7 @@ export class ClientConnection {
       case 'Describe':
         return this.guardExtended(() => this.describe(message), message.target === 'S' ? this.statements.get(message.name) : this.portals.get(message.name)?.prepared);
       case 'Execute':
-        return this.guardExtended(() => this.execute(message), this.portals.get(message.portal)?.prepared);
+        return this.guardExtended(() => this.timed(() => this.execute(message)), this.portals.get(message.portal)?.prepared);
       case 'Close':
         if (message.target === 'S') this.statements.delete(message.name);
         else await this.closePortal(message.name);
@@ -314,7 +316,7 @@ export class ClientConnection {
         break;
       }
       try {
-        await this.runStatement(statement, [], [], undefined, true);
+        await this.timed(() => this.runStatement(statement, [], [], undefined, true));
       } catch (error) {
         this.writeError(withPosition(toSqlError(error), text, at, sql, statement));
         if (this.transaction === 'T') this.transaction = 'E';
@@ -438,7 +440,12 @@ export class ClientConnection {
       this.writer.bytes(encodeCommandComplete(outcome.tag));
       return;
     }
-    const cursor: RowCursor = { outcome, iterator: outcome.rows.batches[Symbol.asyncIterator](), resultFormats, row: 0, sent: 0, done: false };
+    if (outcome.kind === 'copy') {
+      const textOptions = { timeZone: this.state?.timeZone ?? 'UTC', extraFloatDigits: this.state?.extraFloatDigits ?? 1 };
+      await sendCopyOut(outcome.rows, outcome.options, { writer: this.writer, flush: () => this.flush(), signal: this.abort.signal, textOptions, flushBytes: FLUSH_BYTES });
+      return;
+    }
+        const cursor: RowCursor = { outcome, iterator: outcome.rows.batches[Symbol.asyncIterator](), resultFormats, row: 0, sent: 0, done: false };
     if (describeRows) this.writer.bytes(encodeRowDescription(fieldsOf(outcome.rows.columns, resultFormats)));
     if (portal) portal.cursor = cursor;
     try {
@@ -494,6 +501,16 @@ export class ClientConnection {
   /** A cancel interrupts DuckDB: report it as the cancel (57014 with PostgreSQL's text), not as DuckDB's INTERRUPT error. */
   private rethrow(error: unknown): never {
     throw this.abort.signal.aborted ? (this.abort.signal.reason as Error) : error;
+  }
+
+  /** Runs one statement under statement_timeout: at the deadline its signal aborts (57014). */
+  private async timed(action: () => Promise<void>): Promise<void> {
+    const disarm = armStatementTimeout(this.state?.statementTimeoutMs ?? 0, (reason) => this.abort.abort(reason));
+    try {
+      await action();
+    } finally {
+      disarm();
+    }
   }
 
   private applyTransaction(action: string): void {

@@ -1,0 +1,159 @@
+/**
+ * COPY TO's row encodings, byte for byte as PostgreSQL's copyto.c writes them:
+ *
+ *   text  fields joined by the delimiter, NULL as the null string (\N), and in
+ *         values a backslash before backslash and the delimiter, and \b \f \n
+ *         \r \t \v for those control characters;
+ *   csv   fields joined by the delimiter, NULL as the null string (empty), a
+ *         value quoted when it contains the delimiter, the quote, CR or LF,
+ *         equals the null string, is "\." alone in a one-column row, or is in
+ *         FORCE_QUOTE; inside quotes the quote and escape characters are
+ *         preceded by the escape character.
+ *
+ * Values are the text output of the DataRow formatters (string or UTF-8 bytes).
+ * Every special character is ASCII, so scanning UTF-8 bytes is safe.
+ */
+import type { CopyOptions } from '../sql/copy-statement.ts';
+import type { TextValue } from './text-format.ts';
+
+const BACKSLASH = 0x5c;
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const TEXT_CONTROL_ESCAPES: Readonly<Record<number, number>> = { 0x08: 0x62, 0x0c: 0x66, 0x0a: 0x6e, 0x0d: 0x72, 0x09: 0x74, 0x0b: 0x76 };
+const encoder = new TextEncoder();
+
+export class CopyRowEncoder {
+  private buffer = new Uint8Array(1024);
+  private length = 0;
+  private readonly delimiter: number;
+  private readonly quote: number;
+  private readonly escape: number;
+  private readonly nullBytes: Uint8Array;
+  private readonly forceQuote: readonly boolean[];
+
+  constructor(
+    private readonly options: CopyOptions,
+    private readonly columnNames: readonly string[],
+  ) {
+    this.delimiter = options.delimiter.charCodeAt(0);
+    this.quote = options.quote.charCodeAt(0);
+    this.escape = options.escape.charCodeAt(0);
+    this.nullBytes = encoder.encode(options.null);
+    const forced = options.forceQuote;
+    this.forceQuote = columnNames.map((name) => forced === 'all' || forced.includes(name));
+  }
+
+  /** Names of forced-quote columns the result does not have (PostgreSQL rejects these). */
+  unknownForceQuoteColumns(): string[] {
+    const forced = this.options.forceQuote;
+    return forced === 'all' ? [] : forced.filter((name) => !this.columnNames.includes(name));
+  }
+
+  /** The header line, or undefined when HEADER is off. The view is valid until the next call. */
+  header(): Uint8Array | undefined {
+    if (!this.options.header) return undefined;
+    // PostgreSQL writes the names as values of the row, never as NULL and never force-quoted.
+    return this.row(this.columnNames, false);
+  }
+
+  /** One data row including its newline. The view is valid until the next call. */
+  encode(values: readonly TextValue[]): Uint8Array {
+    return this.row(values, true);
+  }
+
+  private row(values: readonly (TextValue | string)[], forceQuote: boolean): Uint8Array {
+    this.length = 0;
+    const csv = this.options.format === 'csv';
+    const single = values.length === 1;
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) this.push(this.delimiter);
+      const value = values[i];
+      if (value === null) {
+        this.append(this.nullBytes);
+        continue;
+      }
+      const bytes = typeof value === 'string' ? encoder.encode(value) : value;
+      if (csv) this.csvValue(bytes, forceQuote && this.forceQuote[i], single);
+      else this.textValue(bytes);
+    }
+    this.push(NEWLINE);
+    return this.buffer.subarray(0, this.length);
+  }
+
+  private textValue(bytes: Uint8Array): void {
+    const delimiter = this.delimiter;
+    let start = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i];
+      if (c < 0x20) {
+        const letter = TEXT_CONTROL_ESCAPES[c];
+        if (letter === undefined && c !== delimiter) continue;
+        this.append(bytes.subarray(start, i));
+        this.push(BACKSLASH);
+        this.push(letter ?? c);
+        start = i + 1;
+      } else if (c === BACKSLASH || c === delimiter) {
+        this.append(bytes.subarray(start, i));
+        this.push(BACKSLASH);
+        this.push(c);
+        start = i + 1;
+      }
+    }
+    this.append(bytes.subarray(start));
+  }
+
+  private csvValue(bytes: Uint8Array, forced: boolean, single: boolean): void {
+    let quote = forced || equalBytes(bytes, this.nullBytes) || (single && bytes.length === 2 && bytes[0] === BACKSLASH && bytes[1] === 0x2e);
+    if (!quote) {
+      for (let i = 0; i < bytes.length; i++) {
+        const c = bytes[i];
+        if (c === this.delimiter || c === this.quote || c === NEWLINE || c === CARRIAGE_RETURN) {
+          quote = true;
+          break;
+        }
+      }
+    }
+    if (!quote) {
+      this.append(bytes);
+      return;
+    }
+    this.push(this.quote);
+    let start = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i];
+      if (c === this.quote || c === this.escape) {
+        this.append(bytes.subarray(start, i));
+        this.push(this.escape);
+        start = i;
+      }
+    }
+    this.append(bytes.subarray(start));
+    this.push(this.quote);
+  }
+
+  private push(byte: number): void {
+    if (this.length === this.buffer.length) this.grow(1);
+    this.buffer[this.length++] = byte;
+  }
+
+  private append(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    if (this.length + bytes.length > this.buffer.length) this.grow(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  private grow(extra: number): void {
+    let capacity = this.buffer.length * 2;
+    while (capacity < this.length + extra) capacity *= 2;
+    const next = new Uint8Array(capacity);
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
