@@ -1,0 +1,185 @@
+/**
+ * PostgreSQL compatibility objects in the gateway's DuckDB: the pg_catalog
+ * relations and functions that clients query on connect or when they meet a
+ * type, with PostgreSQL's OIDs and column names.
+ *
+ * DuckDB has its own pg_catalog (with DuckDB's OIDs) that cannot be shadowed:
+ * a schema named pg_catalog cannot be created. So the objects live in schema
+ * `pg_compat` of the `memory` database, and pg-rewrite.ts points a query's
+ * references at them. Relations listed in COMPAT_RELATIONS are ours; other
+ * pg_catalog relations (pg_class, pg_attribute, …) are still DuckDB's until the
+ * BI-tool catalog replaces them — add a relation here and to COMPAT_RELATIONS.
+ *
+ * Session-dependent values (user, database, pid, search_path) are not in here:
+ * the rewrite inlines them as constants, because a macro cannot see the session.
+ */
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import {
+  BOOTSTRAP_SUPERUSER_OID,
+  INFORMATION_SCHEMA_NAMESPACE_OID,
+  PG_CATALOG_NAMESPACE_OID,
+  PG_TYPE_ROWS,
+  PUBLIC_NAMESPACE_OID,
+  type PgTypeRow,
+} from './pg-type-table.ts';
+
+export const COMPAT_DATABASE = 'memory';
+export const COMPAT_SCHEMA = 'pg_compat';
+const Q = `${COMPAT_DATABASE}.${COMPAT_SCHEMA}`;
+
+type ColumnType = 'INTEGER' | 'SMALLINT' | 'BOOLEAN' | 'VARCHAR' | 'VARCHAR[]';
+type Value = number | string | boolean | null;
+
+interface Relation {
+  readonly columns: ReadonlyArray<readonly [string, ColumnType]>;
+  readonly rows: ReadonlyArray<readonly Value[]>;
+}
+
+// OIDs are INTEGER, so they reach clients as int4: every OID pondgate knows fits, postgres.js
+// parses int4 (not int8) into numbers, and pgjdbc reads oid columns with getInt/getLong alike.
+const PG_TYPE_COLUMNS: ReadonlyArray<readonly [string, ColumnType]> = [
+  ['oid', 'INTEGER'], ['typname', 'VARCHAR'], ['typnamespace', 'INTEGER'], ['typowner', 'INTEGER'], ['typlen', 'SMALLINT'],
+  ['typbyval', 'BOOLEAN'], ['typtype', 'VARCHAR'], ['typcategory', 'VARCHAR'], ['typispreferred', 'BOOLEAN'], ['typisdefined', 'BOOLEAN'],
+  ['typdelim', 'VARCHAR'], ['typrelid', 'INTEGER'], ['typsubscript', 'VARCHAR'], ['typelem', 'INTEGER'], ['typarray', 'INTEGER'],
+  ['typinput', 'VARCHAR'], ['typoutput', 'VARCHAR'], ['typreceive', 'VARCHAR'], ['typsend', 'VARCHAR'], ['typmodin', 'VARCHAR'],
+  ['typmodout', 'VARCHAR'], ['typanalyze', 'VARCHAR'], ['typalign', 'VARCHAR'], ['typstorage', 'VARCHAR'], ['typnotnull', 'BOOLEAN'],
+  ['typbasetype', 'INTEGER'], ['typtypmod', 'INTEGER'], ['typndims', 'INTEGER'], ['typcollation', 'INTEGER'], ['typdefaultbin', 'VARCHAR'],
+  ['typdefault', 'VARCHAR'], ['typacl', 'VARCHAR[]'],
+];
+
+function pgTypeValues(t: PgTypeRow): Value[] {
+  const analyze = t.typcategory === 'A' ? 'array_typanalyze' : '-';
+  return [
+    t.oid, t.typname, PG_CATALOG_NAMESPACE_OID, BOOTSTRAP_SUPERUSER_OID, t.typlen,
+    t.typbyval, t.typtype, t.typcategory, t.typispreferred, true,
+    t.typdelim, 0, t.typsubscript, t.typelem, t.typarray,
+    t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin,
+    t.typmodout, analyze, t.typalign, t.typstorage, false,
+    0, -1, 0, t.typcollation, null,
+    null, null,
+  ];
+}
+
+export const COMPAT_RELATIONS: Readonly<Record<string, Relation>> = {
+  pg_type: { columns: PG_TYPE_COLUMNS, rows: PG_TYPE_ROWS.map(pgTypeValues) },
+  pg_namespace: {
+    columns: [['oid', 'INTEGER'], ['nspname', 'VARCHAR'], ['nspowner', 'INTEGER'], ['nspacl', 'VARCHAR[]']],
+    rows: [
+      [PG_CATALOG_NAMESPACE_OID, 'pg_catalog', BOOTSTRAP_SUPERUSER_OID, null],
+      [PUBLIC_NAMESPACE_OID, 'public', BOOTSTRAP_SUPERUSER_OID, null],
+      [INFORMATION_SCHEMA_NAMESPACE_OID, 'information_schema', BOOTSTRAP_SUPERUSER_OID, null],
+    ],
+  },
+  // pondgate announces no range types, so pg_range is empty; clients that join it (asyncpg, Npgsql) still bind.
+  pg_range: {
+    columns: [['rngtypid', 'INTEGER'], ['rngsubtype', 'INTEGER'], ['rngmultitypid', 'INTEGER'], ['rngcollation', 'INTEGER'],
+      ['rngsubopc', 'INTEGER'], ['rngcanonical', 'VARCHAR'], ['rngsubdiff', 'VARCHAR']],
+    rows: [],
+  },
+  pg_enum: {
+    columns: [['oid', 'INTEGER'], ['enumtypid', 'INTEGER'], ['enumsortorder', 'INTEGER'], ['enumlabel', 'VARCHAR']],
+    rows: [],
+  },
+};
+
+/** Schemas that exist for current_schema()/current_schemas() and regnamespace. */
+export const KNOWN_SCHEMAS: ReadonlyMap<string, number> = new Map([
+  ['pg_catalog', PG_CATALOG_NAMESPACE_OID],
+  ['public', PUBLIC_NAMESPACE_OID],
+  ['information_schema', INFORMATION_SCHEMA_NAMESPACE_OID],
+]);
+
+/**
+ * PostgreSQL functions as DuckDB macros: name → overloads (parameter lists and bodies).
+ * Calls to these names (unqualified or pg_catalog.) are pointed here by the rewrite.
+ */
+export const COMPAT_MACROS: Readonly<Record<string, ReadonlyArray<readonly [string, string]>>> = {
+  format_type: [['type_oid, typmod', formatTypeBody()]],
+  pg_encoding_to_char: [['encoding', "CASE encoding WHEN 6 THEN 'UTF8' WHEN 0 THEN 'SQL_ASCII' ELSE '' END"]],
+  pg_char_to_encoding: [['name', "CASE upper(name) WHEN 'UTF8' THEN 6 WHEN 'SQL_ASCII' THEN 0 ELSE -1 END"]],
+  obj_description: [['object_oid', 'CAST(NULL AS VARCHAR)'], ['object_oid, catalog_name', 'CAST(NULL AS VARCHAR)']],
+  col_description: [['table_oid, column_number', 'CAST(NULL AS VARCHAR)']],
+  shobj_description: [['object_oid, catalog_name', 'CAST(NULL AS VARCHAR)']],
+  // pondgate serves read-only data to every user alike: every read privilege is granted.
+  has_schema_privilege: [['a, b', 'true'], ['a, b, c', 'true']],
+  has_table_privilege: [['a, b', 'true'], ['a, b, c', 'true']],
+  has_database_privilege: [['a, b', 'true'], ['a, b, c', 'true']],
+  has_column_privilege: [['a, b, c', 'true'], ['a, b, c, d', 'true']],
+  has_any_column_privilege: [['a, b', 'true'], ['a, b, c', 'true']],
+  has_function_privilege: [['a, b', 'true'], ['a, b, c', 'true']],
+  has_type_privilege: [['a, b', 'true'], ['a, b, c', 'true']],
+  pg_is_in_recovery: [['', 'false']],
+  pg_table_is_visible: [['table_oid', 'true']],
+  pg_type_is_visible: [['type_oid', 'true']],
+  pg_get_expr: [['expr, relation', 'CAST(NULL AS VARCHAR)'], ['expr, relation, pretty', 'CAST(NULL AS VARCHAR)']],
+  txid_current: [['', 'CAST(1 AS BIGINT)']],
+  // PostgreSQL arrays here are one-dimensional and 1-based.
+  array_upper: [['arr, dimension', 'CASE WHEN dimension = 1 AND len(arr) > 0 THEN CAST(len(arr) AS INTEGER) END']],
+  array_lower: [['arr, dimension', 'CASE WHEN dimension = 1 AND len(arr) > 0 THEN 1 END']],
+  // set_config with non-constant arguments only returns its value (constant ones go through SessionState).
+  set_config: [['name, value, is_local', 'CAST(value AS VARCHAR)']],
+  // pg_get_userbyid gets the session user appended by the rewrite: every object is owned by it.
+  pg_get_userbyid: [['role_oid, session_user_name', "CASE WHEN role_oid IS NULL THEN NULL WHEN role_oid = 10 THEN session_user_name ELSE 'unknown (OID=' || role_oid || ')' END"]],
+  // Casts to reg* types, rewritten into calls (DuckDB has no such types). Values are OIDs (INTEGER)
+  // except regproc, whose catalog columns hold function names, so that `typinput = 'array_in'::regproc` compares names.
+  pondgate_regproc: [['name', "regexp_replace(CAST(name AS VARCHAR), '^pg_catalog\\.', '')"]],
+  pondgate_regtype: [['name', `CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) ELSE (SELECT min(t.oid) FROM ${Q}.pondgate_type_names t WHERE regexp_replace(lower(trim(CAST(name AS VARCHAR))), '^pg_catalog\\.', '') IN (t.typname, t.sql_name)) END`]],
+  pondgate_regnamespace: [['name', `CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) ELSE (SELECT min(n.oid) FROM ${Q}.pg_namespace n WHERE n.nspname = CAST(name AS VARCHAR)) END`]],
+  pondgate_regclass: [['name', "CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) ELSE (SELECT CAST(min(o.oid) AS INTEGER) FROM (SELECT table_oid AS oid, table_name AS relname FROM duckdb_tables() UNION ALL SELECT view_oid, view_name FROM duckdb_views()) o WHERE o.relname = regexp_replace(CAST(name AS VARCHAR), '^.*\\.', '')) END"]],
+};
+
+/** format_type(oid, typmod) as PostgreSQL prints it: SQL spellings, typmods, `[]` for arrays, ??? for unknown OIDs. */
+function formatTypeBody(): string {
+  const mod = `CASE
+      WHEN typmod IS NULL OR typmod < 0 THEN ''
+      WHEN base.typname = 'numeric' AND typmod >= 4 THEN '(' || (((typmod - 4) >> 16) & 65535) || ',' || ((typmod - 4) & 65535) || ')'
+      WHEN base.typname IN ('varchar', 'bpchar', 'bit', 'varbit') AND typmod >= 4 THEN '(' || (typmod - 4) || ')'
+      WHEN base.typname IN ('timestamp', 'timestamptz', 'time', 'timetz') THEN '(' || typmod || ')'
+      ELSE '' END`;
+  // timestamp(3) without time zone: the precision goes after the first word.
+  // An explicit typmod of -1 makes PostgreSQL print bpchar and bit by their internal names.
+  const named = `CASE WHEN base.typname = 'bpchar' AND typmod < 4 THEN 'bpchar'
+      WHEN base.typname = 'bit' AND typmod < 4 THEN '"bit"'
+      WHEN base.typname IN ('timestamp', 'timestamptz', 'time', 'timetz') AND typmod >= 0
+      THEN split_part(base.sql_name, ' ', 1) || ${mod} || substr(base.sql_name, length(split_part(base.sql_name, ' ', 1)) + 1)
+      ELSE base.sql_name || ${mod} END`;
+  return `CASE WHEN type_oid IS NULL THEN NULL ELSE coalesce((
+    SELECT ${named} || CASE WHEN t.typcategory = 'A' THEN '[]' ELSE '' END
+    FROM ${Q}.pg_type t JOIN ${Q}.pondgate_type_names base ON base.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END
+    WHERE t.oid = type_oid), '???') END`;
+}
+
+function literal(value: Value, type: ColumnType): string {
+  if (value === null) return `CAST(NULL AS ${type})`;
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') return `CAST(${value} AS ${type})`;
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+async function createRelation(connection: DuckDBConnection, name: string, relation: Relation): Promise<void> {
+  const columns = relation.columns.map(([column, type]) => `"${column}" ${type}`).join(', ');
+  await connection.run(`CREATE OR REPLACE TABLE ${Q}.${name} (${columns})`);
+  if (relation.rows.length === 0) return;
+  const rows = relation.rows.map((row) => `(${row.map((value, i) => literal(value, relation.columns[i][1])).join(', ')})`);
+  await connection.run(`INSERT INTO ${Q}.${name} VALUES ${rows.join(', ')}`);
+}
+
+/** Creates schema memory.pg_compat with the relations and macros; once per gateway DuckDB, before any session. */
+export async function installPgCompat(instance: DuckDBInstance): Promise<void> {
+  const connection = await instance.connect();
+  try {
+    await connection.run(`CREATE SCHEMA IF NOT EXISTS ${Q}`);
+    for (const [name, relation] of Object.entries(COMPAT_RELATIONS)) await createRelation(connection, name, relation);
+    // format_type's SQL spellings; not a pg_type column in PostgreSQL, so a table of its own.
+    await createRelation(connection, 'pondgate_type_names', {
+      columns: [['oid', 'INTEGER'], ['typname', 'VARCHAR'], ['sql_name', 'VARCHAR']],
+      rows: PG_TYPE_ROWS.map((t) => [t.oid, t.typname, t.sqlName]),
+    });
+    for (const [name, overloads] of Object.entries(COMPAT_MACROS)) {
+      const bodies = overloads.map(([parameters, body]) => `(${parameters}) AS ${body}`).join(', ');
+      await connection.run(`CREATE OR REPLACE MACRO ${Q}.${name} ${bodies}`);
+    }
+  } finally {
+    connection.closeSync();
+  }
+}
