@@ -94,8 +94,8 @@ export function rewriteCatalogQuery(statement: JsonObject, session: CatalogSessi
   const settings: SessionSetting[] = [];
   let changed = false;
   const context: Context = { session, ctes, settings, markChanged: () => (changed = true) };
-  nameSelectListItems(tree, context);
   const rewritten = transform(tree, context) as JsonObject;
+  if (changed) nameRewrittenItems(statement, rewritten);
   return { statement: rewritten, changed, settings };
 }
 
@@ -240,36 +240,43 @@ function unboundTypeName(castType: Json | undefined): string | undefined {
   return String(info.name ?? '').toLowerCase();
 }
 
-/** PostgreSQL's output column name for an expression the rewrite replaces, if it has none. */
-function pgColumnName(node: Json): string | undefined {
-  if (!isObject(node) || node.alias !== '') return undefined;
-  if (node.class === 'FUNCTION' && isPgFunction(node)) {
-    const name = String(node.function_name).toLowerCase();
-    const replaced = ['version', 'current_database', 'current_schema', 'current_user', 'session_user', 'pg_backend_pid',
-      'current_schemas', 'current_setting', 'set_config', 'pg_get_userbyid'];
-    if (replaced.includes(name) || (Object.hasOwn(COMPAT_MACROS, name) && !name.startsWith('pondgate_'))) return name;
-  }
-  if (node.class === 'COLUMN_REF' && Array.isArray(node.column_names) && node.column_names.length === 1) {
-    const name = String(node.column_names[0]).toLowerCase();
-    if (SESSION_KEYWORDS.has(name)) return name;
+/**
+ * PostgreSQL's name for an output column without alias (FigureColname): a function's name, a
+ * column's last name, a cast's operand name or else its type name, `case`, or `?column?`.
+ */
+function pgColumnName(node: Json): string {
+  if (!isObject(node)) return '?column?';
+  if (node.class === 'FUNCTION' && node.is_operator !== true) return String(node.function_name).toLowerCase();
+  if (node.class === 'COLUMN_REF' && Array.isArray(node.column_names) && node.column_names.length > 0) {
+    return String(node.column_names[node.column_names.length - 1]);
   }
   if (node.class === 'CAST') {
+    const inner = pgColumnName(node.child);
+    if (inner !== '?column?') return inner;
     const target = unboundTypeName(node.cast_type);
-    if (target !== undefined && (target === 'name' || REG_CASTS[target] !== undefined)) return target;
+    return target ?? (isObject(node.cast_type) ? String(node.cast_type.id).toLowerCase() : '?column?');
   }
-  return undefined;
+  if (node.class === 'CASE') return 'case';
+  return '?column?';
 }
 
-function nameSelectListItems(tree: Json, context: Context): void {
-  walk(tree, (object) => {
+/**
+ * Select-list items the rewrite changed would be named by DuckDB after the rewritten
+ * expression (`memory.pg_compat.format_type(…)`); they get PostgreSQL's name instead.
+ */
+function nameRewrittenItems(original: Json, rewritten: Json): void {
+  const before: Json[][] = [];
+  walk(original, (object) => {
+    if (object.type === 'SELECT_NODE' && Array.isArray(object.select_list)) before.push(object.select_list);
+  });
+  let index = 0;
+  walk(rewritten, (object) => {
     if (object.type !== 'SELECT_NODE' || !Array.isArray(object.select_list)) return;
-    for (const item of object.select_list) {
-      const name = pgColumnName(item);
-      if (name !== undefined && isObject(item)) {
-        item.alias = name;
-        context.markChanged();
-      }
-    }
+    const items = before[index++] ?? [];
+    object.select_list.forEach((item, i) => {
+      const old = items[i];
+      if (isObject(item) && item.alias === '' && JSON.stringify(item) !== JSON.stringify(old)) item.alias = pgColumnName(old);
+    });
   });
 }
 
