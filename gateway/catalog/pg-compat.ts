@@ -30,10 +30,10 @@ const Q = `${COMPAT_DATABASE}.${COMPAT_SCHEMA}`;
 type ColumnType = 'INTEGER' | 'SMALLINT' | 'BOOLEAN' | 'VARCHAR' | 'VARCHAR[]';
 type Value = number | string | boolean | null;
 
-interface Relation {
-  readonly columns: ReadonlyArray<readonly [string, ColumnType]>;
-  readonly rows: ReadonlyArray<readonly Value[]>;
-}
+/** A relation is either a table of fixed rows or a view over DuckDB's own catalog functions. */
+type Relation =
+  | { readonly columns: ReadonlyArray<readonly [string, ColumnType]>; readonly rows: ReadonlyArray<readonly Value[]> }
+  | { readonly view: string };
 
 // OIDs are INTEGER, so they reach clients as int4: every OID pondgate knows fits, postgres.js
 // parses int4 (not int8) into numbers, and pgjdbc reads oid columns with getInt/getLong alike.
@@ -79,6 +79,15 @@ export const COMPAT_RELATIONS: Readonly<Record<string, Relation>> = {
   pg_enum: {
     columns: [['oid', 'INTEGER'], ['enumtypid', 'INTEGER'], ['enumsortorder', 'INTEGER'], ['enumlabel', 'VARCHAR']],
     rows: [],
+  },
+  // The catalog tables (schema public of the gateway's DuckDB) under PostgreSQL's namespace OID, so that
+  // pg_class joins pg_namespace as clients expect (psql \dt, psqlODBC SQLTables). The column list is DuckDB's;
+  // pg_attribute (with DuckDB's type OIDs) is still DuckDB's: it belongs to the full BI-tool catalog.
+  pg_class: {
+    view: `SELECT c.* REPLACE (CAST(c.oid AS INTEGER) AS oid, CAST(${PUBLIC_NAMESPACE_OID} AS INTEGER) AS relnamespace,
+      CAST(${BOOTSTRAP_SUPERUSER_OID} AS INTEGER) AS relowner, CAST(c.relnatts AS SMALLINT) AS relnatts)
+      FROM pg_catalog.pg_class c
+      WHERE c.relnamespace = (SELECT s.oid FROM duckdb_schemas() s WHERE s.database_name = 'memory' AND s.schema_name = 'public')`,
   },
 };
 
@@ -157,6 +166,10 @@ function literal(value: Value, type: ColumnType): string {
 }
 
 async function createRelation(connection: DuckDBConnection, name: string, relation: Relation): Promise<void> {
+  if ('view' in relation) {
+    await connection.run(`CREATE OR REPLACE VIEW ${Q}.${name} AS ${relation.view}`);
+    return;
+  }
   const columns = relation.columns.map(([column, type]) => `"${column}" ${type}`).join(', ');
   await connection.run(`CREATE OR REPLACE TABLE ${Q}.${name} (${columns})`);
   if (relation.rows.length === 0) return;

@@ -105,10 +105,28 @@ describe('catalog rewrite', () => {
     assert.ok(rows.some(([oid, array]) => oid === 23 && array === 1007));
   });
 
+  it("answers psql's \\dt with the catalog tables in schema public", async () => {
+    // psql 15, describe.c listTables() for \dt.
+    const { rows } = await run(`SELECT n.nspname as "Schema",
+  c.relname as "Name",
+  CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
+  pg_catalog.pg_get_userbyid(c.relowner) as "Owner"
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+WHERE c.relkind IN ('r','p','')
+      AND n.nspname <> 'pg_catalog'
+      AND n.nspname !~ '^pg_toast'
+      AND n.nspname <> 'information_schema'
+  AND pg_catalog.pg_table_is_visible(c.oid)
+ORDER BY 1,2;`);
+    assert.deepEqual(rows, ['lineitem', 'pg_type', 'tables'].map((name) => ['public', name, 'table', 'alice']));
+  });
+
   it('points pg_catalog relations at the compatibility tables, qualified or not, and leaves CTEs alone', async () => {
     assert.match((await rewrite('SELECT * FROM pg_type')).sql, /memory\.pg_compat\.pg_type/);
     assert.match((await rewrite('SELECT * FROM pg_catalog.pg_namespace')).sql, /memory\.pg_compat\.pg_namespace/);
-    assert.match((await rewrite('SELECT * FROM pg_class')).sql, /FROM pg_catalog\.pg_class/);
+    assert.match((await rewrite('SELECT * FROM pg_attribute')).sql, /FROM pg_catalog\.pg_attribute/);
     const cte = await rewrite('WITH pg_type AS (SELECT 1 AS oid) SELECT oid FROM pg_type');
     assert.doesNotMatch(cte.sql, /pg_compat/);
     assert.deepEqual((await run('WITH pg_type AS (SELECT 1 AS oid) SELECT oid FROM pg_type')).rows, [[1]]);

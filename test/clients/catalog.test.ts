@@ -206,6 +206,16 @@ describe('catalog answers for real clients', { timeout: 5 * 60_000 }, () => {
     assert.equal(joined.rows.reduce((sum, r) => sum + Number(r.n), 0), lineitemRows - Number((await client.query('SELECT count(*) AS n FROM lineitem WHERE l_linenumber = 7')).rows[0].n));
   });
 
+  it('psql lists the tables with \\dt and reports \\conninfo', async () => {
+    const { stdout } = await execFileAsync('psql', ['-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'psql_user', '-X', '-A', '-t', '-c', '\\dt', '-c', '\\conninfo', 'pondgate'], {
+      env: { ...process.env, PGCONNECT_TIMEOUT: '10' },
+    });
+    const lines = stdout.trim().split('\n');
+    assert.ok(lines.includes('public|lineitem|table|psql_user'), stdout);
+    assert.ok(lines.includes('public|pg_type|table|psql_user'), stdout);
+    assert.match(stdout, /connected to database "pondgate" as user "psql_user"/);
+  });
+
   it('postgres.js connects, fetches array types and parses by the OIDs it learned', async () => {
     const sql = postgres(cluster.connectionString, { max: 1, idle_timeout: 1 });
     try {
