@@ -60,7 +60,22 @@ function pgTypeValues(t: PgTypeRow): Value[] {
   ];
 }
 
+/** OID of the one database the gateway serves (PostgreSQL's first non-template database OID). */
+export const DATABASE_OID = 16384;
+
+/** pg_database: the one database this gateway serves, as pgjdbc's getCatalogs() and BI tools list it. */
+function pgDatabase(database: string): Relation {
+  return {
+    columns: [['oid', 'INTEGER'], ['datname', 'VARCHAR'], ['datdba', 'INTEGER'], ['encoding', 'INTEGER'], ['datlocprovider', 'VARCHAR'],
+      ['datistemplate', 'BOOLEAN'], ['datallowconn', 'BOOLEAN'], ['datconnlimit', 'INTEGER'], ['datfrozenxid', 'INTEGER'],
+      ['datminmxid', 'INTEGER'], ['dattablespace', 'INTEGER'], ['datcollate', 'VARCHAR'], ['datctype', 'VARCHAR'],
+      ['daticulocale', 'VARCHAR'], ['datcollversion', 'VARCHAR'], ['datacl', 'VARCHAR[]']],
+    rows: [[DATABASE_OID, database, BOOTSTRAP_SUPERUSER_OID, 6, 'c', false, true, -1, 0, 1, 1663, 'C', 'C', null, null, null]],
+  };
+}
+
 export const COMPAT_RELATIONS: Readonly<Record<string, Relation>> = {
+  pg_database: pgDatabase('pondgate'),
   pg_type: { columns: PG_TYPE_COLUMNS, rows: PG_TYPE_ROWS.map(pgTypeValues) },
   pg_namespace: {
     columns: [['oid', 'INTEGER'], ['nspname', 'VARCHAR'], ['nspowner', 'INTEGER'], ['nspacl', 'VARCHAR[]']],
@@ -177,12 +192,17 @@ async function createRelation(connection: DuckDBConnection, name: string, relati
   await connection.run(`INSERT INTO ${Q}.${name} VALUES ${rows.join(', ')}`);
 }
 
-/** Creates schema memory.pg_compat with the relations and macros; once per gateway DuckDB, before any session. */
-export async function installPgCompat(instance: DuckDBInstance): Promise<void> {
+/**
+ * Creates schema memory.pg_compat with the relations and macros; once per gateway DuckDB, before
+ * any session. `database` is the database name the gateway serves (pg_database's one row).
+ */
+export async function installPgCompat(instance: DuckDBInstance, database = 'pondgate'): Promise<void> {
   const connection = await instance.connect();
   try {
     await connection.run(`CREATE SCHEMA IF NOT EXISTS ${Q}`);
-    for (const [name, relation] of Object.entries(COMPAT_RELATIONS)) await createRelation(connection, name, relation);
+    for (const [name, relation] of Object.entries(COMPAT_RELATIONS)) {
+      await createRelation(connection, name, name === 'pg_database' ? pgDatabase(database) : relation);
+    }
     // format_type's SQL spellings; not a pg_type column in PostgreSQL, so a table of its own.
     await createRelation(connection, 'pondgate_type_names', {
       columns: [['oid', 'INTEGER'], ['typname', 'VARCHAR'], ['sql_name', 'VARCHAR']],

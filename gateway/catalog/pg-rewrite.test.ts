@@ -131,6 +131,8 @@ ORDER BY 1,2;`);
     assert.doesNotMatch(cte.sql, /pg_compat/);
     assert.deepEqual((await run('WITH pg_type AS (SELECT 1 AS oid) SELECT oid FROM pg_type')).rows, [[1]]);
     assert.equal((await rewrite('SELECT count(*) FROM lineitem')).changed, false);
+    // pgjdbc PgDatabaseMetaData.getCatalogs().
+    assert.deepEqual((await run('SELECT datname AS TABLE_CAT FROM pg_catalog.pg_database WHERE datallowconn = true ORDER BY datname')).rows, [['pondgate']]);
   });
 
   it('keeps catalog queries local and user tables distributed, even when names collide', async () => {
