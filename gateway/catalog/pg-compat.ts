@@ -106,6 +106,34 @@ export const COMPAT_RELATIONS: Readonly<Record<string, Relation>> = {
   },
 };
 
+/**
+ * information_schema relations narrowed to what a client of this database sees: the catalog
+ * tables of schema public, under the served database's name, never the gateway's own objects.
+ * Their columns are still DuckDB's (data_type 'INTEGER', …); the BI-tool catalog refines them.
+ * Created in pg_compat as information_schema_<name>.
+ */
+function informationSchema(database: string): Readonly<Record<string, Relation>> {
+  const db = `'${database.replace(/'/g, "''")}'`;
+  const inPublic = "table_catalog = 'memory' AND table_schema = 'public'";
+  return {
+    tables: { view: `SELECT * REPLACE (${db} AS table_catalog, 'NO' AS is_insertable_into) FROM information_schema.tables WHERE ${inPublic}` },
+    columns: { view: `SELECT * REPLACE (${db} AS table_catalog) FROM information_schema.columns WHERE ${inPublic}` },
+    views: { view: `SELECT * REPLACE (${db} AS table_catalog) FROM information_schema.views WHERE ${inPublic}` },
+    schemata: {
+      view: `SELECT * REPLACE (${db} AS catalog_name) FROM information_schema.schemata
+        WHERE (catalog_name = 'memory' AND schema_name = 'public') OR (catalog_name = 'system' AND schema_name IN ('pg_catalog', 'information_schema'))`,
+    },
+  };
+}
+
+export const INFORMATION_SCHEMA_RELATIONS: ReadonlySet<string> = new Set(Object.keys(informationSchema('')));
+
+/** Where a PostgreSQL catalog relation lives in the gateway's DuckDB (a table of schema pg_compat), if it is ours. */
+export function compatRelation(schema: 'pg_catalog' | 'information_schema', name: string): string | undefined {
+  if (schema === 'pg_catalog') return Object.hasOwn(COMPAT_RELATIONS, name) ? name : undefined;
+  return INFORMATION_SCHEMA_RELATIONS.has(name) ? `information_schema_${name}` : undefined;
+}
+
 /** Schemas that exist for current_schema()/current_schemas() and regnamespace. */
 export const KNOWN_SCHEMAS: ReadonlyMap<string, number> = new Map([
   ['pg_catalog', PG_CATALOG_NAMESPACE_OID],
@@ -202,6 +230,9 @@ export async function installPgCompat(instance: DuckDBInstance, database = 'pond
     await connection.run(`CREATE SCHEMA IF NOT EXISTS ${Q}`);
     for (const [name, relation] of Object.entries(COMPAT_RELATIONS)) {
       await createRelation(connection, name, name === 'pg_database' ? pgDatabase(database) : relation);
+    }
+    for (const [name, relation] of Object.entries(informationSchema(database))) {
+      await createRelation(connection, `information_schema_${name}`, relation);
     }
     // format_type's SQL spellings; not a pg_type column in PostgreSQL, so a table of its own.
     await createRelation(connection, 'pondgate_type_names', {

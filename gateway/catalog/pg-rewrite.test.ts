@@ -131,6 +131,13 @@ ORDER BY 1,2;`);
     assert.doesNotMatch(cte.sql, /pg_compat/);
     assert.deepEqual((await run('WITH pg_type AS (SELECT 1 AS oid) SELECT oid FROM pg_type')).rows, [[1]]);
     assert.equal((await rewrite('SELECT count(*) FROM lineitem')).changed, false);
+    assert.deepEqual((await run('SELECT pg_catalog.pg_type.typname FROM pg_catalog.pg_type WHERE pg_type.oid = 25')).rows, [['text']]);
+    // information_schema shows the served database's tables only, under its name.
+    assert.deepEqual((await run("SELECT table_catalog, table_name, is_insertable_into FROM information_schema.tables ORDER BY table_name")).rows,
+      [['pondgate', 'lineitem', 'NO'], ['pondgate', 'pg_type', 'NO'], ['pondgate', 'tables', 'NO']]);
+    assert.deepEqual((await run("SELECT catalog_name, schema_name FROM information_schema.schemata ORDER BY 2")).rows,
+      [['pondgate', 'information_schema'], ['pondgate', 'pg_catalog'], ['pondgate', 'public']]);
+    assert.deepEqual((await run("SELECT c.column_name FROM information_schema.columns c WHERE c.table_name = 'lineitem' ORDER BY ordinal_position")).rows, [['k'], ['typname']]);
     // pgjdbc PgDatabaseMetaData.getCatalogs().
     assert.deepEqual((await run('SELECT datname AS TABLE_CAT FROM pg_catalog.pg_database WHERE datallowconn = true ORDER BY datname')).rows, [['pondgate']]);
   });

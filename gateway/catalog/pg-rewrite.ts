@@ -28,7 +28,7 @@ import {
   type Json,
   type JsonObject,
 } from '../sql/duckdb-ast.ts';
-import { COMPAT_DATABASE, COMPAT_MACROS, COMPAT_RELATIONS, COMPAT_SCHEMA, KNOWN_SCHEMAS } from './pg-compat.ts';
+import { COMPAT_DATABASE, COMPAT_MACROS, COMPAT_SCHEMA, KNOWN_SCHEMAS, compatRelation } from './pg-compat.ts';
 
 /** What the rewrite needs to know about the session. */
 export interface CatalogSession {
@@ -135,11 +135,13 @@ function rewriteTable(node: JsonObject, context: Context): JsonObject {
   const name = String(node.table_name ?? '').toLowerCase();
   if (catalog !== '' && catalog !== context.session.database.toLowerCase()) return node;
   const unqualified = schema === '' && catalog === '' && !context.ctes.has(name);
-  if (schema !== 'pg_catalog' && !unqualified) return node;
-  if (Object.hasOwn(COMPAT_RELATIONS, name)) {
+  // information_schema is only reached qualified: PostgreSQL does not search it implicitly.
+  const target = schema === 'information_schema' ? compatRelation('information_schema', name) : schema === 'pg_catalog' || unqualified ? compatRelation('pg_catalog', name) : undefined;
+  if (target !== undefined) {
     context.markChanged();
-    return { ...node, catalog_name: COMPAT_DATABASE, schema_name: COMPAT_SCHEMA, table_name: name };
+    return { ...node, catalog_name: COMPAT_DATABASE, schema_name: COMPAT_SCHEMA, table_name: target, alias: node.alias === '' ? name : node.alias };
   }
+  if (schema !== 'pg_catalog' && !unqualified) return node;
   if (DUCKDB_PG_CATALOG.has(name) || schema === 'pg_catalog') {
     if (schema === 'pg_catalog' && catalog === '') return node;
     context.markChanged();
@@ -210,6 +212,14 @@ function rewriteFunction(node: ExpressionNode, context: Context): Json {
 
 function rewriteKeyword(node: ExpressionNode, context: Context): Json {
   const names = node.column_names;
+  // pg_catalog.pg_type.oid: the relation now goes by its alias, so the schema qualifier goes.
+  if (Array.isArray(names) && names.length === 3) {
+    const schema = String(names[0]).toLowerCase();
+    if ((schema === 'pg_catalog' || schema === 'information_schema') && compatRelation(schema, String(names[1]).toLowerCase()) !== undefined) {
+      context.markChanged();
+      return { ...node, column_names: names.slice(1) };
+    }
+  }
   if (!Array.isArray(names) || names.length !== 1) return node;
   const name = String(names[0]).toLowerCase();
   if (!SESSION_KEYWORDS.has(name)) return node;
