@@ -175,30 +175,58 @@ export const COMPAT_MACROS: Readonly<Record<string, ReadonlyArray<readonly [stri
   // Casts to reg* types, rewritten into calls (DuckDB has no such types). Values are OIDs (INTEGER)
   // except regproc, whose catalog columns hold function names, so that `typinput = 'array_in'::regproc` compares names.
   pondgate_regproc: [['name', "regexp_replace(CAST(name AS VARCHAR), '^pg_catalog\\.', '')"]],
-  pondgate_regtype: [['name', `CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) ELSE (SELECT min(t.oid) FROM ${Q}.pondgate_type_names t WHERE regexp_replace(lower(trim(CAST(name AS VARCHAR))), '^pg_catalog\\.', '') IN (t.typname, t.sql_name)) END`]],
-  pondgate_regnamespace: [['name', `CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) ELSE (SELECT min(n.oid) FROM ${Q}.pg_namespace n WHERE n.nspname = CAST(name AS VARCHAR)) END`]],
-  pondgate_regclass: [['name', "CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) ELSE (SELECT CAST(min(o.oid) AS INTEGER) FROM (SELECT table_oid AS oid, table_name AS relname FROM duckdb_tables() UNION ALL SELECT view_oid, view_name FROM duckdb_views()) o WHERE o.relname = regexp_replace(CAST(name AS VARCHAR), '^.*\\.', '')) END"]],
+  pondgate_regtype: [['name', regtypeBody()]],
+  pondgate_regnamespace: [['name', regnamespaceBody()]],
+  pondgate_regclass: [['name', "CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) ELSE (SELECT CAST(min(__rc.oid) AS INTEGER) FROM (SELECT table_oid AS oid, table_name AS relname FROM duckdb_tables() UNION ALL SELECT view_oid, view_name FROM duckdb_views()) __rc WHERE __rc.relname = regexp_replace(CAST(name AS VARCHAR), '^.*\\.', '')) END"]],
 };
+
+/**
+ * Lookups inside macros are MAP constants, not subqueries: a macro's arguments are substituted
+ * into its body, so a caller's `oid` or `t.oid` would be captured by a subquery's own columns.
+ */
+function sqlMap(entries: ReadonlyArray<readonly [number | string, number | string]>): string {
+  const value = (v: number | string) => (typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`);
+  return `MAP {${entries.map(([k, v]) => `${value(k)}: ${value(v)}`).join(', ')}}`;
+}
 
 /** format_type(oid, typmod) as PostgreSQL prints it: SQL spellings, typmods, `[]` for arrays, ??? for unknown OIDs. */
 function formatTypeBody(): string {
+  const byOid = new Map(PG_TYPE_ROWS.map((t) => [t.oid, t]));
+  const base = (t: PgTypeRow) => (t.typcategory === 'A' ? (byOid.get(t.typelem) ?? t) : t);
+  const sqlName = `map_extract_value(${sqlMap(PG_TYPE_ROWS.map((t) => [t.oid, base(t).sqlName]))}, type_oid)`;
+  const kind = `map_extract_value(${sqlMap(PG_TYPE_ROWS.map((t) => [t.oid, base(t).typname]))}, type_oid)`;
+  const arrays = `[${PG_TYPE_ROWS.filter((t) => t.typcategory === 'A').map((t) => t.oid).join(', ')}]`;
   const mod = `CASE
       WHEN typmod IS NULL OR typmod < 0 THEN ''
-      WHEN base.typname = 'numeric' AND typmod >= 4 THEN '(' || (((typmod - 4) >> 16) & 65535) || ',' || ((typmod - 4) & 65535) || ')'
-      WHEN base.typname IN ('varchar', 'bpchar', 'bit', 'varbit') AND typmod >= 4 THEN '(' || (typmod - 4) || ')'
-      WHEN base.typname IN ('timestamp', 'timestamptz', 'time', 'timetz') THEN '(' || typmod || ')'
+      WHEN ${kind} = 'numeric' AND typmod >= 4 THEN '(' || (((typmod - 4) >> 16) & 65535) || ',' || ((typmod - 4) & 65535) || ')'
+      WHEN ${kind} IN ('varchar', 'bpchar', 'bit', 'varbit') AND typmod >= 4 THEN '(' || (typmod - 4) || ')'
+      WHEN ${kind} IN ('timestamp', 'timestamptz', 'time', 'timetz') THEN '(' || typmod || ')'
       ELSE '' END`;
+  // An explicit typmod of -1 makes PostgreSQL print bpchar and bit by their internal names;
   // timestamp(3) without time zone: the precision goes after the first word.
-  // An explicit typmod of -1 makes PostgreSQL print bpchar and bit by their internal names.
-  const named = `CASE WHEN base.typname = 'bpchar' AND typmod < 4 THEN 'bpchar'
-      WHEN base.typname = 'bit' AND typmod < 4 THEN '"bit"'
-      WHEN base.typname IN ('timestamp', 'timestamptz', 'time', 'timetz') AND typmod >= 0
-      THEN split_part(base.sql_name, ' ', 1) || ${mod} || substr(base.sql_name, length(split_part(base.sql_name, ' ', 1)) + 1)
-      ELSE base.sql_name || ${mod} END`;
-  return `CASE WHEN type_oid IS NULL THEN NULL ELSE coalesce((
-    SELECT ${named} || CASE WHEN t.typcategory = 'A' THEN '[]' ELSE '' END
-    FROM ${Q}.pg_type t JOIN ${Q}.pondgate_type_names base ON base.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END
-    WHERE t.oid = type_oid), '???') END`;
+  const named = `CASE WHEN ${kind} = 'bpchar' AND typmod < 4 THEN 'bpchar'
+      WHEN ${kind} = 'bit' AND typmod < 4 THEN '"bit"'
+      WHEN ${kind} IN ('timestamp', 'timestamptz', 'time', 'timetz') AND typmod >= 0
+      THEN split_part(${sqlName}, ' ', 1) || ${mod} || substr(${sqlName}, length(split_part(${sqlName}, ' ', 1)) + 1)
+      ELSE ${sqlName} || ${mod} END`;
+  return `CASE WHEN type_oid IS NULL THEN NULL
+    WHEN NOT map_contains(${sqlMap(PG_TYPE_ROWS.map((t) => [t.oid, t.typname]))}, type_oid) THEN '???'
+    ELSE ${named} || CASE WHEN list_contains(${arrays}, type_oid) THEN '[]' ELSE '' END END`;
+}
+
+/** 'int4'::regtype and 'integer'::regtype: by internal or SQL name, optionally pg_catalog-qualified. */
+function regtypeBody(): string {
+  const names = new Map<string, number>();
+  for (const t of PG_TYPE_ROWS) {
+    names.set(t.typname, t.oid);
+    if (!names.has(t.sqlName)) names.set(t.sqlName, t.oid);
+  }
+  const key = "regexp_replace(lower(trim(CAST(name AS VARCHAR))), '^pg_catalog\\.', '')";
+  return `CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) ELSE map_extract_value(${sqlMap([...names])}, ${key}) END`;
+}
+
+function regnamespaceBody(): string {
+  return `CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) ELSE map_extract_value(${sqlMap([...KNOWN_SCHEMAS])}, CAST(name AS VARCHAR)) END`;
 }
 
 function literal(value: Value, type: ColumnType): string {
@@ -234,11 +262,6 @@ export async function installPgCompat(instance: DuckDBInstance, database = 'pond
     for (const [name, relation] of Object.entries(informationSchema(database))) {
       await createRelation(connection, `information_schema_${name}`, relation);
     }
-    // format_type's SQL spellings; not a pg_type column in PostgreSQL, so a table of its own.
-    await createRelation(connection, 'pondgate_type_names', {
-      columns: [['oid', 'INTEGER'], ['typname', 'VARCHAR'], ['sql_name', 'VARCHAR']],
-      rows: PG_TYPE_ROWS.map((t) => [t.oid, t.typname, t.sqlName]),
-    });
     for (const [name, overloads] of Object.entries(COMPAT_MACROS)) {
       const bodies = overloads.map(([parameters, body]) => `(${parameters}) AS ${body}`).join(', ');
       await connection.run(`CREATE OR REPLACE MACRO ${Q}.${name} ${bodies}`);

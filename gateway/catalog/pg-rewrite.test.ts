@@ -123,6 +123,36 @@ ORDER BY 1,2;`);
     assert.deepEqual(rows, ['lineitem', 'pg_type', 'tables'].map((name) => ['public', name, 'table', 'alice']));
   });
 
+  it("answers psql's \\l and \\dT, whose functions take the outer query's columns", async () => {
+    // psql 15, describe.c listAllDbs() for \\l.
+    const databases = await run(`SELECT d.datname as "Name",
+       pg_catalog.pg_get_userbyid(d.datdba) as "Owner",
+       pg_catalog.pg_encoding_to_char(d.encoding) as "Encoding",
+       d.datcollate as "Collate",
+       d.datctype as "Ctype",
+       d.daticulocale as "ICU Locale",
+       CASE d.datlocprovider WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' END AS "Locale Provider",
+       pg_catalog.array_to_string(d.datacl, E'\\n') AS "Access privileges"
+FROM pg_catalog.pg_database d
+ORDER BY 1;`);
+    assert.deepEqual(databases.rows, [['pondgate', 'alice', 'UTF8', 'C', 'C', null, 'libc', null]]);
+    // psql 15, describe.c describeTypes() for \\dT: no user types, so no rows, but it must bind and run.
+    const types = await run(`SELECT n.nspname as "Schema",
+  pg_catalog.format_type(t.oid, NULL) AS "Name",
+  pg_catalog.obj_description(t.oid, 'pg_type') as "Description"
+FROM pg_catalog.pg_type t
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE (t.typrelid = 0 OR (SELECT c.relkind = 'c' FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid))
+  AND NOT EXISTS(SELECT 1 FROM pg_catalog.pg_type el WHERE el.oid = t.typelem AND el.typarray = t.oid)
+      AND n.nspname <> 'pg_catalog'
+      AND n.nspname <> 'information_schema'
+  AND pg_catalog.pg_type_is_visible(t.oid)
+ORDER BY 1, 2;`);
+    assert.deepEqual(types.rows, []);
+    const formatted = await run('SELECT format_type(oid, NULL) AS name FROM pg_type WHERE oid IN (23, 1007, 1043) ORDER BY oid');
+    assert.deepEqual(formatted.rows, [['integer'], ['integer[]'], ['character varying']]);
+  });
+
   it('points pg_catalog relations at the compatibility tables, qualified or not, and leaves CTEs alone', async () => {
     assert.match((await rewrite('SELECT * FROM pg_type')).sql, /memory\.pg_compat\.pg_type/);
     assert.match((await rewrite('SELECT * FROM pg_catalog.pg_namespace')).sql, /memory\.pg_compat\.pg_namespace/);

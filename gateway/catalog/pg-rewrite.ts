@@ -207,6 +207,12 @@ function rewriteFunction(node: ExpressionNode, context: Context): Json {
     context.markChanged();
     return { ...node, function_name: name, schema: COMPAT_SCHEMA, catalog: COMPAT_DATABASE };
   }
+  // pg_catalog.array_to_string(…): DuckDB keeps most built-ins outside its pg_catalog schema (and
+  // would read the qualifier as a column for method-call syntax); unqualified, it finds them all.
+  if (String(node.schema).toLowerCase() === 'pg_catalog') {
+    context.markChanged();
+    return { ...node, schema: '' };
+  }
   return node;
 }
 
