@@ -61,7 +61,7 @@ function pgTypeValues(t: PgTypeRow): Value[] {
 }
 
 /** OID of the one database the gateway serves (PostgreSQL's first non-template database OID). */
-export const DATABASE_OID = 16384;
+const DATABASE_OID = 16384;
 
 /** pg_database: the one database this gateway serves, as pgjdbc's getCatalogs() and BI tools list it. */
 function pgDatabase(database: string): Relation {
@@ -126,7 +126,7 @@ function informationSchema(database: string): Readonly<Record<string, Relation>>
   };
 }
 
-export const INFORMATION_SCHEMA_RELATIONS: ReadonlySet<string> = new Set(Object.keys(informationSchema('')));
+const INFORMATION_SCHEMA_RELATIONS: ReadonlySet<string> = new Set(Object.keys(informationSchema('')));
 
 /** Where a PostgreSQL catalog relation lives in the gateway's DuckDB (a table of schema pg_compat), if it is ours. */
 export function compatRelation(schema: 'pg_catalog' | 'information_schema', name: string): string | undefined {

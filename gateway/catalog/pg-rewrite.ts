@@ -17,6 +17,7 @@
  * A replaced expression at the top of a select list is named as PostgreSQL
  * names it (`version`, `current_user`), not as DuckDB would.
  */
+import { createRequire } from 'node:module';
 import { SqlError } from '../../src/errors.ts';
 import {
   functionCall,
@@ -84,7 +85,7 @@ const FIXED_SETTINGS: Readonly<Record<string, string>> = {
   data_checksums: 'off',
 };
 
-export function fixedSetting(name: string): string | undefined {
+function fixedSetting(name: string): string | undefined {
   return FIXED_SETTINGS[name.toLowerCase()];
 }
 
@@ -355,8 +356,8 @@ function constantText(node: Json | undefined): string | undefined {
 }
 
 /** version(): PostgreSQL's shape, so clients that parse "PostgreSQL <major>.<minor>" find the version they are told. */
-export function versionString(serverVersion: string): string {
+function versionString(serverVersion: string): string {
   return `PostgreSQL ${serverVersion} (pondgate ${PONDGATE_VERSION}) on x86_64-pc-linux-gnu, compiled by DuckDB, 64-bit`;
 }
 
-const PONDGATE_VERSION = '0.1.0';
+const PONDGATE_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
