@@ -11,6 +11,7 @@ import { clusterSubjects } from '../src/cluster/subjects.ts';
 import { duckdbConfig, type DuckDBResources } from '../src/duckdb/resources.ts';
 import type { Logger } from '../src/log.ts';
 import { Catalog } from './catalog/catalog.ts';
+import { installPgCompat } from './catalog/pg-compat.ts';
 import { DEFAULT_DISPATCHER_OPTIONS, TaskDispatcher } from './exec/dispatcher.ts';
 import { QueryEngine } from './exec/engine.ts';
 import { QueryExecutor } from './exec/executor.ts';
@@ -51,6 +52,7 @@ export class Gateway {
     await setup.run('SET autoinstall_known_extensions = false');
     await setup.run('SET autoload_known_extensions = false');
     setup.closeSync();
+    await installPgCompat(duckdb, options.database);
     const log = options.log;
     const catalog = await Catalog.open(duckdb, options.dataDir, log);
     const dispatcher = new TaskDispatcher(nc, clusterSubjects(options.cluster), log, {

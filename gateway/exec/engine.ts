@@ -10,6 +10,8 @@ import { SqlError, toSqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { CATALOG_SCHEMA } from '../catalog/catalog.ts';
+import { applySettings, catalogSession, DEFAULT_IDENTITY, type SessionIdentity } from '../catalog/catalog-session.ts';
+import { rewriteCatalogQuery, type CatalogSession, type SessionSetting } from '../catalog/pg-rewrite.ts';
 import { DuckDBPlannerContext, describeOn } from '../plan/context.ts';
 import { explainText, type ColumnSpec, type QueryPlan } from '../plan/plan.ts';
 import { planQuery } from '../plan/planner.ts';
@@ -41,10 +43,10 @@ export class QueryEngine {
     private readonly log: Logger,
   ) {}
 
-  async openSession(state: SessionState): Promise<EngineSession> {
+  async openSession(state: SessionState, identity: SessionIdentity = DEFAULT_IDENTITY): Promise<EngineSession> {
     const connection = await this.duckdb.connect();
     await connection.run(`USE memory.${CATALOG_SCHEMA}`);
-    return new EngineSession(connection, state, this.catalog, this.executor, this.log);
+    return new EngineSession(connection, state, this.catalog, this.executor, this.log, identity);
   }
 }
 
@@ -52,6 +54,7 @@ export class EngineSession {
   private readonly codec: SqlCodec;
   private appliedTimeZone = '';
   private readonly cursors = new CursorRegistry();
+  private readonly catalogView: CatalogSession;
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -59,8 +62,10 @@ export class EngineSession {
     private readonly catalog: Catalog,
     private readonly executor: QueryExecutor,
     private readonly log: Logger,
+    identity: SessionIdentity = DEFAULT_IDENTITY,
   ) {
     this.codec = new SqlCodec(connection);
+    this.catalogView = catalogSession(state, identity);
   }
 
   async execute(statement: Statement, parameters: readonly (string | null)[], signal: AbortSignal): Promise<StatementOutcome> {
@@ -113,8 +118,9 @@ export class EngineSession {
     if (statement.kind === 'fetch' && !statement.move) return { columns: this.cursors.columnsOf(statement.name), parameterTypes: [] };
     if (statement.kind !== 'query') return undefined;
     await this.catalog.current();
+    const sql = await this.catalogRewrite(statement.sql);
     try {
-      const prepared = await this.connection.prepare(statement.sql);
+      const prepared = await this.connection.prepare(sql);
       try {
         const parameterTypes: string[] = [];
         for (let i = 1; i <= prepared.parameterCount; i++) {
@@ -142,12 +148,15 @@ export class EngineSession {
     this.connection.closeSync();
   }
 
-  private async plan(sql: string, parameters: readonly (string | null)[]): Promise<QueryPlan> {
+  private async plan(sql: string, parameters: readonly (string | null)[], onSettings?: (settings: readonly SessionSetting[]) => void): Promise<QueryPlan> {
     const manifest = await this.catalog.current();
     const parsed = await this.codec.parse(sql);
     if (!parsed.ok) return this.planUnserializable(sql, parsed.errorType, parsed.message, parameters, parsed.position);
-    const statement = bindParameters(parsed.statement, parameters);
-    const boundSql = parameters.length > 0 ? await this.codec.render(statement) : sql;
+    // The catalog rewrite runs first, so pg_catalog relations never count as catalog tables.
+    const rewritten = rewriteCatalogQuery(bindParameters(parsed.statement, parameters), this.catalogView);
+    onSettings?.(rewritten.settings);
+    const statement = rewritten.statement;
+    const boundSql = parameters.length > 0 || rewritten.changed ? await this.codec.render(statement) : sql;
     const context = new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec);
     try {
       return await planQuery(statement, boundSql, context);
@@ -175,7 +184,7 @@ export class EngineSession {
   /** `isolated`: the rows outlive the statement (a cursor), so a local plan gets its own connection. */
   private async runQuery(sql: string, parameters: readonly (string | null)[], signal: AbortSignal, isolated = false): Promise<RowStream> {
     await this.applyTimeZone();
-    const plan = await this.plan(sql, parameters);
+    const plan = await this.plan(sql, parameters, (settings) => this.withParameterErrors(() => applySettings(this.state, settings)));
     if (plan.kind === 'local') {
       try {
         const columns = await describeOn(this.connection, plan.sql);
@@ -192,6 +201,14 @@ export class EngineSession {
       deadline: timeout > 0 ? Date.now() + timeout : 0,
       signal,
     });
+  }
+
+  /** The statement with the catalog rewrite applied (for Describe); unparseable SQL is left to DuckDB's error. */
+  private async catalogRewrite(sql: string): Promise<string> {
+    const parsed = await this.codec.parse(sql);
+    if (!parsed.ok) return sql;
+    const rewritten = rewriteCatalogQuery(parsed.statement, this.catalogView);
+    return rewritten.changed ? this.codec.render(rewritten.statement) : sql;
   }
 
   private async explain(sql: string, parameters: readonly (string | null)[]): Promise<RowStream> {

@@ -289,7 +289,7 @@ export class ClientConnection {
     } catch (error) {
       return this.fatal(new SqlError('22023', (error as Error).message));
     }
-    this.engineSession = await this.engine.openSession(this.state);
+    this.engineSession = await this.engine.openSession(this.state, { database: this.options.database, processId: this.options.processId });
     clearTimeout(this.startupTimer);
     this.writer.bytes(encodeAuthenticationOk());
     for (const { name, value } of this.state.reported()) this.writer.bytes(encodeParameterStatus(name, value));

@@ -1,0 +1,47 @@
+/**
+ * The bridge between a client session and the catalog rewrite: what the
+ * rewrite reads (user, database, pid, search_path, settings) and where the
+ * set_config() calls it finds are applied (the session's SessionState).
+ */
+import { SERVER_VERSION, UnknownParameterError, type SessionState } from '../wire/session-state.ts';
+import type { CatalogSession, SessionSetting } from './pg-rewrite.ts';
+
+/** Facts about a session that SessionState does not hold. */
+export interface SessionIdentity {
+  readonly database: string;
+  readonly processId: number;
+}
+
+export const DEFAULT_IDENTITY: SessionIdentity = { database: 'pondgate', processId: 0 };
+
+export function catalogSession(state: SessionState, identity: SessionIdentity): CatalogSession {
+  return {
+    user: state.get('session_authorization'),
+    database: identity.database,
+    processId: identity.processId,
+    get searchPath() {
+      return state.get('search_path');
+    },
+    serverVersion: SERVER_VERSION,
+    setting(name: string): string | undefined {
+      try {
+        return state.get(name);
+      } catch (error) {
+        if (error instanceof UnknownParameterError) return undefined;
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * Applies set_config(name, value, false) as SET would. A transaction-local set_config has
+ * no lasting effect in PostgreSQL outside a transaction block, and pondgate has none.
+ * Errors are SessionState's (unknown parameter, invalid value); the caller maps them.
+ */
+export function applySettings(state: SessionState, settings: readonly SessionSetting[]): void {
+  for (const setting of settings) {
+    if (setting.local) continue;
+    state.set(setting.name, setting.value);
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The catalog rewrite over the gateway's real DuckDB: clients' catalog
+ * queries bind and answer PostgreSQL's values, session functions answer this
+ * session's values, and routing keeps catalog relations local while user
+ * tables that share a catalog name are still reachable (schema-qualified).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { pino } from 'pino';
+import { SqlError } from '../../src/errors.ts';
+import { emptyManifest, withTable, writeManifest, type TableEntry } from '../../src/storage/manifest.ts';
+import { makeTempDir } from '../../test/support/cluster.ts';
+import { DuckDBPlannerContext } from '../plan/context.ts';
+import { planQuery } from '../plan/planner.ts';
+import { SqlCodec } from '../sql/codec.ts';
+import { Catalog } from './catalog.ts';
+import { installPgCompat } from './pg-compat.ts';
+import { effectiveSchemas, rewriteCatalogQuery, type CatalogSession } from './pg-rewrite.ts';
+
+function table(name: string): TableEntry {
+  return {
+    name,
+    columns: [{ name: 'k', type: 'BIGINT' }, { name: 'typname', type: 'VARCHAR' }],
+    partitioning: { scheme: 'even' },
+    partitions: [0, 1].map((i) => ({ files: [`${name}/part-${i}.parquet`], rows: 10 })),
+  };
+}
+
+const session: CatalogSession = {
+  user: 'alice',
+  database: 'pondgate',
+  processId: 42,
+  searchPath: '"$user", public',
+  serverVersion: '15.0',
+  setting: (name) => ({ timezone: 'UTC', application_name: 'app' })[name.toLowerCase()],
+};
+
+describe('catalog rewrite', () => {
+  let temp: { dir: string; remove: () => Promise<void> };
+  let instance: DuckDBInstance;
+  let connection: DuckDBConnection;
+  let catalog: Catalog;
+  let codec: SqlCodec;
+
+  before(async () => {
+    temp = await makeTempDir('pg-rewrite');
+    // User tables named like catalog relations: one in pg_catalog (pg_type), one in information_schema (tables).
+    await writeManifest(temp.dir, withTable(withTable(withTable(emptyManifest(), table('lineitem')), table('pg_type')), table('tables')));
+    instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
+    await installPgCompat(instance);
+    catalog = await Catalog.open(instance, temp.dir, pino({ level: 'silent' }));
+    connection = await instance.connect();
+    await connection.run('USE memory.public');
+    codec = new SqlCodec(connection);
+  });
+
+  after(async () => {
+    connection.closeSync();
+    instance.closeSync();
+    await temp.remove();
+  });
+
+  async function rewrite(sql: string) {
+    const parsed = await codec.parse(sql);
+    assert.ok(parsed.ok, `parse failed: ${sql}`);
+    const result = rewriteCatalogQuery(parsed.statement, session);
+    return { ...result, sql: await codec.render(result.statement) };
+  }
+
+  async function run(sql: string): Promise<{ columns: string[]; rows: unknown[][] }> {
+    const rewritten = await rewrite(sql);
+    const reader = await connection.runAndReadAll(rewritten.sql);
+    return { columns: reader.columnNames(), rows: reader.getRowsJS() };
+  }
+
+  async function planKind(sql: string): Promise<string> {
+    const rewritten = await rewrite(sql);
+    const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec);
+    return (await planQuery(rewritten.statement, rewritten.sql, context)).kind;
+  }
+
+  it("answers pgjdbc's TypeInfoCache lookup by OID (typinput = 'pg_catalog.array_in'::regproc)", async () => {
+    // pgjdbc 42.x TypeInfoCache.getPGType(int oid), with the OID bound.
+    const sql = `SELECT typinput='pg_catalog.array_in'::regproc as is_array, typtype, typname, pg_type.oid
+      FROM pg_catalog.pg_type
+      LEFT JOIN (select ns.oid as nspoid, ns.nspname, r.r
+              from pg_namespace as ns
+              join ( select s.r, (current_schemas(false))[s.r] as nspname
+                       from generate_series(1, array_upper(current_schemas(false), 1)) as s(r) ) as r
+             using ( nspname )
+           ) as sp
+        ON sp.nspoid = typnamespace
+     WHERE pg_type.oid = 1007
+     ORDER BY sp.r, pg_type.oid DESC`;
+    assert.deepEqual((await run(sql)).rows, [[true, 'b', '_int4', 1007]]);
+    assert.deepEqual((await run(sql.replace('= 1007', '= 1043'))).rows, [[false, 'b', 'varchar', 1043]]);
+  });
+
+  it("answers postgres.js's array-type query with every array element type", async () => {
+    // postgres.js src/connection.js fetchArrayTypes().
+    const { rows } = await run(`select b.oid, b.typarray from pg_catalog.pg_type a left join pg_catalog.pg_type b on b.oid = a.typelem
+      where a.typcategory = 'A' group by b.oid, b.typarray order by b.oid`);
+    assert.deepEqual(rows.slice(0, 3), [[16, 1000], [17, 1001], [18, 1002]]);
+    assert.ok(rows.some(([oid, array]) => oid === 23 && array === 1007));
+  });
+
+  it("answers psql's \\dt with the catalog tables in schema public", async () => {
+    // psql 15, describe.c listTables() for \dt.
+    const { rows } = await run(`SELECT n.nspname as "Schema",
+  c.relname as "Name",
+  CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
+  pg_catalog.pg_get_userbyid(c.relowner) as "Owner"
+FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+WHERE c.relkind IN ('r','p','')
+      AND n.nspname <> 'pg_catalog'
+      AND n.nspname !~ '^pg_toast'
+      AND n.nspname <> 'information_schema'
+  AND pg_catalog.pg_table_is_visible(c.oid)
+ORDER BY 1,2;`);
+    assert.deepEqual(rows, ['lineitem', 'pg_type', 'tables'].map((name) => ['public', name, 'table', 'alice']));
+  });
+
+  it("answers psql's \\l and \\dT, whose functions take the outer query's columns", async () => {
+    // psql 15, describe.c listAllDbs() for \\l.
+    const databases = await run(`SELECT d.datname as "Name",
+       pg_catalog.pg_get_userbyid(d.datdba) as "Owner",
+       pg_catalog.pg_encoding_to_char(d.encoding) as "Encoding",
+       d.datcollate as "Collate",
+       d.datctype as "Ctype",
+       d.daticulocale as "ICU Locale",
+       CASE d.datlocprovider WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' END AS "Locale Provider",
+       pg_catalog.array_to_string(d.datacl, E'\\n') AS "Access privileges"
+FROM pg_catalog.pg_database d
+ORDER BY 1;`);
+    assert.deepEqual(databases.rows, [['pondgate', 'alice', 'UTF8', 'C', 'C', null, 'libc', null]]);
+    // psql 15, describe.c describeTypes() for \\dT: no user types, so no rows, but it must bind and run.
+    const types = await run(`SELECT n.nspname as "Schema",
+  pg_catalog.format_type(t.oid, NULL) AS "Name",
+  pg_catalog.obj_description(t.oid, 'pg_type') as "Description"
+FROM pg_catalog.pg_type t
+     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+WHERE (t.typrelid = 0 OR (SELECT c.relkind = 'c' FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid))
+  AND NOT EXISTS(SELECT 1 FROM pg_catalog.pg_type el WHERE el.oid = t.typelem AND el.typarray = t.oid)
+      AND n.nspname <> 'pg_catalog'
+      AND n.nspname <> 'information_schema'
+  AND pg_catalog.pg_type_is_visible(t.oid)
+ORDER BY 1, 2;`);
+    assert.deepEqual(types.rows, []);
+    const formatted = await run('SELECT format_type(oid, NULL) AS name FROM pg_type WHERE oid IN (23, 1007, 1043) ORDER BY oid');
+    assert.deepEqual(formatted.rows, [['integer'], ['integer[]'], ['character varying']]);
+  });
+
+  it('points pg_catalog relations at the compatibility tables, qualified or not, and leaves CTEs alone', async () => {
+    assert.match((await rewrite('SELECT * FROM pg_type')).sql, /memory\.pg_compat\.pg_type/);
+    assert.match((await rewrite('SELECT * FROM pg_catalog.pg_namespace')).sql, /memory\.pg_compat\.pg_namespace/);
+    assert.match((await rewrite('SELECT * FROM pg_attribute')).sql, /FROM pg_catalog\.pg_attribute/);
+    const cte = await rewrite('WITH pg_type AS (SELECT 1 AS oid) SELECT oid FROM pg_type');
+    assert.doesNotMatch(cte.sql, /pg_compat/);
+    assert.deepEqual((await run('WITH pg_type AS (SELECT 1 AS oid) SELECT oid FROM pg_type')).rows, [[1]]);
+    assert.equal((await rewrite('SELECT count(*) FROM lineitem')).changed, false);
+    assert.deepEqual((await run('SELECT pg_catalog.pg_type.typname FROM pg_catalog.pg_type WHERE pg_type.oid = 25')).rows, [['text']]);
+    // information_schema shows the served database's tables only, under its name.
+    assert.deepEqual((await run("SELECT table_catalog, table_name, is_insertable_into FROM information_schema.tables ORDER BY table_name")).rows,
+      [['pondgate', 'lineitem', 'NO'], ['pondgate', 'pg_type', 'NO'], ['pondgate', 'tables', 'NO']]);
+    assert.deepEqual((await run("SELECT catalog_name, schema_name FROM information_schema.schemata ORDER BY 2")).rows,
+      [['pondgate', 'information_schema'], ['pondgate', 'pg_catalog'], ['pondgate', 'public']]);
+    assert.deepEqual((await run("SELECT c.column_name FROM information_schema.columns c WHERE c.table_name = 'lineitem' ORDER BY ordinal_position")).rows, [['k'], ['typname']]);
+    // pgjdbc PgDatabaseMetaData.getCatalogs().
+    assert.deepEqual((await run('SELECT datname AS TABLE_CAT FROM pg_catalog.pg_database WHERE datallowconn = true ORDER BY datname')).rows, [['pondgate']]);
+  });
+
+  it('keeps catalog queries local and user tables distributed, even when names collide', async () => {
+    assert.equal(await planKind('SELECT * FROM pg_catalog.pg_type'), 'local');
+    assert.equal(await planKind('SELECT typname FROM pg_type WHERE oid = 23'), 'local'); // PostgreSQL searches pg_catalog first
+    assert.equal(await planKind('SELECT typname FROM public.pg_type'), 'distributed'); // the user's table
+    assert.equal(await planKind('SELECT * FROM information_schema.tables'), 'local');
+    assert.equal(await planKind('SELECT typname FROM tables'), 'distributed'); // information_schema is not searched implicitly
+    assert.equal(await planKind('SELECT t.typname, count(*) FROM pg_type t JOIN lineitem l ON l.k = t.oid GROUP BY 1'), 'distributed');
+  });
+
+  it('answers session functions with this session and names columns as PostgreSQL does', async () => {
+    const { columns, rows } = await run(
+      'SELECT current_user, session_user, current_database(), current_schema(), current_schemas(true), pg_backend_pid(), pg_catalog.version() AS v',
+    );
+    assert.deepEqual(columns, ['current_user', 'session_user', 'current_database', 'current_schema', 'current_schemas', 'pg_backend_pid', 'v']);
+    assert.deepEqual(rows[0].slice(0, 6), ['alice', 'alice', 'pondgate', 'public', ['pg_catalog', 'public'], 42]);
+    assert.match(String(rows[0][6]), /^PostgreSQL 15\.0 \(pondgate [\d.]+\)/);
+    assert.deepEqual(effectiveSchemas({ searchPath: 'pg_catalog, "$user", nosuch, public', user: 'public' }, true), ['pg_catalog', 'public']);
+  });
+
+  it('answers the functions clients call on connect', async () => {
+    const { rows } = await run(`SELECT pg_catalog.pg_encoding_to_char(6), format_type(1700, 655366), format_type(1043, 14),
+      format_type(1114, 3), format_type(1007, -1), format_type(1042, -1), format_type(99999, -1), pg_get_userbyid(10),
+      has_schema_privilege('public', 'USAGE'), has_table_privilege('alice', 'lineitem', 'SELECT'), obj_description(1, 'pg_class'),
+      col_description(1, 1), pg_catalog.pg_is_in_recovery(), 'int4'::regtype, 'pg_catalog.text'::regtype, 'public'::regnamespace,
+      'pg_catalog.array_in'::regproc, 'x'::name`);
+    assert.deepEqual(rows[0], ['UTF8', 'numeric(10,2)', 'character varying(10)', 'timestamp(3) without time zone', 'integer[]', 'bpchar', '???',
+      'alice', true, true, null, null, false, 23, 25, 2200, 'array_in', 'x']);
+  });
+
+  it('turns constant set_config calls into session settings and answers current_setting from the session', async () => {
+    const result = await rewrite("SELECT set_config('search_path', 'public', false), current_setting('application_name'), current_setting('server_version_num')");
+    assert.deepEqual(result.settings, [{ name: 'search_path', value: 'public', local: false }]);
+    assert.deepEqual((await connection.runAndReadAll(result.sql)).getRowsJS(), [['public', 'app', '150000']]);
+    await assert.rejects(rewrite("SELECT current_setting('no_such_thing')"), (e: unknown) => e instanceof SqlError && e.sqlstate === '42704');
+    assert.deepEqual((await run("SELECT current_setting('no_such_thing', true)")).rows, [[null]]);
+  });
+});
