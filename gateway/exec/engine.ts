@@ -169,7 +169,7 @@ export class EngineSession {
     if (plan.kind === 'local') {
       try {
         const columns = await describeOn(this.connection, plan.sql);
-        return await this.executor.runLocal(this.connection, plan.sql, columns);
+        return await this.executor.runLocal(this.connection, plan.sql, columns, signal);
       } catch (error) {
         throw toSqlError(error);
       }

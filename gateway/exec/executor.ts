@@ -21,6 +21,7 @@ import type { Logger } from '../../src/log.ts';
 import { CATALOG_SCHEMA } from '../catalog/catalog.ts';
 import type { ColumnSpec, Fragment, QueryPlan } from '../plan/plan.ts';
 import type { TaskDispatcher } from './dispatcher.ts';
+import { abortReasonOr, interruptOnAbort } from './interrupt.ts';
 
 export interface ExecutionOptions {
   readonly timeZone: string;
@@ -58,9 +59,15 @@ export class QueryExecutor {
   ) {}
 
   /** Runs SQL that needs no worker (no catalog table) on the session's own connection. */
-  async runLocal(connection: DuckDBConnection, sql: string, columns: readonly ColumnSpec[]): Promise<RowStream> {
-    const result = await connection.stream(transportSql(sql, columns));
-    return { columns, batches: resultBatches(result, { columns }), stats: [], close: async () => undefined };
+  async runLocal(connection: DuckDBConnection, sql: string, columns: readonly ColumnSpec[], signal?: AbortSignal): Promise<RowStream> {
+    const detach = interruptOnAbort(connection, signal);
+    try {
+      const result = await connection.stream(transportSql(sql, columns));
+      return { columns, batches: resultBatches(result, { columns }), stats: [], close: async () => detach() };
+    } catch (error) {
+      detach();
+      throw abortReasonOr(signal, error);
+    }
   }
 
   async runDistributed(plan: DistributedPlan, options: ExecutionOptions): Promise<RowStream> {
@@ -69,9 +76,11 @@ export class QueryExecutor {
     const connection = await this.duckdb.connect();
     const log = this.log.child({ queryId });
     let cleanedUp = false;
+    const detachInterrupt = interruptOnAbort(connection, options.signal);
     const cleanup = async () => {
       if (cleanedUp) return;
       cleanedUp = true;
+      detachInterrupt();
       try {
         await connection.run(`USE memory.${CATALOG_SCHEMA}`);
         await connection.run(`DETACH DATABASE IF EXISTS ${database}`);
@@ -93,7 +102,7 @@ export class QueryExecutor {
     } catch (error) {
       this.dispatcher.cancel(queryId);
       await cleanup();
-      throw toSqlError(error);
+      throw toSqlError(abortReasonOr(options.signal, error));
     }
   }
 

@@ -338,7 +338,10 @@ export class ClientConnection {
     while (!cursor.done) {
       if (!cursor.batch || cursor.row >= cursor.batch.numRows) {
         if (this.abort.signal.aborted) throw this.abort.signal.reason as Error;
-        const next = await cursor.iterator.next();
+        // A cancelled statement fails with DuckDB's interrupt error; report the cancel (57014) instead.
+        const next = await cursor.iterator.next().catch((error: unknown) => {
+          throw this.abort.signal.aborted ? (this.abort.signal.reason as Error) : error;
+        });
         if (next.done) {
           cursor.done = true;
           break;
