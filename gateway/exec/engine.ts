@@ -133,7 +133,13 @@ export class EngineSession {
           parameterTypes.push(type === 'ANY' || type === 'UNKNOWN' ? '' : type);
         }
         const columns: ColumnSpec[] = [];
-        for (let i = 0; i < prepared.columnCount; i++) columns.push({ name: prepared.columnName(i), type: prepared.columnType(i).toString() });
+        try {
+          for (let i = 0; i < prepared.columnCount; i++) columns.push({ name: prepared.columnName(i), type: prepared.columnType(i).toString() });
+        } catch {
+          // DuckDB types the result only once an untyped parameter is bound (`SELECT $1 AS s`):
+          // describe it as execution will bind it, as text, which is also PostgreSQL's answer.
+          return { columns: await this.describeWithTextParameters(statement.sql, prepared.parameterCount), parameterTypes };
+        }
         return { columns, parameterTypes };
       } finally {
         prepared.destroySync();
@@ -141,6 +147,14 @@ export class EngineSession {
     } catch (error) {
       throw toSqlError(error);
     }
+  }
+
+  private async describeWithTextParameters(sql: string, parameterCount: number): Promise<ColumnSpec[]> {
+    const parsed = await this.codec.parse(sql);
+    if (!parsed.ok) throw toSqlError(new Error(parsed.message));
+    // Empty strings, not NULLs: a NULL literal is typed INTEGER, a bound text value VARCHAR.
+    const bound = bindParameters(parsed.statement, new Array<string>(parameterCount).fill(''));
+    return describeOn(this.connection, await this.codec.render(bound));
   }
 
   async close(): Promise<void> {
@@ -268,7 +282,8 @@ export function bindParameters(statement: JsonObject, parameters: readonly (stri
     if (!(index >= 0 && index < parameters.length)) {
       throw new SqlError('08P01', `query refers to parameter $${index + 1} but ${parameters.length} were bound`);
     }
-    const literal = varcharLiteral(parameters[index]);
+    // The parameter's alias (`SELECT $1 AS s`) names the result column: keep it.
+    const literal = { ...varcharLiteral(parameters[index]), alias: object.alias ?? '' };
     for (const key of Object.keys(object)) delete object[key];
     Object.assign(object, literal);
   });

@@ -21,6 +21,7 @@ import type { Logger } from '../../src/log.ts';
 import { CATALOG_SCHEMA } from '../catalog/catalog.ts';
 import type { ColumnSpec, Fragment, QueryPlan } from '../plan/plan.ts';
 import type { TaskDispatcher } from './dispatcher.ts';
+import { interruptOnAbort } from './interrupt.ts';
 
 export interface ExecutionOptions {
   readonly timeZone: string;
@@ -62,7 +63,7 @@ export class QueryExecutor {
    * An abort of `signal` interrupts it, until the rows are closed.
    */
   async runLocal(connection: DuckDBConnection, sql: string, columns: readonly ColumnSpec[], signal?: AbortSignal): Promise<RowStream> {
-    const stopInterrupting = signal ? interruptOnAbort(connection, signal) : () => undefined;
+    const stopInterrupting = interruptOnAbort(connection, signal);
     try {
       const result = await connection.stream(transportSql(sql, columns, 'client'));
       const batches = resultBatches(result, { columns });
@@ -120,11 +121,9 @@ export class QueryExecutor {
       const started = Date.now();
       const stats = await this.gather(plan, queryId, database, connection, options, log);
       log.debug({ ms: Date.now() - started, fragments: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'fragments gathered');
-      // The merge can be long too: a cancel interrupts it (the connection is this query's own).
-      const detach = interruptOnAbort(connection, options.signal);
       const result = await connection.stream(transportSql(plan.mergeSql, plan.columns, 'client'));
       const batches = untilAborted(resultBatches(result, { columns: plan.columns }), options.signal);
-      return { columns: plan.columns, batches, stats, close: () => (detach(), cleanup()) };
+      return { columns: plan.columns, batches, stats, close: cleanup };
     } catch (error) {
       this.dispatcher.cancel(queryId);
       await cleanup();
@@ -259,14 +258,6 @@ class SerialQueue {
     this.tail = result.catch(() => undefined);
     return result;
   }
-}
-
-/** Interrupts the connection's running DuckDB statement when `signal` aborts; returns the function that stops listening. */
-function interruptOnAbort(connection: DuckDBConnection, signal: AbortSignal): () => void {
-  const interrupt = () => connection.interrupt();
-  if (signal.aborted) interrupt();
-  else signal.addEventListener('abort', interrupt, { once: true });
-  return () => signal.removeEventListener('abort', interrupt);
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Logger } from '../../src/log.ts';
 import type { ColumnSpec } from '../plan/plan.ts';
 import { classify, type Statement } from '../sql/classify.ts';
 import { isBlank, splitStatements } from '../sql/split.ts';
-import type { EngineSession, QueryEngine, StatementOutcome } from '../exec/engine.ts';
+import type { Description, EngineSession, QueryEngine, StatementOutcome } from '../exec/engine.ts';
 import {
   GSSENC_REFUSED,
   MessageWriter,
@@ -67,6 +67,8 @@ interface PreparedStatement {
   readonly sql: string;
   readonly statement: Statement;
   readonly paramTypes: readonly number[];
+  /** Computed at Parse, as PostgreSQL analyses a statement there; undefined for an empty one. */
+  readonly description: Description | undefined;
 }
 
 interface Portal {
@@ -333,7 +335,10 @@ export class ClientConnection {
     if (message.name !== '' && this.statements.has(message.name)) {
       throw new SqlError('42P05', `prepared statement "${message.name}" already exists`);
     }
-    this.statements.set(message.name, { sql: message.query, statement, paramTypes: message.paramTypes });
+    // A statement that does not bind (missing table) fails here and is not created, as in PostgreSQL:
+    // psqlODBC parses its statement name again after such an error.
+    const description = isBlank(message.query) ? undefined : await this.requireSession().describe(statement);
+    this.statements.set(message.name, { sql: message.query, statement, paramTypes: message.paramTypes, description });
     this.writer.bytes(encodeParseComplete());
   }
 
@@ -359,11 +364,10 @@ export class ClientConnection {
   }
 
   private async describe(message: Describe): Promise<void> {
-    const session = this.requireSession();
     if (message.target === 'S') {
       const prepared = this.statements.get(message.name);
       if (!prepared) throw new SqlError('26000', `prepared statement "${message.name}" does not exist`);
-      const description = isBlank(prepared.sql) ? undefined : await session.describe(prepared.statement);
+      const description = prepared.description;
       const parameterOids = parameterOidsOf(prepared, description?.parameterTypes ?? []);
       this.writer.bytes(encodeParameterDescription(parameterOids));
       this.writer.bytes(description && description.columns.length > 0 ? encodeRowDescription(fieldsOf(description.columns, [])) : encodeNoData());
@@ -371,7 +375,7 @@ export class ClientConnection {
     }
     const portal = this.portals.get(message.name);
     if (!portal) throw new SqlError('34000', `portal "${message.name}" does not exist`);
-    const description = isBlank(portal.prepared.sql) ? undefined : await session.describe(portal.prepared.statement);
+    const description = portal.prepared.description;
     this.writer.bytes(
       description && description.columns.length > 0 ? encodeRowDescription(fieldsOf(description.columns, portal.resultFormats)) : encodeNoData(),
     );
