@@ -483,6 +483,8 @@ interface LatencyConfig {
 interface LatencyRun {
   p50Ms: number;
   p99Ms: number;
+  /** pgbench's own "latency average". */
+  meanMs: number;
   tps: number;
   transactions: number;
 }
@@ -497,7 +499,9 @@ async function runPgbench(endpoint: Endpoint, config: LatencyConfig, seconds: nu
   try {
     const script = path.join(dir, 'query.sql');
     await writeFile(script, `${config.query.sql};\n`);
-    const threads = Math.min(2, config.clients);
+    // One pgbench thread per client: a thread serving several clients stamps their transactions with a clock it
+    // reads lazily, which rounds sub-millisecond latencies down to 0 (PostgreSQL's SELECT 1 showed p50 0.000 ms at -j 2).
+    const threads = config.clients;
     const args = ['-n', '-f', script, '-c', String(config.clients), '-j', String(threads), '-T', String(seconds), '-M', config.mode, '-l', '--log-prefix', path.join(dir, 'tx')];
     const result = await runCommand('pgbench', args, libpqEnv(endpoint), true, dir);
     if (result.code !== 0) return { error: (result.stderr.split('\n').find((l) => /error|fatal|abort/i.test(l)) ?? result.stderr.trim().split('\n').pop() ?? `pgbench exited ${String(result.code)}`).trim() };
@@ -511,8 +515,9 @@ async function runPgbench(endpoint: Endpoint, config: LatencyConfig, seconds: nu
     }
     latenciesUs.sort((a, b) => a - b);
     const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(result.stdout)?.[1] ?? NaN);
+    const meanMs = Number(/latency average = ([\d.]+) ms/.exec(result.stdout)?.[1] ?? NaN);
     if (latenciesUs.length === 0) return { error: 'pgbench logged no transactions' };
-    return { p50Ms: percentile(latenciesUs, 50) / 1000, p99Ms: percentile(latenciesUs, 99) / 1000, tps, transactions: latenciesUs.length };
+    return { p50Ms: percentile(latenciesUs, 50) / 1000, p99Ms: percentile(latenciesUs, 99) / 1000, meanMs, tps, transactions: latenciesUs.length };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -652,7 +657,7 @@ function renderReport(c: ReportContext): string {
   lines.push('## Method', '');
   lines.push(`- Streaming: \`SELECT * FROM <table>\`, ${options.runs} run(s) per client and system, the systems alternating within a run and which goes first alternating between runs. Reported: rows/s of the median run; ratio = pondgate rows/s / PostgreSQL rows/s (goal ≥ 1.0; above 1 pondgate is faster). A run counts only with the full row count.`);
   for (const client of c.clients) lines.push(`  - ${client.name} (${client.format}): ${client.description}.`);
-  lines.push(`- Latency: \`pgbench -n -f <script> -c N -j min(2,N) -T ${options.latencySeconds} -M simple|prepared -l\`, ${options.runs} run(s) per configuration; p50/p99 over every transaction of a run from the per-transaction log, reported as the median over runs (tps likewise). pgbench connects before the clock starts, so connection setup is not in the latencies.`);
+  lines.push(`- Latency: \`pgbench -n -f <script> -c N -j N -T ${options.latencySeconds} -M simple|prepared -l\`, ${options.runs} run(s) per configuration; p50/p99 over every transaction of a run from the per-transaction log, reported as the median over runs (pgbench's mean latency and tps likewise). One pgbench thread per client (\`-j N\`): with several clients per thread pgbench's lazily read clock rounds sub-millisecond latencies to 0. pgbench connects before the clock starts, so connection setup is not in the latencies.`);
   for (const q of LATENCY_QUERIES) lines.push(`  - ${q.label}: \`${q.sql}\` — ${q.what}.`);
   lines.push('- Gateway overhead: pondgate\'s p50 for the tiny lookup (1 client, simple protocol) minus the p50 of a direct worker round trip: the same one-partition task (`' + (c.direct?.sql ?? '') + '` over the tiny partition\'s file) submitted from the benchmark process with the gateway\'s own `TaskDispatcher` over the cluster\'s NATS, sequentially, ' + `${c.direct?.iterations ?? 0} tasks per run after 50 warm-up tasks. The difference is what the gateway adds around the worker: the wire protocol, parsing and planning the SQL, the merge in its DuckDB and the text encoding (and pgbench's own client time, which the direct loop does not have). \`SELECT 1\` vs the tiny lookup in pondgate is shown too: the cost of going to a worker at all.`, '');
 
@@ -675,13 +680,13 @@ function renderReport(c: ReportContext): string {
   if (psqlChecks.length > 0) lines.push('');
 
   lines.push('## Latency (pgbench)', '');
-  lines.push(withPg ? '| query | clients | protocol | pondgate p50 ms | pondgate p99 ms | pondgate tps | PostgreSQL p50 ms | PostgreSQL p99 ms | PostgreSQL tps | p50 ratio |' : '| query | clients | protocol | pondgate p50 ms | pondgate p99 ms | pondgate tps |');
-  lines.push(withPg ? '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|' : '|---|---:|---|---:|---:|---:|');
+  lines.push(withPg ? '| query | clients | protocol | pondgate p50 ms | p99 ms | mean ms | tps | PostgreSQL p50 ms | p99 ms | mean ms | tps | p50 ratio |' : '| query | clients | protocol | pondgate p50 ms | p99 ms | mean ms | tps |');
+  lines.push(withPg ? '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|' : '|---|---:|---|---:|---:|---:|---:|');
   const latencyCells = (side: LatencyResult['sides']['pondgate']): { cells: string[]; p50?: number } => {
-    if (!side) return { cells: ['–', '–', '–'] };
-    if (side.runs.length === 0) return { cells: [`**error**: ${cell(side.errors[0] ?? 'no run')}`, '–', '–'] };
+    if (!side) return { cells: ['–', '–', '–', '–'] };
+    if (side.runs.length === 0) return { cells: [`**error**: ${cell(side.errors[0] ?? 'no run')}`, '–', '–', '–'] };
     const p50 = median(side.runs.map((r) => r.p50Ms));
-    return { cells: [fmtMs(p50), fmtMs(median(side.runs.map((r) => r.p99Ms))), median(side.runs.map((r) => r.tps)).toFixed(0)], p50 };
+    return { cells: [fmtMs(p50), fmtMs(median(side.runs.map((r) => r.p99Ms))), fmtMs(median(side.runs.map((r) => r.meanMs))), median(side.runs.map((r) => r.tps)).toFixed(0)], p50 };
   };
   for (const r of c.latency) {
     const p = latencyCells(r.sides.pondgate);
