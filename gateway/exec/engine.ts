@@ -104,6 +104,8 @@ export class EngineSession {
         return { kind: 'command', tag: statement.name === undefined ? 'CLOSE CURSOR ALL' : 'CLOSE CURSOR', parameterStatus: [] };
       case 'copy':
         return { kind: 'copy', rows: await this.runQuery(embeddedQuery(statement.query, 'COPY'), parameters, signal), options: statement.options };
+      case 'deallocate':
+        return { kind: 'command', tag: statement.name === undefined ? 'DEALLOCATE ALL' : 'DEALLOCATE', parameterStatus: [] };
       case 'noop':
         return { kind: 'command', tag: statement.tag, parameterStatus: [] };
       case 'refused':

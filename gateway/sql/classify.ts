@@ -23,6 +23,8 @@ export type Statement =
   | { readonly kind: 'show'; readonly name: string }
   | { readonly kind: 'transaction'; readonly action: TransactionAction; readonly tag: string }
   | { readonly kind: 'noop'; readonly tag: string }
+  /** DEALLOCATE [PREPARE] name | ALL: drops the session's prepared statement (undefined = all). */
+  | { readonly kind: 'deallocate'; readonly name: string | undefined }
   | CursorStatement
   | CopyStatement
   | { readonly kind: 'refused'; readonly sqlstate: string; readonly message: string };
@@ -66,7 +68,7 @@ export function classify(text: string): Statement {
     case 'discard':
       return { kind: 'noop', tag: `DISCARD ${(words[1] ?? 'ALL').toUpperCase()}` };
     case 'deallocate':
-      return { kind: 'noop', tag: 'DEALLOCATE' };
+      return classifyDeallocate(sql);
     case 'declare':
     case 'fetch':
     case 'move':
@@ -127,6 +129,13 @@ function classifySet(sql: string): Statement {
   const match = /^("[^"]+"|[A-Za-z_][\w.]*)\s*(?:=|\bto\b)\s*([\s\S]*)$/i.exec(rest);
   if (!match) return { kind: 'refused', sqlstate: '42601', message: `syntax error in SET statement: ${sql}` };
   return { kind: 'set', name: normalizeName(match[1]), value: parseSetValue(match[2]), local };
+}
+
+function classifyDeallocate(sql: string): Statement {
+  const target = sql.replace(/^deallocate\s+(prepare\s+)?/i, '').replace(/[\s;]+$/, '');
+  if (/^all$/i.test(target)) return { kind: 'deallocate', name: undefined };
+  if (!/^("(?:[^"]|"")+"|[A-Za-z_][\w$]*)$/.test(target)) return { kind: 'refused', sqlstate: '42601', message: `syntax error in DEALLOCATE statement: ${sql}` };
+  return { kind: 'deallocate', name: target.startsWith('"') ? target.slice(1, -1).replace(/""/g, '"') : target.toLowerCase() };
 }
 
 function classifyReset(sql: string): Statement {

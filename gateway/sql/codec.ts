@@ -4,6 +4,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isObject, type Json, type JsonObject, type SelectNode } from './duckdb-ast.ts';
+import { parseExactJson, stringifyExactJson } from './exact-json.ts';
 
 export type ParseResult =
   | { readonly ok: true; readonly statement: JsonObject }
@@ -17,7 +18,8 @@ export class SqlCodec {
     const reader = await this.connection.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
     // query_location holds uint64 max when unknown, which JSON.parse would round; positions are not needed.
     const text = String(reader.getRows()[0]?.[0] ?? '').replace(/"query_location":\d+/g, '"query_location":0');
-    const parsed = JSON.parse(text) as Json;
+    // Integer constants beyond 2^53 must keep their digits (see exact-json.ts).
+    const parsed = parseExactJson(text) as Json;
     if (!isObject(parsed)) return { ok: false, errorType: 'parser', message: 'unexpected parser output' };
     if (parsed.error === true) {
       // "position" (a string) is the character offset of a syntax error, when the parser knows it.
@@ -33,7 +35,7 @@ export class SqlCodec {
 
   /** Renders a statement (`{ node, named_param_map }`) back to DuckDB SQL. */
   async render(statement: JsonObject): Promise<string> {
-    const payload = JSON.stringify({ error: false, statements: [statement] });
+    const payload = stringifyExactJson({ error: false, statements: [statement] });
     const reader = await this.connection.runAndReadAll('SELECT json_deserialize_sql($1::JSON)', [payload]);
     return String(reader.getRows()[0]?.[0]);
   }

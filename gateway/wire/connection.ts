@@ -200,7 +200,7 @@ export class ClientConnection {
       case 'Query':
         return this.simpleQuery(message.sql);
       case 'Parse':
-        return this.guardExtended(() => this.parse(message));
+        return this.guardExtended(() => this.parse(message), { sql: message.query, statement: classify(message.query) });
       case 'Bind':
         return this.guardExtended(() => this.bind(message));
       case 'Describe':
@@ -397,12 +397,11 @@ export class ClientConnection {
 
   /** Parameter type OIDs as ParameterDescription reports them. */
   private async parameterOids(prepared: PreparedStatement): Promise<readonly number[]> {
-    const description = isBlank(prepared.sql) ? undefined : await this.requireSession().describe(prepared.statement);
-    return parameterOidsOf(prepared, description?.parameterTypes ?? []);
+    return parameterOidsOf(prepared, prepared.description?.parameterTypes ?? []);
   }
 
   /** `prepared`: the statement concerned, for the error position (relative to its Parse message's query). */
-  private async guardExtended(action: () => Promise<void>, prepared?: PreparedStatement): Promise<void> {
+  private async guardExtended(action: () => Promise<void>, prepared?: Pick<PreparedStatement, 'sql' | 'statement'>): Promise<void> {
     try {
       await action();
     } catch (error) {
@@ -437,6 +436,7 @@ export class ClientConnection {
     if (statement.kind === 'transaction') {
       this.applyTransaction(statement.action);
     }
+    if (statement.kind === 'deallocate') this.deallocate(statement.name);
     this.abort = new AbortController();
     const outcome = await session.execute(statement, parameters, this.abort.signal).catch((error: unknown) => this.rethrow(error));
     if (outcome.kind === 'command') {
@@ -515,6 +515,15 @@ export class ClientConnection {
     } finally {
       disarm();
     }
+  }
+
+  /** SQL-level DEALLOCATE drops protocol-level prepared statements too, as in PostgreSQL (psqlODBC relies on it). */
+  private deallocate(name: string | undefined): void {
+    if (name === undefined) {
+      for (const key of [...this.statements.keys()]) if (key !== '') this.statements.delete(key);
+      return;
+    }
+    if (!this.statements.delete(name)) throw new SqlError('26000', `prepared statement "${name}" does not exist`);
   }
 
   private applyTransaction(action: string): void {

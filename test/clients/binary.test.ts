@@ -139,21 +139,24 @@ describe('binary formats and nested values through real clients', { timeout: 5 *
     const query =
       "SELECT [1, 2, NULL] AS a, [['a b', ''], ['NULL', 'x\"y\\z']] AS b, {'a': 1, 'b': [1.5]} AS c, MAP {'k': 2} AS d, [DATE '2020-01-02'] AS e, " +
       "[true, false] AS f, [12.30::DECIMAL(10,2)] AS g, []::INTEGER[] AS h, [{'x': 1}] AS i, [TIMESTAMP '2020-01-02 03:04:05'] AS j";
-    // postgres.js parses json itself; its array parsing needs array types from pg_catalog.pg_type,
-    // which DuckDB's pg_type does not list, so arrays arrive as PostgreSQL's array text.
+    // postgres.js reads the array types from pg_catalog.pg_type on connect and then parses
+    // arrays itself. Its int4[] parser turns an unquoted NULL element into NaN — it does the
+    // same against PostgreSQL 15 itself, so that is the PostgreSQL-compatible outcome.
     const sql = postgres(cluster.connectionString, { max: 1, onnotice: () => undefined });
     try {
       const [row] = await sql.unsafe(query);
       assert.deepEqual(
-        [row.a, row.b, row.e, row.f, row.g, row.h, row.i, row.j],
-        ['{1,2,NULL}', '{{"a b",""},{"NULL","x\\"y\\\\z"}}', '{2020-01-02}', '{t,f}', '{12.30}', '{}', '{"{\\"x\\":1}"}', '{"2020-01-02 03:04:05"}'],
+        [row.a, row.b, row.f, row.g, row.h, row.i],
+        [[1, 2, NaN], [['a b', ''], ['NULL', 'x"y\\z']], [true, false], ['12.30'], [], [{ x: 1 }]],
       );
+      assert.deepEqual((row.e as Date[]).map((d) => d.getTime()), [new Date('2020-01-02').getTime()]);
+      assert.deepEqual((row.j as Date[]).map((d) => d.getTime()), [new Date('2020-01-02 03:04:05').getTime()]);
       assert.deepEqual(row.c, { a: 1, b: [1.5] });
       assert.deepEqual(row.d, { k: 2 });
       // Extended protocol with a parameter, on a distributed query.
       const rows = await sql`SELECT l_orderkey, list(l_linenumber ORDER BY l_linenumber) AS lines FROM lineitem WHERE l_orderkey < ${5} GROUP BY 1 ORDER BY 1`;
       assert.ok(rows.length > 0);
-      for (const r of rows) assert.match(r.lines as string, /^\{1(,[2-7])*\}$/);
+      for (const r of rows) assert.deepEqual(r.lines, Array.from({ length: (r.lines as number[]).length }, (_, i) => i + 1));
     } finally {
       await sql.end();
     }
