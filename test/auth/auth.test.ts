@@ -239,6 +239,18 @@ public class Jdbc { public static void main(String[] a) throws Exception {
     tls.end();
   });
 
+  it('accepts only password messages during authentication', async () => {
+    const raw = await RawConnection.open(ports.scram);
+    raw.write(startupPacket({ user: 'alice', database: 'pondgate' }));
+    assert.equal((await raw.message())?.type, 'R');
+    const query = Buffer.from('Q\0\0\0\rSELECT 1\0', 'latin1');
+    raw.write(query);
+    const error = await raw.message();
+    assert.equal(error?.type, 'E');
+    assert.deepEqual([errorFields(error.body).C, errorFields(error.body).M], ['08P01', 'expected password response, got Query message']);
+    assert.ok(await raw.waitClosed());
+  });
+
   it('answers protocol 3.2 and _pq_ options with NegotiateProtocolVersion, then continues on 3.0', async () => {
     const raw = await RawConnection.open(ports.trust);
     raw.write(startupPacket({ user: 'tester', database: 'pondgate', '_pq_.foo': 'bar', application_name: 'raw' }, 2));
