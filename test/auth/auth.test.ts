@@ -83,7 +83,7 @@ describe('authentication and TLS', { timeout: 5 * 60_000 }, () => {
     cluster = await startTestCluster(data, { workers: 1, gatewayArgs: ['--users', usersFile, '--tls-cert', certFile, '--tls-key', keyFile], env });
     ports.scram = cluster.port;
     await Promise.all([
-      startGateway('md5', ['--users', usersFile, '--auth-method', 'md5'], env),
+      startGateway('md5', ['--users', usersFile, '--auth-method', 'md5', '--authentication-timeout', '2'], env),
       startGateway('password', ['--users', usersFile, '--auth-method', 'password'], env),
       startGateway('requireTls', ['--users', usersFile, '--tls-cert', certFile, '--tls-key', keyFile, '--require-tls'], env),
       startGateway('trust', ['--max-connections', '2'], env),
@@ -204,6 +204,22 @@ public class Jdbc { public static void main(String[] a) throws Exception {
     assert.match(wrong.stderr, /password authentication failed for user "carol"/);
     const client = new pg.Client({ host: '127.0.0.1', port: ports.md5, user: 'alice', password: 'alice-pw', database: 'pondgate' });
     await client.connect();
+    await client.end();
+  });
+
+  it('--authentication-timeout closes connections that do not log in in time, and only those', async () => {
+    const silent = await RawConnection.open(ports.md5);
+    const pending = await RawConnection.open(ports.md5);
+    pending.write(startupPacket({ user: 'alice', database: 'pondgate' }));
+    assert.equal((await pending.message())?.type, 'R');
+    const client = new pg.Client({ host: '127.0.0.1', port: ports.md5, user: 'alice', password: 'alice-pw', database: 'pondgate' });
+    await client.connect();
+    const started = Date.now();
+    assert.ok(await silent.waitClosed(15_000), 'a silent connection is closed');
+    assert.ok(await pending.waitClosed(15_000), 'a connection stuck in authentication is closed');
+    assert.ok(Date.now() - started < 15_000);
+    await new Promise((r) => setTimeout(r, Math.max(0, 2500 - (Date.now() - started))));
+    assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }], 'a logged-in session is not timed out');
     await client.end();
   });
 

@@ -85,6 +85,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
       tlsCert: options.tlsCert,
       tlsKey: options.tlsKey,
       requireTls: options.requireTls,
+      authenticationTimeout: options.authenticationTimeout,
     });
     const { host, port: boundPort } = gateway.address;
     process.stdout.write(
