@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -263,6 +265,32 @@ public class Jdbc { public static void main(String[] a) throws Exception {
     tls.write(sslRequest());
     assert.equal(await tls.byte(), 'S');
     tls.end();
+  });
+
+  it('takes a CancelRequest sent over TLS (as libpq 17 sends it with sslmode=require)', async () => {
+    const client = new pg.Client({ host: '127.0.0.1', port: ports.scram, user: 'bob', password: 'bob-pw', database: 'pondgate', ssl: { rejectUnauthorized: false } });
+    await client.connect();
+    try {
+      const keys = client as unknown as { processID: number; secretKey: number };
+      const running = client.query('SELECT count(*) FROM range(10000000000)').then(
+        () => 'finished',
+        (e: { code?: string }) => e.code,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      const socket = net.connect(ports.scram, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(sslRequest());
+      const answer = await new Promise<Buffer>((r) => socket.once('data', r));
+      assert.equal(answer.toString(), 'S');
+      const secure = tls.connect({ socket, rejectUnauthorized: false });
+      await new Promise((r) => secure.once('secureConnect', r));
+      secure.write(cancelRequest(keys.processID, keys.secretKey));
+      await new Promise((r) => secure.once('close', r));
+      assert.equal(await running, '57014');
+      assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+    } finally {
+      await client.end();
+    }
   });
 
   it('accepts only password messages during authentication', async () => {
