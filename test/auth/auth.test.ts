@@ -189,7 +189,8 @@ public class Jdbc { public static void main(String[] a) throws Exception {
 `,
     );
     const url = `jdbc:postgresql://127.0.0.1:${ports.scram}/pondgate?ssl=true&sslmode=require&user=bob&password=bob-pw`;
-    const result = await run('java', ['-cp', '/usr/share/java/postgresql.jar', source, url]);
+    // Debian's libpostgresql-jdbc-java puts the driver here.
+    const result = await run('java', ['-cp', process.env.PGJDBC_JAR ?? '/usr/share/java/postgresql.jar', source, url]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /rows=25/);
   });
