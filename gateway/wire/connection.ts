@@ -173,6 +173,9 @@ export class ClientConnection {
       if (message.fatal) return this.fatal(new SqlError(message.sqlstate, message.message));
       return this.failExtended(new SqlError(message.sqlstate, message.message));
     }
+    if (this.authentication && message.type !== 'PasswordMessage' && message.type !== 'Terminate') {
+      return this.fatal(new SqlError('08P01', `expected password response, got ${message.type} message`));
+    }
     switch (message.type) {
       case 'SSLRequest':
         return this.negotiateTls();

@@ -10,17 +10,18 @@ export interface AccessPolicy {
   readonly tls?: SecureContext;
   /** Refuse sessions that did not negotiate TLS. */
   readonly requireTls: boolean;
+  /** Time allowed from connect to a started session (PostgreSQL's authentication_timeout); default 60 s. */
+  readonly startupTimeoutMs?: number;
 }
 
 export interface ConnectionSecurity extends AccessPolicy {
   readonly admission: Admission;
-  /** Time allowed from connect to a started session (PostgreSQL's authentication_timeout). */
   readonly startupTimeoutMs: number;
 }
 
 /** No users, no TLS: trust (the CLI allows it on loopback binds only). */
 export const TRUST_POLICY: AccessPolicy = { authenticator: new Authenticator(new Map()), requireTls: false };
 
-export function connectionSecurity(policy: AccessPolicy, maxConnections: number, startupTimeoutMs = 60_000): ConnectionSecurity {
-  return { ...policy, admission: new Admission(maxConnections), startupTimeoutMs };
+export function connectionSecurity(policy: AccessPolicy, maxConnections: number): ConnectionSecurity {
+  return { ...policy, admission: new Admission(maxConnections), startupTimeoutMs: policy.startupTimeoutMs ?? 60_000 };
 }

@@ -8,7 +8,7 @@ import { AUTH_METHODS, Authenticator, type AuthMethod } from '../../gateway/wire
 import { PASSWORD_ENV, loadUsers } from '../../gateway/wire/auth/users.ts';
 import type { AccessPolicy } from '../../gateway/wire/security.ts';
 import { loadTlsContext } from '../../gateway/wire/tls.ts';
-import { isLoopback } from './options.ts';
+import { isLoopback, positiveNumber } from './options.ts';
 
 export interface AccessCliOptions {
   users?: string;
@@ -16,6 +16,7 @@ export interface AccessCliOptions {
   tlsCert?: string;
   tlsKey?: string;
   requireTls: boolean;
+  authenticationTimeout: number;
 }
 
 export function addAccessOptions(command: Command): Command {
@@ -24,7 +25,8 @@ export function addAccessOptions(command: Command): Command {
     .addOption(new Option('--auth-method <method>', 'password method when users are configured').choices(AUTH_METHODS).default('scram-sha-256'))
     .option('--tls-cert <file>', 'TLS certificate (PEM); enables SSL connections')
     .option('--tls-key <file>', 'TLS private key (PEM)')
-    .option('--require-tls', 'refuse connections that do not use SSL', false);
+    .option('--require-tls', 'refuse connections that do not use SSL', false)
+    .option('--authentication-timeout <seconds>', 'close connections that have not logged in after this long', positiveNumber, 60);
 }
 
 export interface AccessSummary {
@@ -47,7 +49,7 @@ export function accessPolicy(options: AccessCliOptions, host: string, env: NodeJ
   }
   const authenticator = new Authenticator(users, options.authMethod);
   return {
-    policy: { authenticator, tls, requireTls: options.requireTls },
+    policy: { authenticator, tls, requireTls: options.requireTls, startupTimeoutMs: Math.round(options.authenticationTimeout * 1000) },
     description: { auth: authenticator.trust ? 'trust' : options.authMethod, users: users.size, tls: tls !== undefined, requireTls: options.requireTls },
   };
 }

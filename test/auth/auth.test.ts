@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -61,8 +63,8 @@ describe('authentication and TLS', { timeout: 5 * 60_000 }, () => {
   let keyFile = '';
   let usersFile = '';
 
-  const startGateway = async (name: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const gateway = await startPondgate(['gateway', '--nats', cluster.natsUrl, '--data', cluster.dataDir, '--cluster', 'test', '--processes', '6', '--port', '0', ...args], /^ready on /, undefined, env);
+  const startGateway = async (name: string, args: string[], env: NodeJS.ProcessEnv = {}, command = ['gateway', '--nats', cluster.natsUrl, '--cluster', 'test', '--processes', '6']) => {
+    const gateway = await startPondgate([...command, '--data', cluster.dataDir, '--port', '0', ...args], /^ready on /, undefined, env);
     extra.push(gateway);
     ports[name] = Number(/:(\d+)$/.exec(gateway.readyLine)?.[1]);
   };
@@ -83,11 +85,12 @@ describe('authentication and TLS', { timeout: 5 * 60_000 }, () => {
     cluster = await startTestCluster(data, { workers: 1, gatewayArgs: ['--users', usersFile, '--tls-cert', certFile, '--tls-key', keyFile], env });
     ports.scram = cluster.port;
     await Promise.all([
-      startGateway('md5', ['--users', usersFile, '--auth-method', 'md5'], env),
+      startGateway('md5', ['--users', usersFile, '--auth-method', 'md5', '--authentication-timeout', '2'], env),
       startGateway('password', ['--users', usersFile, '--auth-method', 'password'], env),
       startGateway('requireTls', ['--users', usersFile, '--tls-cert', certFile, '--tls-key', keyFile, '--require-tls'], env),
       startGateway('trust', ['--max-connections', '2'], env),
       startGateway('public', ['--host', '0.0.0.0'], { PONDGATE_PASSWORD: 'env-pw' }),
+      startGateway('cluster', ['--workers', '1', '--users', usersFile, '--tls-cert', certFile, '--tls-key', keyFile, '--require-tls'], env, ['cluster']),
     ]);
   });
 
@@ -165,6 +168,15 @@ describe('authentication and TLS', { timeout: 5 * 60_000 }, () => {
     await client.end();
   });
 
+  it('pondgate cluster takes the same options: users, TLS, --require-tls', async () => {
+    const secure = await psql(ports.cluster, 'user=alice sslmode=require', 'alice-pw', ['SELECT count(*) FROM region']);
+    assert.equal(secure.stdout.trim(), '5', secure.stderr);
+    const plain = await psql(ports.cluster, 'user=alice sslmode=disable', 'alice-pw', ['SELECT 1']);
+    assert.match(plain.stderr, /SSL is required/);
+    const wrong = await psql(ports.cluster, 'user=alice sslmode=require', 'nope', ['SELECT 1']);
+    assert.match(wrong.stderr, /password authentication failed for user "alice"/);
+  });
+
   it('pgjdbc connects with ?ssl=true&sslmode=require and a password', async () => {
     const source = path.join(temp.dir, 'Jdbc.java');
     await writeFile(
@@ -177,7 +189,8 @@ public class Jdbc { public static void main(String[] a) throws Exception {
 `,
     );
     const url = `jdbc:postgresql://127.0.0.1:${ports.scram}/pondgate?ssl=true&sslmode=require&user=bob&password=bob-pw`;
-    const result = await run('java', ['-cp', '/usr/share/java/postgresql.jar', source, url]);
+    // Debian's libpostgresql-jdbc-java puts the driver here.
+    const result = await run('java', ['-cp', process.env.PGJDBC_JAR ?? '/usr/share/java/postgresql.jar', source, url]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /rows=25/);
   });
@@ -194,6 +207,22 @@ public class Jdbc { public static void main(String[] a) throws Exception {
     assert.match(wrong.stderr, /password authentication failed for user "carol"/);
     const client = new pg.Client({ host: '127.0.0.1', port: ports.md5, user: 'alice', password: 'alice-pw', database: 'pondgate' });
     await client.connect();
+    await client.end();
+  });
+
+  it('--authentication-timeout closes connections that do not log in in time, and only those', async () => {
+    const silent = await RawConnection.open(ports.md5);
+    const pending = await RawConnection.open(ports.md5);
+    pending.write(startupPacket({ user: 'alice', database: 'pondgate' }));
+    assert.equal((await pending.message())?.type, 'R');
+    const client = new pg.Client({ host: '127.0.0.1', port: ports.md5, user: 'alice', password: 'alice-pw', database: 'pondgate' });
+    await client.connect();
+    const started = Date.now();
+    assert.ok(await silent.waitClosed(15_000), 'a silent connection is closed');
+    assert.ok(await pending.waitClosed(15_000), 'a connection stuck in authentication is closed');
+    assert.ok(Date.now() - started < 15_000);
+    await new Promise((r) => setTimeout(r, Math.max(0, 2500 - (Date.now() - started))));
+    assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }], 'a logged-in session is not timed out');
     await client.end();
   });
 
@@ -237,6 +266,44 @@ public class Jdbc { public static void main(String[] a) throws Exception {
     tls.write(sslRequest());
     assert.equal(await tls.byte(), 'S');
     tls.end();
+  });
+
+  it('takes a CancelRequest sent over TLS (as libpq 17 sends it with sslmode=require)', async () => {
+    const client = new pg.Client({ host: '127.0.0.1', port: ports.scram, user: 'bob', password: 'bob-pw', database: 'pondgate', ssl: { rejectUnauthorized: false } });
+    await client.connect();
+    try {
+      const keys = client as unknown as { processID: number; secretKey: number };
+      const running = client.query('SELECT count(*) FROM range(10000000000)').then(
+        () => 'finished',
+        (e: { code?: string }) => e.code,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      const socket = net.connect(ports.scram, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(sslRequest());
+      const answer = await new Promise<Buffer>((r) => socket.once('data', r));
+      assert.equal(answer.toString(), 'S');
+      const secure = tls.connect({ socket, rejectUnauthorized: false });
+      await new Promise((r) => secure.once('secureConnect', r));
+      secure.write(cancelRequest(keys.processID, keys.secretKey));
+      await new Promise((r) => secure.once('close', r));
+      assert.equal(await running, '57014');
+      assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('accepts only password messages during authentication', async () => {
+    const raw = await RawConnection.open(ports.scram);
+    raw.write(startupPacket({ user: 'alice', database: 'pondgate' }));
+    assert.equal((await raw.message())?.type, 'R');
+    const query = Buffer.from('Q\0\0\0\rSELECT 1\0', 'latin1');
+    raw.write(query);
+    const error = await raw.message();
+    assert.equal(error?.type, 'E');
+    assert.deepEqual([errorFields(error.body).C, errorFields(error.body).M], ['08P01', 'expected password response, got Query message']);
+    assert.ok(await raw.waitClosed());
   });
 
   it('answers protocol 3.2 and _pq_ options with NegotiateProtocolVersion, then continues on 3.0', async () => {
@@ -286,18 +353,12 @@ public class Jdbc { public static void main(String[] a) throws Exception {
     await first.end();
   });
 
-  it('a non-loopback bind needs users: refused without, started with PONDGATE_PASSWORD (and loopback clients need it too)', async () => {
-    const refused = await run(process.execPath, [BIN, 'gateway', '--nats', cluster.natsUrl, '--data', cluster.dataDir, '--host', '0.0.0.0', '--port', '0'], { PONDGATE_PASSWORD: '' });
-    assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /refusing to listen on 0\.0\.0\.0: a non-loopback address requires password authentication; configure users with --users FILE or set PONDGATE_PASSWORD/);
+  it('a non-loopback bind starts with PONDGATE_PASSWORD, and loopback clients then need the password too', async () => {
     const ok = await psql(ports.public, 'user=pondgate', 'env-pw', ['SELECT 1']);
     assert.equal(ok.stdout.trim(), '1', ok.stderr);
     const none = await psql(ports.public, 'user=pondgate', undefined, ['SELECT 1']);
     assert.match(none.stderr, /no password supplied/);
-    const badFile = await run(process.execPath, [BIN, 'gateway', '--nats', cluster.natsUrl, '--data', cluster.dataDir, '--users', path.join(temp.dir, 'missing')]);
-    assert.notEqual(badFile.code, 0);
-    assert.match(badFile.stderr, /cannot read users file/);
-    const halfTls = await run(process.execPath, [BIN, 'gateway', '--nats', cluster.natsUrl, '--data', cluster.dataDir, '--tls-cert', certFile]);
-    assert.match(halfTls.stderr, /--tls-cert and --tls-key must be given together/);
+    const other = await psql(ports.public, 'user=alice', 'alice-pw', ['SELECT 1']);
+    assert.match(other.stderr, /password authentication failed for user "alice"/);
   });
 });

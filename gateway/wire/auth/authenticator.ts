@@ -5,7 +5,7 @@
  * password or unknown user — one message for both, as PostgreSQL does — and
  * 08P01 for malformed exchanges), which the connection reports as FATAL.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SqlError } from '../../../src/errors.ts';
 import {
   encodeAuthenticationCleartextPassword,
@@ -129,10 +129,16 @@ function cleartextExchange(user: string, credential: Credential | undefined): Au
 function cleartextMatches(user: string, credential: Credential, given: string): boolean {
   switch (credential.kind) {
     case 'plain':
-      return credential.password === given;
+      return sameText(credential.password, given);
     case 'scram':
       return scramVerifierMatches(credential.verifier, given);
     case 'md5':
-      return credential.hash === md5PasswordHash(user, given);
+      return sameText(credential.hash, md5PasswordHash(user, given));
   }
+}
+
+/** Constant-time string comparison (of digests, so lengths do not leak either). */
+function sameText(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(a), digest(b));
 }

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { startNatsServer, type RunningNatsServer } from '../../cluster/nats-server.ts';
 import { MANIFEST_FILE } from '../../storage/manifest.ts';
 import { startChild, type ChildHandle } from '../children.ts';
-import { addAccessOptions, type AccessCliOptions } from '../access-options.ts';
+import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
 import { DEFAULTS, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 import { makeDemoData } from './demo.ts';
@@ -51,6 +51,7 @@ export function registerCluster(program: Command): void {
 async function startCluster(options: ClusterOptions): Promise<{ stop: () => Promise<void> }> {
   if (options.demo && !existsSync(path.join(options.data, MANIFEST_FILE))) await makeDemoData(options.data);
   if (!existsSync(options.data)) throw new Error(`data directory ${options.data} does not exist (make one with: pondgate generate tpch --into ${options.data}, or pass --demo)`);
+  accessPolicy(options, options.host); // a bad auth/TLS setup fails before anything is started
   let nats: RunningNatsServer | undefined;
   const workers: ChildHandle[] = [];
   let gateway: RunningGateway | undefined;
@@ -84,6 +85,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
       tlsCert: options.tlsCert,
       tlsKey: options.tlsKey,
       requireTls: options.requireTls,
+      authenticationTimeout: options.authenticationTimeout,
     });
     const { host, port: boundPort } = gateway.address;
     process.stdout.write(
