@@ -357,9 +357,10 @@ export class ClientConnection {
         continue;
       }
       // Binary values are read as the declared type, else as the type DuckDB infers (what Describe
-      // reported), else as PostgreSQL's 'unknown', whose binary input is the text itself.
-      inferred ??= await this.parameterOids(prepared);
-      parameters.push(decodeBinaryParameter(prepared.paramTypes[i] || inferred[i] || 705, value, i + 1));
+      // reported), else as PostgreSQL's 'unknown', whose binary input is the text itself. A statement
+      // DuckDB cannot describe fails again, with its own error, when it runs.
+      if (!prepared.paramTypes[i]) inferred ??= await this.parameterOids(prepared).catch(() => []);
+      parameters.push(decodeBinaryParameter(prepared.paramTypes[i] || inferred?.[i] || 705, value, i + 1));
     }
     await this.closePortal(message.portal);
     this.portals.set(message.portal, { prepared, parameters, resultFormats: message.resultFormats });
@@ -452,7 +453,11 @@ export class ClientConnection {
       await sendCopyOut(outcome.rows, outcome.options, { writer: this.writer, flush: () => this.flush(), signal: this.abort.signal, textOptions, flushBytes: FLUSH_BYTES });
       return;
     }
-        const cursor: RowCursor = { outcome, iterator: outcome.rows.batches[Symbol.asyncIterator](), resultFormats, row: 0, sent: 0, done: false };
+    if (resultFormats.length > 1 && resultFormats.length !== outcome.rows.columns.length) {
+      await outcome.rows.close();
+      throw new SqlError('08P01', `bind message has ${resultFormats.length} result formats but query has ${outcome.rows.columns.length} columns`);
+    }
+    const cursor: RowCursor = { outcome, iterator: outcome.rows.batches[Symbol.asyncIterator](), resultFormats, row: 0, sent: 0, done: false };
     if (describeRows) this.writer.bytes(encodeRowDescription(fieldsOf(outcome.rows.columns, resultFormats)));
     if (portal) portal.cursor = cursor;
     try {

@@ -11,11 +11,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import postgres from 'postgres';
 import { makeTempDir, runPondgate, startTestCluster, type TestCluster } from '../support/cluster.ts';
+import { parseBackend, type ParsedMessage } from '../../gateway/wire/test-support.ts';
 
 const PROBE = fileURLToPath(new URL('./jdbc/BinaryProbe.java', import.meta.url));
 // Where Debian's libpostgresql-jdbc-java puts the driver (scripts/setup.sh installs it).
@@ -51,6 +53,55 @@ async function probe(port: number, queries: readonly string[]): Promise<ProbeVal
     });
 }
 
+/** Frontend message: type byte, int32 length, body. */
+function message(type: string, ...parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  const head = Buffer.alloc(5);
+  head.write(type, 0, 'latin1');
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+const cstr = (s: string) => Buffer.from(s + '\0', 'utf8');
+const i16 = (...v: number[]) => Buffer.concat(v.map((x) => { const b = Buffer.alloc(2); b.writeInt16BE(x); return b; }));
+const i32 = (...v: number[]) => Buffer.concat(v.map((x) => { const b = Buffer.alloc(4); b.writeInt32BE(x); return b; }));
+const value = (b: Buffer | null) => (b === null ? i32(-1) : Buffer.concat([i32(b.length), b]));
+
+/**
+ * One raw session: startup, then `messages` and Sync; resolves with the backend
+ * messages (decoded by pg-protocol) up to the ReadyForQuery after the Sync.
+ */
+async function rawSession(port: number, messages: Buffer[]): Promise<ParsedMessage[]> {
+  const socket = net.connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  let ready = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    socket.on('data', (d: Buffer) => {
+      chunks.push(d);
+      // Count ReadyForQuery messages ('Z', length 5) at message boundaries.
+      const all = Buffer.concat(chunks);
+      let p = 0;
+      let seen = 0;
+      while (p + 5 <= all.length) {
+        const len = all.readInt32BE(p + 1);
+        if (p + 1 + len > all.length) break;
+        if (all[p] === 0x5a) seen++;
+        p += 1 + len;
+      }
+      if (seen > ready) {
+        ready = seen;
+        if (ready === 1) socket.write(Buffer.concat([...messages, message('S')]));
+        if (ready === 2) resolve();
+      }
+    });
+    socket.on('error', reject);
+  });
+  const startup = Buffer.concat([i32(196608), cstr('user'), cstr('analyst'), cstr('database'), cstr('pondgate'), Buffer.from([0])]);
+  socket.write(Buffer.concat([i32(startup.length + 4), startup]));
+  await done;
+  socket.end(message('X'));
+  return parseBackend(Buffer.concat(chunks));
+}
+
 describe('binary formats and nested values through real clients', { timeout: 5 * 60_000 }, () => {
   let temp: { dir: string; remove: () => Promise<void> };
   let cluster: TestCluster;
@@ -64,6 +115,38 @@ describe('binary formats and nested values through real clients', { timeout: 5 *
   after(async () => {
     await cluster?.stop();
     await temp?.remove();
+  });
+
+  it('raw protocol: per-column result formats, binary parameters of declared and inferred types, format count errors', async () => {
+    const parse = message('P', cstr(''), cstr('SELECT $1::BIGINT + 1 AS a, $2::DATE AS b, 258::INTEGER AS c, [1, 2] AS d'), i16(2), i32(20, 0));
+    // Parameter formats: both binary; $2 is unspecified, so it is read as the type DuckDB infers
+    // (DATE: 7306 days after 2000-01-01).
+    const bind = message('B', cstr(''), cstr(''), i16(1, 1), i16(2), value(Buffer.from('00000000000000ff', 'hex')), value(i32(7306)), i16(4, 1, 0, 1, 0));
+    const messages = await rawSession(cluster.port, [parse, bind, message('D', Buffer.from('P'), cstr('')), message('E', cstr(''), i32(0))]);
+    assert.ok(!messages.some((m) => m.name === 'error'), JSON.stringify(messages.filter((m) => m.name === 'error').map((m) => [m.code, m.message])));
+    const description = messages.find((m) => m.name === 'rowDescription') as unknown as { fields: Array<{ format: string; dataTypeID: number }> };
+    assert.deepEqual(description.fields.map((f) => [f.dataTypeID, f.format]), [[20, 'binary'], [1082, 'text'], [23, 'binary'], [1007, 'text']]);
+    const row = messages.find((m) => m.name === 'dataRow') as unknown as { fields: string[] };
+    assert.ok(row, JSON.stringify(messages.map((m) => m.name)));
+    // pg-protocol hands fields over as UTF-8 strings: fine for these bytes.
+    assert.deepEqual(row.fields, ['\0\0\0\0\0\0\x01\0', '2020-01-02', '\0\0\x01\x02', '{1,2}']);
+
+    const wrong = await rawSession(cluster.port, [
+      message('P', cstr(''), cstr('SELECT 1 AS a'), i16(0)),
+      message('B', cstr(''), cstr(''), i16(0), i16(0), i16(2, 1, 1)),
+      message('E', cstr(''), i32(0)),
+    ]);
+    const error = wrong.find((m) => m.name === 'error') as unknown as { code: string; message: string };
+    assert.equal(error?.code, '08P01');
+    assert.match(error.message, /2 result formats but query has 1 columns/);
+
+    const unknown = await rawSession(cluster.port, [
+      message('P', cstr(''), cstr('SELECT $1 AS p'), i16(1), i32(600)), // point: no binary decoder
+      message('B', cstr(''), cstr(''), i16(1, 1), i16(1), value(Buffer.alloc(16)), i16(0)),
+    ]);
+    const refused = unknown.find((m) => m.name === 'error') as unknown as { code: string; message: string };
+    assert.equal(refused?.code, '0A000');
+    assert.match(refused.message, /parameter \$1 of type OID 600/);
   });
 
   it('pgjdbc reads typed values in binary exactly as in text, and sends binary parameters', async () => {
