@@ -37,8 +37,8 @@ import {
   type FieldValue,
   type TransactionStatus,
 } from './backend.ts';
-import { FrontendDecoder, type Bind, type DecodeResult, type Describe, type Execute, type Parse, type StartupMessage } from './frontend.ts';
 import { sendCopyOut } from './copy-out.ts';
+import { FrontendDecoder, type Bind, type DecodeResult, type Describe, type Execute, type Parse, type StartupMessage } from './frontend.ts';
 import { pgTypeOf } from './pg-types.ts';
 import { SessionState } from './session-state.ts';
 import { armStatementTimeout } from './statement-timeout.ts';
