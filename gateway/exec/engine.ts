@@ -111,6 +111,11 @@ export class EngineSession {
     if (statement.kind === 'show') return { columns: [{ name: this.state.displayName(statement.name), type: 'VARCHAR' }], parameterTypes: [] };
     if (statement.kind === 'explain') return { columns: [{ name: 'QUERY PLAN', type: 'VARCHAR' }], parameterTypes: [] };
     if (statement.kind === 'fetch' && !statement.move) return { columns: this.cursors.columnsOf(statement.name), parameterTypes: [] };
+    if (statement.kind === 'declare' || statement.kind === 'copy') {
+      // No rows of their own (COPY's go as CopyData), but the parameters of the query inside.
+      const inner = await this.describe({ kind: 'query', sql: embeddedQuery(statement.query, statement.kind === 'copy' ? 'COPY' : 'DECLARE CURSOR') });
+      return { columns: [], parameterTypes: inner?.parameterTypes ?? [] };
+    }
     if (statement.kind !== 'query') return undefined;
     await this.catalog.current();
     try {
