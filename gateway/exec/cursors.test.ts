@@ -121,6 +121,29 @@ describe('CursorRegistry', () => {
     assert.equal(kept.state.closed, true);
   });
 
+  it('allows DECLARE in the implicit block of a multi-statement message and closes it at its end', async () => {
+    const registry = new CursorRegistry();
+    await registry.implicitTransaction('begin');
+    const implicit = numbers(5, 5);
+    await declare(registry, 'DECLARE c CURSOR FOR SELECT', implicit.rows);
+    const held = numbers(5, 5);
+    await declare(registry, 'DECLARE h CURSOR WITH HOLD FOR SELECT', held.rows);
+    assert.deepEqual(await fetch(registry, 'FETCH 2 FROM c'), [0, 1]);
+    await registry.implicitTransaction('end');
+    assert.equal(implicit.state.closed, true);
+    assert.equal(held.state.closed, false);
+    await assert.rejects(declare(registry, 'DECLARE d CURSOR FOR SELECT', numbers(1, 1).rows), (e: SqlError) => e.sqlstate === '25P01');
+    // BEGIN inside the message: the explicit block goes on after it.
+    await registry.implicitTransaction('begin');
+    await registry.transaction('begin');
+    const explicit = numbers(5, 5);
+    await declare(registry, 'DECLARE e CURSOR FOR SELECT', explicit.rows);
+    await registry.implicitTransaction('end');
+    assert.equal(explicit.state.closed, false);
+    await registry.transaction('commit');
+    assert.equal(explicit.state.closed, true);
+  });
+
   it('a failed or aborted read drops the cursor with the abort reason', async () => {
     const registry = new CursorRegistry();
     let closed = false;

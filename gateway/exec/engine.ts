@@ -106,6 +106,11 @@ export class EngineSession {
     }
   }
 
+  /** The start and end of the implicit transaction block of a multi-statement Query message. */
+  async implicitTransaction(action: 'begin' | 'end'): Promise<void> {
+    await this.cursors.implicitTransaction(action);
+  }
+
   /** Result columns and parameter types of a statement, without running it (extended protocol Describe). */
   async describe(statement: Statement): Promise<Description | undefined> {
     if (statement.kind === 'show') return { columns: [{ name: this.state.displayName(statement.name), type: 'VARCHAR' }], parameterTypes: [] };

@@ -202,7 +202,11 @@ export class ClientConnection {
       this.writer.bytes(encodeEmptyQueryResponse());
       return this.readyForQuery();
     }
-    for (const sql of splitStatements(text)) {
+    const statements = splitStatements(text);
+    // Several statements outside a transaction block run in an implicit one, as in PostgreSQL.
+    const implicit = statements.length > 1 && this.transaction === 'I';
+    if (implicit) await this.requireSession().implicitTransaction('begin');
+    for (const sql of statements) {
       const statement = classify(sql);
       if (this.transaction === 'E' && !(statement.kind === 'transaction' && (statement.action === 'rollback' || statement.action === 'rollback_to' || statement.action === 'commit'))) {
         this.writeError(new SqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block'));
@@ -216,6 +220,7 @@ export class ClientConnection {
         break;
       }
     }
+    if (implicit) await this.requireSession().implicitTransaction('end');
     return this.readyForQuery();
   }
 
