@@ -132,13 +132,15 @@ export class CursorRegistry {
   private readonly cursors = new Map<string, Cursor>();
   /** Whether the session is inside BEGIN … COMMIT/ROLLBACK (told by transaction()). */
   private inTransactionBlock = false;
+  /** Inside the implicit block of a multi-statement Query message. */
+  private inImplicitBlock = false;
 
   /**
    * DECLARE: runs the query (through `open`, under the cursor's signal) and keeps its rows.
    * `signal` is the DECLARE statement's own.
    */
   async declare(statement: DeclareStatement, signal: AbortSignal, open: (cursorSignal: AbortSignal) => Promise<RowStream>): Promise<void> {
-    if (!statement.hold && !this.inTransactionBlock) {
+    if (!statement.hold && !this.inTransactionBlock && !this.inImplicitBlock) {
       throw new SqlError('25P01', 'DECLARE CURSOR can only be used in transaction blocks');
     }
     if (this.cursors.has(statement.name)) throw new SqlError('42P03', `cursor "${statement.name}" already exists`);
@@ -212,6 +214,15 @@ export class CursorRegistry {
       default:
         return;
     }
+  }
+
+  /**
+   * A multi-statement Query message outside BEGIN … COMMIT runs in an implicit
+   * transaction block: cursors without HOLD may be declared in it and close at its end.
+   */
+  async implicitTransaction(action: 'begin' | 'end'): Promise<void> {
+    this.inImplicitBlock = action === 'begin';
+    if (action === 'end' && !this.inTransactionBlock) await this.closeWhere((cursor) => !cursor.hold);
   }
 
   /** Closes every cursor (the session ends). */

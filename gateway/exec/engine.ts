@@ -16,10 +16,10 @@ import { DuckDBPlannerContext, describeOn } from '../plan/context.ts';
 import { explainText, type ColumnSpec, type QueryPlan } from '../plan/plan.ts';
 import { planQuery } from '../plan/planner.ts';
 import type { Statement } from '../sql/classify.ts';
-import type { CopyOptions } from '../sql/copy-statement.ts';
-import { embeddedQuery } from '../sql/embedded-query.ts';
 import { SqlCodec } from '../sql/codec.ts';
+import type { CopyOptions } from '../sql/copy-statement.ts';
 import { varcharLiteral, walk, type JsonObject } from '../sql/duckdb-ast.ts';
+import { embeddedQuery } from '../sql/embedded-query.ts';
 import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../wire/session-state.ts';
 import { CursorRegistry } from './cursors.ts';
 import type { QueryExecutor, RowStream } from './executor.ts';
@@ -113,11 +113,21 @@ export class EngineSession {
     }
   }
 
+  /** The start and end of the implicit transaction block of a multi-statement Query message. */
+  async implicitTransaction(action: 'begin' | 'end'): Promise<void> {
+    await this.cursors.implicitTransaction(action);
+  }
+
   /** Result columns and parameter types of a statement, without running it (extended protocol Describe). */
   async describe(statement: Statement): Promise<Description | undefined> {
     if (statement.kind === 'show') return { columns: [{ name: this.state.displayName(statement.name), type: 'VARCHAR' }], parameterTypes: [] };
     if (statement.kind === 'explain') return { columns: [{ name: 'QUERY PLAN', type: 'VARCHAR' }], parameterTypes: [] };
     if (statement.kind === 'fetch' && !statement.move) return { columns: this.cursors.columnsOf(statement.name), parameterTypes: [] };
+    if (statement.kind === 'declare' || statement.kind === 'copy') {
+      // No rows of their own (COPY's go as CopyData), but the parameters of the query inside.
+      const inner = await this.describe({ kind: 'query', sql: embeddedQuery(statement.query, statement.kind === 'copy' ? 'COPY' : 'DECLARE CURSOR') });
+      return { columns: [], parameterTypes: inner?.parameterTypes ?? [] };
+    }
     if (statement.kind !== 'query') return undefined;
     await this.catalog.current();
     const sql = await this.catalogRewrite(statement.sql);

@@ -40,9 +40,9 @@ import {
   type TransactionStatus,
 } from './backend.ts';
 import { withPosition } from './error-position.ts';
-import { FrontendDecoder, type Bind, type DecodeResult, type Describe, type Execute, type Parse, type StartupMessage } from './frontend.ts';
 import type { AuthExchange, AuthReply } from './auth/authenticator.ts';
 import { sendCopyOut } from './copy-out.ts';
+import { FrontendDecoder, type Bind, type DecodeResult, type Describe, type Execute, type Parse, type StartupMessage } from './frontend.ts';
 import { pgTypeOf } from './pg-types.ts';
 import type { ConnectionSecurity } from './security.ts';
 import { protocolNegotiation } from './startup.ts';
@@ -311,8 +311,12 @@ export class ClientConnection {
       this.writer.bytes(encodeEmptyQueryResponse());
       return this.readyForQuery();
     }
+    const statements = splitStatements(text);
+    // Several statements outside a transaction block run in an implicit one, as in PostgreSQL.
+    const implicit = statements.length > 1 && this.transaction === 'I';
+    if (implicit) await this.requireSession().implicitTransaction('begin');
     let from = 0;
-    for (const sql of splitStatements(text)) {
+    for (const sql of statements) {
       const at = text.indexOf(sql, from);
       from = at + sql.length;
       const statement = classify(sql);
@@ -328,6 +332,7 @@ export class ClientConnection {
         break;
       }
     }
+    if (implicit) await this.requireSession().implicitTransaction('end');
     return this.readyForQuery();
   }
 

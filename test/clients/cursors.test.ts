@@ -102,6 +102,13 @@ describe('cursors', { timeout: 5 * 60_000 }, () => {
     await rejects('FETCH 1 FROM x', '34000');
   });
 
+  it('a multi-statement query runs in an implicit block: DECLARE works and the cursor ends with it', async () => {
+    const results = (await query('DECLARE m CURSOR FOR SELECT n_name FROM nation ORDER BY n_nationkey; FETCH 2 FROM m')) as unknown as pg.QueryResult[];
+    assert.equal(results.length, 2);
+    assert.deepEqual(results[1].rows.map((r: { n_name: string }) => r.n_name), ['ALGERIA', 'ARGENTINA']);
+    await rejects('FETCH 1 FROM m', '34000');
+  });
+
   it('extended protocol: DECLARE with parameters, FETCH described by the cursor columns', async () => {
     await query('BEGIN');
     await query('DECLARE p CURSOR FOR SELECT o_orderkey, o_orderstatus FROM orders WHERE o_orderkey <= $1 ORDER BY o_orderkey', [5]);

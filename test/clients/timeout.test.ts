@@ -16,10 +16,10 @@ import { clusterSubjects } from '../../src/cluster/subjects.ts';
 import { psql } from '../support/clients.ts';
 import { makeTempDir, runPondgate, startTestCluster, type TestCluster } from '../support/cluster.ts';
 
-// Busy in the workers: a partial aggregate whose filter costs ~1 s per 2048-row vector,
-// about 15-20 s in all when nothing stops it.
-const SLOW_IN_WORKERS = "SELECT count(*) AS n FROM lineitem WHERE md5(repeat(l_comment, 4000)) <> ''";
-// Busy in the gateway: the workers send two columns, the gateway's DuckDB joins 3.6e9 pairs (30 s or more).
+// Busy in the workers: a partial aggregate whose filter costs ~0.4 s per 2048-row vector (DuckDB
+// notices an interrupt between vectors), about 30 s in all when nothing stops it.
+const SLOW_IN_WORKERS = "SELECT count(*) AS n FROM lineitem WHERE md5(repeat(l_comment, 1000)) <> ''";
+// Busy in the gateway: the workers send two columns, the gateway's DuckDB joins 9e10 pairs (minutes).
 const SLOW_IN_GATEWAY = 'SELECT sum((a.l_orderkey * b.l_partkey) % 7) AS n FROM lineitem a, lineitem b WHERE a.l_orderkey <> b.l_orderkey';
 const TIMEOUT_MESSAGE = 'canceling statement due to statement timeout';
 
@@ -99,7 +99,9 @@ describe('statement_timeout and cancel', { timeout: 5 * 60_000 }, () => {
 
   before(async () => {
     temp = await makeTempDir('timeout');
-    await runPondgate(['generate', 'tpch', '--sf', '0.01', '--partitions', '3', '--into', temp.dir]);
+    // More partitions than the workers' slots: some tasks wait in a worker's queue, and a cancel must reach them too.
+    // SF 0.05 (300k lineitem rows, still a few MB) gives the slow query enough 2048-row vectors, DuckDB's unit of interruption.
+    await runPondgate(['generate', 'tpch', '--sf', '0.05', '--partitions', '8', '--into', temp.dir]);
     cluster = await startTestCluster(temp.dir);
     nc = await connect({ servers: cluster.natsUrl });
     heartbeats = new Heartbeats(nc, 'test');
