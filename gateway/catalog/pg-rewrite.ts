@@ -18,6 +18,7 @@
  * names it (`version`, `current_user`), not as DuckDB would.
  */
 import { createRequire } from 'node:module';
+import { version as duckdbVersion } from '@duckdb/node-api';
 import { SqlError } from '../../src/errors.ts';
 import {
   functionCall,
@@ -357,7 +358,7 @@ function constantText(node: Json | undefined): string | undefined {
 
 /** version(): PostgreSQL's shape, so clients that parse "PostgreSQL <major>.<minor>" find the version they are told. */
 function versionString(serverVersion: string): string {
-  return `PostgreSQL ${serverVersion} (pondgate ${PONDGATE_VERSION}) on x86_64-pc-linux-gnu, compiled by DuckDB, 64-bit`;
+  return `PostgreSQL ${serverVersion} (pondgate ${PONDGATE_VERSION}) on x86_64-pc-linux-gnu, compiled by DuckDB ${duckdbVersion()}, 64-bit`;
 }
 
 const PONDGATE_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
