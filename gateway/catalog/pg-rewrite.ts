@@ -126,7 +126,7 @@ function transform(node: Json, context: Context): Json {
   for (const key of Object.keys(node)) node[key] = transform(node[key], context);
   if (node.type === 'BASE_TABLE') return rewriteTable(node, context);
   if (node.class === 'FUNCTION') return rewriteFunction(node as ExpressionNode, context);
-  if (node.class === 'COLUMN_REF') return rewriteKeyword(node as ExpressionNode, context);
+  if (node.class === 'COLUMN_REF') return rewriteColumnRef(node as ExpressionNode, context);
   if (node.class === 'CAST') return rewriteCast(node as ExpressionNode, context);
   return node;
 }
@@ -218,7 +218,7 @@ function rewriteFunction(node: ExpressionNode, context: Context): Json {
   return node;
 }
 
-function rewriteKeyword(node: ExpressionNode, context: Context): Json {
+function rewriteColumnRef(node: ExpressionNode, context: Context): Json {
   const names = node.column_names;
   // pg_catalog.pg_type.oid: the relation now goes by its alias, so the schema qualifier goes.
   if (Array.isArray(names) && names.length === 3) {

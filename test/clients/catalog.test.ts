@@ -40,7 +40,7 @@ const PGJDBC_TYPE_BY_OID = `SELECT typinput='pg_catalog.array_in'::regproc as is
 // pgjdbc TypeInfoCache.getOidStatement(String pgTypeName), unqualified name.
 const PGJDBC_OID_BY_NAME = `SELECT pg_type.oid, typname   FROM pg_catalog.pg_type   LEFT   JOIN (select ns.oid as nspoid, ns.nspname, r.r           from pg_namespace as ns           join ( select s.r, (current_schemas(false))[s.r] as nspname                    from generate_series(1, array_upper(current_schemas(false), 1)) as s(r) ) as r          using ( nspname )        ) as sp     ON sp.nspoid = typnamespace  WHERE typname = $1  ORDER BY sp.r, pg_type.oid DESC LIMIT 1;`;
 
-// pgjdbc TypeInfoCache.getArrayDelimiter / getPGArrayElement / getTypeForAlias-era lookups.
+// pgjdbc TypeInfoCache.getArrayDelimiter(int), getPGArrayElement(int) and getPGArrayType(String), in that order.
 const PGJDBC_ARRAY_DELIMITER = 'SELECT e.typdelim FROM pg_catalog.pg_type t, pg_catalog.pg_type e WHERE t.oid = $1 and t.typelem = e.oid';
 const PGJDBC_ARRAY_ELEMENT = `SELECT e.oid, n.nspname = ANY(current_schemas(true)), n.nspname, e.typname FROM pg_catalog.pg_type t
   JOIN pg_catalog.pg_type e ON t.typelem = e.oid JOIN pg_catalog.pg_namespace n ON t.typnamespace = n.oid WHERE t.oid = $1`;
