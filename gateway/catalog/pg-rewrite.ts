@@ -18,6 +18,7 @@
  * names it (`version`, `current_user`), not as DuckDB would.
  */
 import { createRequire } from 'node:module';
+import { version as duckdbVersion } from '@duckdb/node-api';
 import { SqlError } from '../../src/errors.ts';
 import {
   functionCall,
@@ -125,7 +126,7 @@ function transform(node: Json, context: Context): Json {
   for (const key of Object.keys(node)) node[key] = transform(node[key], context);
   if (node.type === 'BASE_TABLE') return rewriteTable(node, context);
   if (node.class === 'FUNCTION') return rewriteFunction(node as ExpressionNode, context);
-  if (node.class === 'COLUMN_REF') return rewriteKeyword(node as ExpressionNode, context);
+  if (node.class === 'COLUMN_REF') return rewriteColumnRef(node as ExpressionNode, context);
   if (node.class === 'CAST') return rewriteCast(node as ExpressionNode, context);
   return node;
 }
@@ -217,7 +218,7 @@ function rewriteFunction(node: ExpressionNode, context: Context): Json {
   return node;
 }
 
-function rewriteKeyword(node: ExpressionNode, context: Context): Json {
+function rewriteColumnRef(node: ExpressionNode, context: Context): Json {
   const names = node.column_names;
   // pg_catalog.pg_type.oid: the relation now goes by its alias, so the schema qualifier goes.
   if (Array.isArray(names) && names.length === 3) {
@@ -357,7 +358,7 @@ function constantText(node: Json | undefined): string | undefined {
 
 /** version(): PostgreSQL's shape, so clients that parse "PostgreSQL <major>.<minor>" find the version they are told. */
 function versionString(serverVersion: string): string {
-  return `PostgreSQL ${serverVersion} (pondgate ${PONDGATE_VERSION}) on x86_64-pc-linux-gnu, compiled by DuckDB, 64-bit`;
+  return `PostgreSQL ${serverVersion} (pondgate ${PONDGATE_VERSION}) on x86_64-pc-linux-gnu, compiled by DuckDB ${duckdbVersion()}, 64-bit`;
 }
 
 const PONDGATE_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;

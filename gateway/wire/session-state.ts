@@ -38,6 +38,17 @@ const PARAMETERS: Readonly<Record<string, ParameterSpec>> = {
   lc_time: { name: 'lc_time', default: 'C', reported: false },
 };
 
+// SQL-standard spellings PostgreSQL accepts in SHOW (pgjdbc and SQLAlchemy send the first on connect).
+const ALIASES: Readonly<Record<string, string>> = {
+  'transaction isolation level': 'transaction_isolation',
+  'time zone': 'timezone',
+};
+
+function parameterKey(name: string): string {
+  const key = name.toLowerCase().replace(/\s+/g, ' ');
+  return ALIASES[key] ?? key;
+}
+
 export class UnknownParameterError extends Error {}
 export class InvalidParameterValueError extends Error {}
 
@@ -53,7 +64,7 @@ export class SessionState {
   }
 
   get(name: string): string {
-    const key = name.toLowerCase();
+    const key = parameterKey(name);
     const spec = PARAMETERS[key];
     if (!spec) throw new UnknownParameterError(`unrecognized configuration parameter "${name}"`);
     return this.values.get(key) ?? spec.default;
@@ -61,7 +72,7 @@ export class SessionState {
 
   /** Sets a parameter (undefined = back to default); returns the ParameterStatus to send, if any. */
   set(name: string, value: string | undefined): { name: string; value: string } | undefined {
-    const key = name.toLowerCase();
+    const key = parameterKey(name);
     const spec = PARAMETERS[key];
     if (!spec) throw new UnknownParameterError(`unrecognized configuration parameter "${name}"`);
     if (key === 'server_version' || key === 'server_encoding' || key === 'is_superuser' || key === 'integer_datetimes') {
@@ -94,7 +105,7 @@ export class SessionState {
   }
 
   displayName(name: string): string {
-    return PARAMETERS[name.toLowerCase()]?.name ?? name;
+    return PARAMETERS[parameterKey(name)]?.name ?? name;
   }
 
   get timeZone(): string {

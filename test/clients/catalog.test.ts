@@ -40,7 +40,7 @@ const PGJDBC_TYPE_BY_OID = `SELECT typinput='pg_catalog.array_in'::regproc as is
 // pgjdbc TypeInfoCache.getOidStatement(String pgTypeName), unqualified name.
 const PGJDBC_OID_BY_NAME = `SELECT pg_type.oid, typname   FROM pg_catalog.pg_type   LEFT   JOIN (select ns.oid as nspoid, ns.nspname, r.r           from pg_namespace as ns           join ( select s.r, (current_schemas(false))[s.r] as nspname                    from generate_series(1, array_upper(current_schemas(false), 1)) as s(r) ) as r          using ( nspname )        ) as sp     ON sp.nspoid = typnamespace  WHERE typname = $1  ORDER BY sp.r, pg_type.oid DESC LIMIT 1;`;
 
-// pgjdbc TypeInfoCache.getArrayDelimiter / getPGArrayElement / getTypeForAlias-era lookups.
+// pgjdbc TypeInfoCache.getArrayDelimiter(int), getPGArrayElement(int) and getPGArrayType(String), in that order.
 const PGJDBC_ARRAY_DELIMITER = 'SELECT e.typdelim FROM pg_catalog.pg_type t, pg_catalog.pg_type e WHERE t.oid = $1 and t.typelem = e.oid';
 const PGJDBC_ARRAY_ELEMENT = `SELECT e.oid, n.nspname = ANY(current_schemas(true)), n.nspname, e.typname FROM pg_catalog.pg_type t
   JOIN pg_catalog.pg_type e ON t.typelem = e.oid JOIN pg_catalog.pg_namespace n ON t.typnamespace = n.oid WHERE t.oid = $1`;
@@ -94,6 +94,9 @@ public class CatalogProbe {
         System.out.println("span.class=" + rs.getObject("span").getClass().getName());
         System.out.println("id.class=" + rs.getObject("id").getClass().getName());
       }
+      // PgConnection.getTransactionIsolation() sends SHOW TRANSACTION ISOLATION LEVEL.
+      System.out.println("isolation=" + c.getTransactionIsolation());
+      System.out.println("schema=" + c.getSchema());
       TypeInfo types = ((BaseConnection) c).getTypeInfo();
       System.out.println("oid.varbit=" + types.getPGType("varbit"));
       System.out.println("name.1186=" + types.getPGType(1186));
@@ -165,6 +168,9 @@ describe('catalog answers for real clients', { timeout: 5 * 60_000 }, () => {
     assert.deepEqual(results.map((r) => r.command), ['SET', 'SET', 'SHOW']);
     assert.deepEqual(results[2].rows, [{ transaction_isolation: 'read committed' }]);
     assert.deepEqual((await client.query('select current_schema()')).rows, [{ current_schema: 'public' }]);
+    // SQLAlchemy's PostgreSQL dialects on connect.
+    assert.deepEqual((await client.query('show transaction isolation level')).rows, [{ transaction_isolation: 'read committed' }]);
+    assert.match((await client.query('select pg_catalog.version()')).rows[0].version, /^PostgreSQL 15\.0 /);
   });
 
   it('answers session functions with each session its own values', async () => {
@@ -256,6 +262,8 @@ describe('catalog answers for real clients', { timeout: 5 * 60_000 }, () => {
     assert.equal(out.get('element.2951'), '2950');
     assert.equal(out.get('delimiter.1187'), ',');
     assert.equal(out.get('session'), `jdbc_user/pondgate/${lineitemRows}`);
+    assert.equal(out.get('isolation'), '2'); // Connection.TRANSACTION_READ_COMMITTED
+    assert.equal(out.get('schema'), 'public');
   });
 
   it('psqlODBC (isql) connects through its catalog lookups and reads lineitem', async () => {
