@@ -5,7 +5,7 @@
  * and query, a PreparedStatement reused past prepareThreshold (server-side
  * named statement, int parameters in binary), fetchSize cursors (Execute with
  * a row limit) over lineitem and over 150k rows, Statement.cancel() from
- * another thread (57014, then the connection is reusable), getObject of the
+ * another thread and setQueryTimeout (57014, then the connection is reusable), getObject of the
  * common types and arrays, and an error (42P01) followed by reuse.
  *
  * The driver jar: $PONDGATE_JDBC_JAR, else Debian's libpostgresql-jdbc-java.
@@ -95,6 +95,13 @@ describe('pgjdbc', { timeout: 5 * 60_000 }, () => {
     assert.equal(record.sqlstate, '57014');
     assert.ok(Number(record.elapsedMs) < 15_000, `cancel took ${String(record.elapsedMs)} ms`);
     assert.equal(record.after, 42);
+  });
+
+  it('setQueryTimeout(1) cancels a long local query with 57014; the connection is reusable', () => {
+    const record = check('queryTimeout');
+    assert.equal(record.sqlstate, '57014');
+    assert.ok(Number(record.elapsedMs) < 15_000, `the timeout took ${String(record.elapsedMs)} ms`);
+    assert.equal(record.after, 25);
   });
 
   it('getObject maps the common types to their Java classes', () => {

@@ -1,8 +1,8 @@
 /**
  * psql against a real cluster started through the command line: -c, -f with
  * several statements, errors and ON_ERROR_STOP, \copy to a CSV file, \timing,
- * \x, \conninfo, and FETCH_COUNT (which makes psql read through a cursor:
- * DECLARE … CURSOR / FETCH FORWARD 50 / CLOSE).
+ * \x, \conninfo, statement_timeout, and FETCH_COUNT (which makes psql read
+ * through a cursor: DECLARE … CURSOR / FETCH FORWARD 50 / CLOSE).
  */
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -152,5 +152,23 @@ describe('psql', { timeout: 5 * 60_000 }, () => {
     const out = lines(fetched.stdout);
     assert.equal(out.pop(), 'after');
     assert.deepEqual(out, lines(plain.stdout));
+  });
+
+  it('statement_timeout stops a long query with 57014, set by SET or by PGOPTIONS', async () => {
+    const started = Date.now();
+    // Without the timeout these run for minutes: psql is stopped after 8 s (the gateway then interrupts the query).
+    const local = await runProgram(
+      'psql',
+      ['-h', '127.0.0.1', '-p', String(tpch.cluster.port), '-U', 'analyst', '-X', '-v', 'VERBOSITY=verbose', '-c', "SET statement_timeout = '500ms'", '-c', 'SELECT count(*) FROM range(100000000000)', 'pondgate'],
+      { timeoutMs: 8_000 },
+    );
+    assert.match(local.stderr, /57014.*canceling statement due to statement timeout/);
+    const distributed = await runProgram(
+      'psql',
+      ['-h', '127.0.0.1', '-p', String(tpch.cluster.port), '-U', 'analyst', '-X', '-v', 'VERBOSITY=verbose', '-c', 'SELECT count(*) FROM lineitem a, lineitem b WHERE a.l_orderkey < b.l_orderkey', 'pondgate'],
+      { env: { ...process.env, PGOPTIONS: '-c statement_timeout=500' }, timeoutMs: 8_000 },
+    );
+    assert.match(distributed.stderr, /57014.*canceling statement due to statement timeout/);
+    assert.ok(Date.now() - started < 15_000, `the timeouts took ${Date.now() - started} ms`);
   });
 });

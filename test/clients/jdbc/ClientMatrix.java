@@ -33,6 +33,7 @@ public final class ClientMatrix {
       run(connection, "fetchSize", ClientMatrix::fetchSize);
       run(connection, "fetchSizeRange", ClientMatrix::fetchSizeRange);
       run(connection, "cancel", ClientMatrix::cancel);
+      run(connection, "queryTimeout", ClientMatrix::queryTimeout);
       run(connection, "types", ClientMatrix::types);
       run(connection, "error", ClientMatrix::error);
     }
@@ -166,6 +167,27 @@ public final class ClientMatrix {
     long elapsedMs = (System.nanoTime() - started) / 1_000_000;
     long after;
     try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SELECT 41 + 1")) {
+      rs.next();
+      after = rs.getLong(1);
+    }
+    return "\"sqlstate\":" + quote(state) + ",\"elapsedMs\":" + elapsedMs + ",\"after\":" + after;
+  }
+
+  /** setQueryTimeout(1): pgjdbc sends a cancel request when the timer fires. */
+  private static String queryTimeout(Connection connection) throws SQLException {
+    String state = null;
+    long started = System.nanoTime();
+    try (Statement statement = connection.createStatement()) {
+      statement.setQueryTimeout(1);
+      try (ResultSet rs = statement.executeQuery("SELECT count(*) FROM range(100000000000)")) {
+        rs.next();
+      } catch (SQLException e) {
+        state = e.getSQLState();
+      }
+    }
+    long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+    long after;
+    try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SELECT count(*) FROM nation")) {
       rs.next();
       after = rs.getLong(1);
     }
