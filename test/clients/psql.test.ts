@@ -1,14 +1,25 @@
 /**
  * psql against a real cluster started through the command line: -c, -f with
  * several statements, errors and ON_ERROR_STOP, \copy to a CSV file, \timing,
- * \x, \conninfo, statement_timeout, and FETCH_COUNT (which makes psql read
- * through a cursor: DECLARE … CURSOR / FETCH FORWARD 50 / CLOSE).
+ * \x, \conninfo, \dt and \d (psql's pg_catalog queries), statement_timeout,
+ * and FETCH_COUNT (which makes psql read through a cursor: DECLARE … CURSOR /
+ * FETCH FORWARD 50 / CLOSE).
  */
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runProgram, startTpchCluster, type ProgramResult, type TpchCluster } from '../support/clients.ts';
+
+const TPCH_TABLES = ['customer', 'lineitem', 'nation', 'orders', 'part', 'partsupp', 'region', 'supplier'];
+
+/** lineitem's columns as `name type`, DuckDB's types under their PostgreSQL names (format_type). */
+const LINEITEM_COLUMNS = [
+  'l_orderkey bigint', 'l_partkey integer', 'l_suppkey integer', 'l_linenumber integer',
+  'l_quantity numeric(15,2)', 'l_extendedprice numeric(15,2)', 'l_discount numeric(15,2)', 'l_tax numeric(15,2)',
+  'l_returnflag text', 'l_linestatus text', 'l_shipdate date', 'l_commitdate date', 'l_receiptdate date',
+  'l_shipinstruct text', 'l_shipmode text', 'l_comment text',
+];
 
 describe('psql', { timeout: 5 * 60_000 }, () => {
   let tpch: TpchCluster;
@@ -140,6 +151,20 @@ describe('psql', { timeout: 5 * 60_000 }, () => {
       result.stdout,
       new RegExp(`You are connected to database "pondgate" as user "analyst" on host "127\\.0\\.0\\.1" at port "${tpch.cluster.port}"`),
     );
+  });
+
+  it('\\dt lists the catalog tables in schema public (pg_catalog queries)', async () => {
+    const result = await psql(['-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', '\\dt']);
+    assert.equal(result.code, 0, result.stderr);
+    const tables = lines(result.stdout).map((l) => l.split('|').slice(0, 3).join('|'));
+    assert.deepEqual(tables.sort(), TPCH_TABLES.map((t) => `public|${t}|table`).sort());
+  });
+
+  it('\\d lineitem describes its columns with PostgreSQL type names', async () => {
+    const result = await psql(['-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', '\\d lineitem']);
+    assert.equal(result.code, 0, result.stderr);
+    const columns = lines(result.stdout).filter((l) => l.startsWith('l_')).map((l) => l.split('|').slice(0, 2).join(' '));
+    assert.deepEqual(columns, LINEITEM_COLUMNS);
   });
 
   it('\\set FETCH_COUNT 50 reads more than 1000 rows through a cursor, the same rows as without it', async () => {

@@ -36,6 +36,7 @@ public final class ClientMatrix {
       run(connection, "queryTimeout", ClientMatrix::queryTimeout);
       run(connection, "types", ClientMatrix::types);
       run(connection, "error", ClientMatrix::error);
+      run(connection, "metadata", ClientMatrix::metadata);
     }
   }
 
@@ -259,6 +260,19 @@ public final class ClientMatrix {
     connection.commit();
     connection.setAutoCommit(true);
     return "\"sqlstate\":" + quote(state) + ",\"after\":" + after + ",\"inTransaction\":" + quote(inTransaction) + ",\"afterRollback\":" + afterRollback;
+  }
+
+  /** DatabaseMetaData, as IDEs and BI tools browse a database: tables of schema public, lineitem's columns. */
+  private static String metadata(Connection connection) throws SQLException {
+    List<String> tables = new ArrayList<>();
+    try (ResultSet rs = connection.getMetaData().getTables(null, "public", "%", new String[] {"TABLE"})) {
+      while (rs.next()) tables.add(quote(rs.getString("TABLE_NAME")));
+    }
+    List<String> columns = new ArrayList<>();
+    try (ResultSet rs = connection.getMetaData().getColumns(null, "public", "lineitem", "%")) {
+      while (rs.next()) columns.add(quote(rs.getString("COLUMN_NAME") + " " + rs.getString("TYPE_NAME")));
+    }
+    return "\"tables\":" + list(tables) + ",\"columns\":" + list(columns);
   }
 
   private static String list(List<String> values) {
