@@ -51,7 +51,7 @@ describe('psqlODBC via isql', { timeout: 5 * 60_000 }, () => {
     tpch = await startTpchCluster('odbc');
     const iniDir = path.join(tpch.dir, 'odbc');
     await mkdir(iniDir, { recursive: true });
-    await writeFile(path.join(iniDir, 'odbcinst.ini'), `[${DRIVER_NAME}]\nDescription=PostgreSQL ODBC driver (Unicode)\nDriver=${driver}\n`);
+    await writeFile(path.join(iniDir, 'odbcinst.ini'), `[${DRIVER_NAME}]\nDescription=PostgreSQL ODBC driver (Unicode)\nDriver=${driver}\nDebug=0\nCommLog=0\n`);
     await writeFile(
       path.join(iniDir, 'odbc.ini'),
       `[pondgate]\nDriver=${DRIVER_NAME}\nServername=127.0.0.1\nPort=${tpch.cluster.port}\nDatabase=pondgate\nUsername=odbc_user\nSSLMode=disable\n`,
