@@ -5,8 +5,9 @@
  * and query, a PreparedStatement reused past prepareThreshold (server-side
  * named statement, int parameters in binary), fetchSize cursors (Execute with
  * a row limit) over lineitem and over 150k rows, Statement.cancel() from
- * another thread (57014, then the connection is reusable), getObject of the
- * common types and arrays, and an error (42P01) followed by reuse.
+ * another thread and setQueryTimeout (57014, then the connection is reusable), getObject of the
+ * common types and arrays, an error (42P01) followed by reuse, and
+ * DatabaseMetaData (getTables, getColumns: pg_catalog queries).
  *
  * The driver jar: $PONDGATE_JDBC_JAR, else Debian's libpostgresql-jdbc-java.
  */
@@ -97,6 +98,13 @@ describe('pgjdbc', { timeout: 5 * 60_000 }, () => {
     assert.equal(record.after, 42);
   });
 
+  it('setQueryTimeout(1) cancels a long local query with 57014; the connection is reusable', () => {
+    const record = check('queryTimeout');
+    assert.equal(record.sqlstate, '57014');
+    assert.ok(Number(record.elapsedMs) < 15_000, `the timeout took ${String(record.elapsedMs)} ms`);
+    assert.equal(record.after, 25);
+  });
+
   it('getObject maps the common types to their Java classes', () => {
     const record = check('types') as unknown as Record<string, TypedValue>;
     const expected: Record<string, [string, string, string]> = {
@@ -126,5 +134,16 @@ describe('pgjdbc', { timeout: 5 * 60_000 }, () => {
     assert.equal(record.after, 5);
     assert.equal(record.inTransaction, '42703');
     assert.equal(record.afterRollback, 25);
+  });
+
+  it('DatabaseMetaData lists the tables of schema public and the columns of lineitem', () => {
+    const record = check('metadata');
+    assert.deepEqual(record.tables, ['customer', 'lineitem', 'nation', 'orders', 'part', 'partsupp', 'region', 'supplier']);
+    assert.deepEqual(record.columns, [
+      'l_orderkey int8', 'l_partkey int4', 'l_suppkey int4', 'l_linenumber int4',
+      'l_quantity numeric', 'l_extendedprice numeric', 'l_discount numeric', 'l_tax numeric',
+      'l_returnflag text', 'l_linestatus text', 'l_shipdate date', 'l_commitdate date', 'l_receiptdate date',
+      'l_shipinstruct text', 'l_shipmode text', 'l_comment text',
+    ]);
   });
 });

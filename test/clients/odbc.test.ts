@@ -51,7 +51,7 @@ describe('psqlODBC via isql', { timeout: 5 * 60_000 }, () => {
     tpch = await startTpchCluster('odbc');
     const iniDir = path.join(tpch.dir, 'odbc');
     await mkdir(iniDir, { recursive: true });
-    await writeFile(path.join(iniDir, 'odbcinst.ini'), `[${DRIVER_NAME}]\nDescription=PostgreSQL ODBC driver (Unicode)\nDriver=${driver}\n`);
+    await writeFile(path.join(iniDir, 'odbcinst.ini'), `[${DRIVER_NAME}]\nDescription=PostgreSQL ODBC driver (Unicode)\nDriver=${driver}\nDebug=0\nCommLog=0\n`);
     await writeFile(
       path.join(iniDir, 'odbc.ini'),
       `[pondgate]\nDriver=${DRIVER_NAME}\nServername=127.0.0.1\nPort=${tpch.cluster.port}\nDatabase=pondgate\nUsername=odbc_user\nSSLMode=disable\n`,
@@ -93,5 +93,28 @@ describe('psqlODBC via isql', { timeout: 5 * 60_000 }, () => {
     assert.match(result.stdout + result.stderr, /\[42P01\]/);
     assert.doesNotMatch(result.stdout + result.stderr, /42P05|already exists/);
     assert.deepEqual(tableRows(result.stdout), [['answer'], ['42'], ['n'], ['5']]);
+  });
+
+  it('SQLTables and SQLColumns (isql "help") list the tables of schema public and the columns of lineitem', async () => {
+    const tables = await isql(['help']);
+    const [tableHeader, ...tableRowsOut] = tableRows(tables.stdout);
+    assert.ok(tableHeader, tables.stdout + tables.stderr);
+    const name = tableHeader.indexOf('TABLE_NAME');
+    const owner = tableHeader.indexOf('TABLE_OWNER');
+    assert.deepEqual(
+      tableRowsOut.map((r) => `${r[owner]}.${r[name]}`).sort(),
+      ['customer', 'lineitem', 'nation', 'orders', 'part', 'partsupp', 'region', 'supplier'].map((t) => `public.${t}`),
+    );
+    const columns = await isql(['help lineitem']);
+    assert.doesNotMatch(columns.stdout + columns.stderr, /ERROR/, columns.stdout + columns.stderr);
+    const [columnHeader, ...columnRowsOut] = tableRows(columns.stdout);
+    const column = columnHeader.indexOf('COLUMN_NAME');
+    const type = columnHeader.indexOf('TYPE_NAME');
+    assert.deepEqual(columnRowsOut.map((r) => `${r[column]} ${r[type]}`), [
+      'l_orderkey int8', 'l_partkey int4', 'l_suppkey int4', 'l_linenumber int4',
+      'l_quantity numeric', 'l_extendedprice numeric', 'l_discount numeric', 'l_tax numeric',
+      'l_returnflag text', 'l_linestatus text', 'l_shipdate date', 'l_commitdate date', 'l_receiptdate date',
+      'l_shipinstruct text', 'l_shipmode text', 'l_comment text',
+    ]);
   });
 });

@@ -1,14 +1,25 @@
 /**
  * psql against a real cluster started through the command line: -c, -f with
  * several statements, errors and ON_ERROR_STOP, \copy to a CSV file, \timing,
- * \x, \conninfo, and FETCH_COUNT (which makes psql read through a cursor:
- * DECLARE … CURSOR / FETCH FORWARD 50 / CLOSE).
+ * \x, \conninfo, \dt and \d (psql's pg_catalog queries), statement_timeout,
+ * and FETCH_COUNT (which makes psql read through a cursor: DECLARE … CURSOR /
+ * FETCH FORWARD 50 / CLOSE).
  */
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runProgram, startTpchCluster, type ProgramResult, type TpchCluster } from '../support/clients.ts';
+
+const TPCH_TABLES = ['customer', 'lineitem', 'nation', 'orders', 'part', 'partsupp', 'region', 'supplier'];
+
+/** lineitem's columns as `name type`, DuckDB's types under their PostgreSQL names (format_type). */
+const LINEITEM_COLUMNS = [
+  'l_orderkey bigint', 'l_partkey integer', 'l_suppkey integer', 'l_linenumber integer',
+  'l_quantity numeric(15,2)', 'l_extendedprice numeric(15,2)', 'l_discount numeric(15,2)', 'l_tax numeric(15,2)',
+  'l_returnflag text', 'l_linestatus text', 'l_shipdate date', 'l_commitdate date', 'l_receiptdate date',
+  'l_shipinstruct text', 'l_shipmode text', 'l_comment text',
+];
 
 describe('psql', { timeout: 5 * 60_000 }, () => {
   let tpch: TpchCluster;
@@ -142,6 +153,20 @@ describe('psql', { timeout: 5 * 60_000 }, () => {
     );
   });
 
+  it('\\dt lists the catalog tables in schema public (pg_catalog queries)', async () => {
+    const result = await psql(['-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', '\\dt']);
+    assert.equal(result.code, 0, result.stderr);
+    const tables = lines(result.stdout).map((l) => l.split('|').slice(0, 3).join('|'));
+    assert.deepEqual(tables.sort(), TPCH_TABLES.map((t) => `public|${t}|table`).sort());
+  });
+
+  it('\\d lineitem describes its columns with PostgreSQL type names', async () => {
+    const result = await psql(['-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', '\\d lineitem']);
+    assert.equal(result.code, 0, result.stderr);
+    const columns = lines(result.stdout).filter((l) => l.startsWith('l_')).map((l) => l.split('|').slice(0, 2).join(' '));
+    assert.deepEqual(columns, LINEITEM_COLUMNS);
+  });
+
   it('\\set FETCH_COUNT 50 reads more than 1000 rows through a cursor, the same rows as without it', async () => {
     const query = 'SELECT l_orderkey, l_linenumber, l_shipdate FROM lineitem ORDER BY l_orderkey, l_linenumber LIMIT 1234';
     const plain = await psql(['-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', query]);
@@ -152,5 +177,23 @@ describe('psql', { timeout: 5 * 60_000 }, () => {
     const out = lines(fetched.stdout);
     assert.equal(out.pop(), 'after');
     assert.deepEqual(out, lines(plain.stdout));
+  });
+
+  it('statement_timeout stops a long query with 57014, set by SET or by PGOPTIONS', async () => {
+    const started = Date.now();
+    // Without the timeout these run for minutes: psql is stopped after 8 s (the gateway then interrupts the query).
+    const local = await runProgram(
+      'psql',
+      ['-h', '127.0.0.1', '-p', String(tpch.cluster.port), '-U', 'analyst', '-X', '-v', 'VERBOSITY=verbose', '-c', "SET statement_timeout = '500ms'", '-c', 'SELECT count(*) FROM range(100000000000)', 'pondgate'],
+      { timeoutMs: 8_000 },
+    );
+    assert.match(local.stderr, /57014.*canceling statement due to statement timeout/);
+    const distributed = await runProgram(
+      'psql',
+      ['-h', '127.0.0.1', '-p', String(tpch.cluster.port), '-U', 'analyst', '-X', '-v', 'VERBOSITY=verbose', '-c', 'SELECT count(*) FROM lineitem a, lineitem b WHERE a.l_orderkey < b.l_orderkey', 'pondgate'],
+      { env: { ...process.env, PGOPTIONS: '-c statement_timeout=500' }, timeoutMs: 8_000 },
+    );
+    assert.match(distributed.stderr, /57014.*canceling statement due to statement timeout/);
+    assert.ok(Date.now() - started < 15_000, `the timeouts took ${Date.now() - started} ms`);
   });
 });

@@ -33,8 +33,10 @@ public final class ClientMatrix {
       run(connection, "fetchSize", ClientMatrix::fetchSize);
       run(connection, "fetchSizeRange", ClientMatrix::fetchSizeRange);
       run(connection, "cancel", ClientMatrix::cancel);
+      run(connection, "queryTimeout", ClientMatrix::queryTimeout);
       run(connection, "types", ClientMatrix::types);
       run(connection, "error", ClientMatrix::error);
+      run(connection, "metadata", ClientMatrix::metadata);
     }
   }
 
@@ -172,6 +174,27 @@ public final class ClientMatrix {
     return "\"sqlstate\":" + quote(state) + ",\"elapsedMs\":" + elapsedMs + ",\"after\":" + after;
   }
 
+  /** setQueryTimeout(1): pgjdbc sends a cancel request when the timer fires. */
+  private static String queryTimeout(Connection connection) throws SQLException {
+    String state = null;
+    long started = System.nanoTime();
+    try (Statement statement = connection.createStatement()) {
+      statement.setQueryTimeout(1);
+      try (ResultSet rs = statement.executeQuery("SELECT count(*) FROM range(100000000000)")) {
+        rs.next();
+      } catch (SQLException e) {
+        state = e.getSQLState();
+      }
+    }
+    long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+    long after;
+    try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SELECT count(*) FROM nation")) {
+      rs.next();
+      after = rs.getLong(1);
+    }
+    return "\"sqlstate\":" + quote(state) + ",\"elapsedMs\":" + elapsedMs + ",\"after\":" + after;
+  }
+
   /** getObject of the common types: the Java class and the value as text. */
   private static String types(Connection connection) throws SQLException {
     String sql = "SELECT 1::INTEGER AS i, 9007199254740993::BIGINT AS b, 12.34::DECIMAL(10,2) AS n, 'x y'::VARCHAR AS s, "
@@ -237,6 +260,19 @@ public final class ClientMatrix {
     connection.commit();
     connection.setAutoCommit(true);
     return "\"sqlstate\":" + quote(state) + ",\"after\":" + after + ",\"inTransaction\":" + quote(inTransaction) + ",\"afterRollback\":" + afterRollback;
+  }
+
+  /** DatabaseMetaData, as IDEs and BI tools browse a database: tables of schema public, lineitem's columns. */
+  private static String metadata(Connection connection) throws SQLException {
+    List<String> tables = new ArrayList<>();
+    try (ResultSet rs = connection.getMetaData().getTables(null, "public", "%", new String[] {"TABLE"})) {
+      while (rs.next()) tables.add(quote(rs.getString("TABLE_NAME")));
+    }
+    List<String> columns = new ArrayList<>();
+    try (ResultSet rs = connection.getMetaData().getColumns(null, "public", "lineitem", "%")) {
+      while (rs.next()) columns.add(quote(rs.getString("COLUMN_NAME") + " " + rs.getString("TYPE_NAME")));
+    }
+    return "\"tables\":" + list(tables) + ",\"columns\":" + list(columns);
   }
 
   private static String list(List<String> values) {
