@@ -129,6 +129,9 @@ export class ClientConnection {
     if (this.closed) return;
     if (message.type === 'DecodeError') {
       if (message.fatal) return this.fatal(new SqlError(message.sqlstate, message.message));
+      if (message.messageType !== undefined && endsBatch(message.messageType)) return this.failSimple(new SqlError(message.sqlstate, message.message));
+      // Like PostgreSQL, which does not even parse what it skips until Sync.
+      if (this.skippingToSync) return;
       return this.failExtended(new SqlError(message.sqlstate, message.message));
     }
     switch (message.type) {
@@ -175,7 +178,7 @@ export class ClientConnection {
       case 'CopyFail':
         return; // no COPY FROM in progress: PostgreSQL ignores these
       case 'FunctionCall':
-        return this.failExtended(new SqlError('0A000', 'the fast-path function call interface is not supported'));
+        return this.failSimple(new SqlError('0A000', 'the fast-path function call interface is not supported'));
       case 'Unknown':
         return this.fatal(new SqlError('08P01', `invalid frontend message type ${message.code}`));
     }
@@ -302,6 +305,19 @@ export class ClientConnection {
       const sqlError = toSqlError(error);
       this.failExtended(prepared ? withPosition(sqlError, prepared.sql, 0, prepared.sql, prepared.statement) : sqlError);
     }
+  }
+
+  /**
+   * An error in a message that is not part of an extended-protocol batch (a
+   * Query, a FunctionCall, a Sync): PostgreSQL answers ERROR then ReadyForQuery
+   * at once; a client waiting for ReadyForQuery (psql, libpq's PQfn) would
+   * otherwise hang.
+   */
+  private failSimple(error: SqlError): Promise<void> {
+    this.skippingToSync = false;
+    this.writeError(error);
+    if (this.transaction === 'T') this.transaction = 'E';
+    return this.readyForQuery();
   }
 
   private failExtended(error: SqlError): void {
@@ -469,6 +485,11 @@ export class ClientConnection {
       })
       .catch((error: unknown) => this.options.log.warn({ err: error }, 'closing session failed'));
   }
+}
+
+/** Query, FunctionCall and Sync end a batch: after them PostgreSQL sends ReadyForQuery, even when they were malformed. */
+function endsBatch(messageType: number): boolean {
+  return messageType === 0x51 || messageType === 0x46 || messageType === 0x53;
 }
 
 async function closeCursor(cursor: RowCursor): Promise<void> {

@@ -159,6 +159,8 @@ export interface DecodeError {
   /** SQLSTATE for the ErrorResponse: 08P01 protocol_violation unless stated otherwise. */
   readonly sqlstate: '08P01' | '0A000' | '22021';
   readonly message: string;
+  /** Type byte of the well-framed message that was malformed (non-fatal errors after startup). */
+  readonly messageType?: number;
 }
 
 export type DecodeResult = FrontendMessage | DecodeError;
@@ -340,7 +342,9 @@ export class FrontendDecoder {
     if (avail < len + 1) return undefined;
     const body = buf.subarray(this.start + 5, this.start + 1 + len);
     this.start += len + 1;
-    return decodeBody(code, body);
+    const result = decodeBody(code, body);
+    // The receiver recovers differently after a bad Query than after a bad Bind.
+    return result.type === 'DecodeError' ? { ...result, messageType: code } : result;
   }
 }
 

@@ -82,10 +82,10 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
    * Sends `data` then Sync on a started connection; expects exactly the ERRORs
    * `codes` and a ReadyForQuery, then checks the same connection still answers.
    */
-  async function expectErrors(data: Uint8Array, codes: readonly string[], message?: RegExp): Promise<DatabaseError[]> {
+  async function expectErrors(data: Uint8Array, codes: readonly string[], message?: RegExp, sync = true): Promise<DatabaseError[]> {
     const c = await RawClient.started(cluster.port);
     try {
-      c.write(Buffer.concat([data, serialize.sync()]));
+      c.write(sync ? Buffer.concat([data, serialize.sync()]) : data);
       const r = await c.until((m) => m.some((x) => x.name === 'readyForQuery'), CASE_TIMEOUT_MS, `errors ${codes.join(',')}`);
       assert.equal(r, 'done', `connection closed: ${show(c.messages)}`);
       const errors = c.errors();
@@ -193,12 +193,24 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
     // Describe / Close with a bad target byte.
     await expectErrors(frame(0x44, Buffer.concat([Buffer.from('X'), cstr('')])), ['08P01'], /invalid DESCRIBE\/CLOSE message subtype/);
     await expectErrors(frame(0x43, Buffer.concat([Buffer.from('Q'), cstr('')])), ['08P01']);
-    // Execute with trailing garbage; Sync with a body.
+    // Execute with trailing garbage.
     await expectErrors(frame(0x45, Buffer.concat([cstr(''), Buffer.from([0, 0, 0, 0, 9])])), ['08P01'], /invalid message format/);
-    await expectErrors(frame(0x53, Buffer.from([1, 2, 3])), ['08P01'], /invalid message format/);
     // Bind with a negative value length other than -1, and an unknown format code.
     await expectErrors(frame(0x42, Buffer.concat([cstr(''), cstr(''), Buffer.from([0, 0, 0, 1, 0xff, 0xff, 0xff, 0xf0, 0, 0])])), ['08P01']);
     await expectErrors(frame(0x42, Buffer.concat([cstr(''), cstr(''), Buffer.from([0, 1, 0, 7, 0, 0, 0, 0])])), ['08P01'], /unsupported format code: 7/);
+  });
+
+  it('answers a bad Query, FunctionCall or Sync with ERROR and ReadyForQuery at once, as PostgreSQL does', async () => {
+    // No Sync follows: a simple-query client (psql) waits for ReadyForQuery.
+    await expectErrors(frame(0x51, cstr(INVALID_UTF8)), ['22021'], /UTF8/, false);
+    await expectErrors(frame(0x51, Buffer.from('SELECT 1')), ['08P01'], /invalid string in message/, false);
+    await expectErrors(frame(0x46, Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0])), ['0A000'], /function call/, false);
+    await expectErrors(frame(0x53, Buffer.from([1])), ['08P01'], /invalid message format/, false);
+    // While skipping to Sync, malformed messages are skipped too: one error, not three.
+    await expectErrors(
+      Buffer.concat([serialize.bind({ statement: 'nope' }), frame(0x42, Buffer.from([1])), frame(0x50, cstr(INVALID_UTF8))]),
+      ['26000'],
+    );
   });
 
   it('answers messages out of order with the SQLSTATE PostgreSQL uses', async () => {
@@ -210,7 +222,6 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
     // After the first error everything up to Sync is skipped: one error, not three.
     await expectErrors(Buffer.concat([serialize.bind({ statement: 'nope' }), serialize.parse({ text: 'SELECT 1' }), serialize.bind(), serialize.execute()]), ['26000']);
     await expectErrors(Buffer.concat([serialize.parse({ name: 'twice', text: 'SELECT 1' }), serialize.parse({ name: 'twice', text: 'SELECT 2' })]), ['42P05']);
-    await expectErrors(frame(0x46, Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0])), ['0A000']); // FunctionCall
     // Closing what does not exist is not an error; COPY messages outside COPY are ignored (both as in PostgreSQL).
     await expectErrors(Buffer.concat([serialize.close({ type: 'S', name: 'ghost' }), serialize.close({ type: 'P', name: 'ghost' })]), []);
     await expectErrors(Buffer.concat([serialize.copyData(Buffer.from('1\n')), serialize.copyDone(), serialize.copyFail('x')]), []);
@@ -325,7 +336,7 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
         await sendAndSettle(junk, true, (e) => PROTOCOL_CODES.has(e.code ?? ''));
         await stillHealthy(10);
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 
@@ -370,7 +381,7 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
         }
         await stillHealthy(10);
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 
@@ -389,7 +400,7 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
           await stillHealthy(10);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 
