@@ -150,12 +150,16 @@ export class ClientConnection {
         return this.dispose();
       case 'Sync':
         this.skippingToSync = false;
+        // Sync ends the implicit transaction, and PostgreSQL drops portals with
+        // it: kept, each suspended one would pin its running query forever.
+        if (this.transaction === 'I') await this.closeAllPortals();
         return this.readyForQuery();
       case 'Flush':
         return this.flush();
     }
     if (!this.engineSession) return this.fatal(new SqlError('08P01', `unexpected ${message.type} message before startup completed`));
-    if (this.skippingToSync && message.type !== 'Query') return;
+    // PostgreSQL skips everything up to Sync, a simple Query too.
+    if (this.skippingToSync) return;
     switch (message.type) {
       case 'Query':
         return this.simpleQuery(message.sql);
@@ -326,6 +330,10 @@ export class ClientConnection {
     this.skippingToSync = true;
   }
 
+  private async closeAllPortals(): Promise<void> {
+    for (const name of [...this.portals.keys()]) await this.closePortal(name).catch(() => undefined);
+  }
+
   private async closePortal(name: string): Promise<void> {
     const portal = this.portals.get(name);
     this.portals.delete(name);
@@ -479,7 +487,7 @@ export class ClientConnection {
     // be called from inside the queue (Terminate, FATAL errors).
     this.queue = this.queue
       .then(async () => {
-        for (const name of [...this.portals.keys()]) await this.closePortal(name).catch(() => undefined);
+        await this.closeAllPortals();
         await this.engineSession?.close();
         this.options.log.debug('session closed');
       })

@@ -17,7 +17,8 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { serialize, type DatabaseError } from 'pg-protocol';
 import { makeTempDir, runPondgate, startTestCluster, type TestCluster } from '../support/cluster.ts';
-import { RawClient, cstr, describe as show, frame, startupPacket } from './raw-client.ts';
+import type { DataRowMessage } from 'pg-protocol/dist/messages';
+import { RawClient, cstr, describe as show, frame, startupPacket, type BackendMessage } from './raw-client.ts';
 
 const CASE_TIMEOUT_MS = 10_000;
 // The gateway runs with a 1 MiB message limit so "too large" is cheap to reach.
@@ -82,11 +83,11 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
    * Sends `data` then Sync on a started connection; expects exactly the ERRORs
    * `codes` and a ReadyForQuery, then checks the same connection still answers.
    */
-  async function expectErrors(data: Uint8Array, codes: readonly string[], message?: RegExp, sync = true): Promise<DatabaseError[]> {
+  async function expectErrors(data: Uint8Array, codes: readonly string[], message?: RegExp, sync = true, readies = 1): Promise<DatabaseError[]> {
     const c = await RawClient.started(cluster.port);
     try {
       c.write(sync ? Buffer.concat([data, serialize.sync()]) : data);
-      const r = await c.until((m) => m.some((x) => x.name === 'readyForQuery'), CASE_TIMEOUT_MS, `errors ${codes.join(',')}`);
+      const r = await c.until((m) => m.filter((x) => x.name === 'readyForQuery').length >= readies, CASE_TIMEOUT_MS, `errors ${codes.join(',')}`);
       assert.equal(r, 'done', `connection closed: ${show(c.messages)}`);
       const errors = c.errors();
       assert.deepEqual(errors.map((e) => `${e.severity} ${e.code}`), codes.map((code) => `ERROR ${code}`), show(c.messages));
@@ -219,6 +220,10 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
     await expectErrors(serialize.execute({ portal: 'ghost' }), ['34000'], /portal "ghost" does not exist/);
     await expectErrors(serialize.describe({ type: 'S', name: 'ghost' }), ['26000']);
     await expectErrors(serialize.describe({ type: 'P', name: 'ghost' }), ['34000']);
+    // After the first error everything up to Sync is skipped, a simple Query too (as in PostgreSQL).
+    await expectErrors(Buffer.concat([serialize.bind({ statement: 'nope' }), serialize.query('SELECT 1')]), ['26000']);
+    // Sync outside a transaction block drops the portals (PostgreSQL's implicit transaction ends).
+    await expectErrors(Buffer.concat([serialize.parse({ text: 'SELECT 1' }), serialize.bind({ portal: 'p' }), serialize.sync(), serialize.execute({ portal: 'p' })]), ['34000'], /portal "p" does not exist/, true, 2);
     // After the first error everything up to Sync is skipped: one error, not three.
     await expectErrors(Buffer.concat([serialize.bind({ statement: 'nope' }), serialize.parse({ text: 'SELECT 1' }), serialize.bind(), serialize.execute()]), ['26000']);
     await expectErrors(Buffer.concat([serialize.parse({ name: 'twice', text: 'SELECT 1' }), serialize.parse({ name: 'twice', text: 'SELECT 2' })]), ['42P05']);
@@ -368,9 +373,13 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
       fc.asyncProperty(fc.array(message, { minLength: 1, maxLength: 12 }), async (messages) => {
         const c = await RawClient.started(cluster.port);
         try {
-          c.write(Buffer.concat([...messages, serialize.sync()]));
-          const syncs = messages.filter((m) => m[0] === 0x53 || m[0] === 0x51).length + 1;
-          const r = await c.until((m) => m.filter((x) => x.name === 'readyForQuery').length >= syncs, CASE_TIMEOUT_MS, 'message sequence');
+          // After the Sync (and a ROLLBACK, should the sequence have left a failed transaction) a marker query must answer.
+          c.write(Buffer.concat([...messages, serialize.sync(), serialize.query('ROLLBACK'), serialize.query('SELECT 12345 AS marker')]));
+          const markerAnswered = (m: readonly BackendMessage[]): boolean => {
+            const at = m.findIndex((x) => x.name === 'dataRow' && (x as DataRowMessage).fields[0] === '12345');
+            return at >= 0 && m.slice(at).some((x) => x.name === 'readyForQuery');
+          };
+          const r = await c.until(markerAnswered, CASE_TIMEOUT_MS, 'message sequence');
           assert.equal(r, 'done', `closed: ${show(c.messages)}`);
           for (const e of c.errors()) {
             assert.equal(e.severity, 'ERROR', `${e.code} ${e.message}`);
