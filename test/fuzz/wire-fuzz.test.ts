@@ -172,7 +172,7 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
   });
 
   it('answers invalid UTF-8 with 22021 and keeps the session', async () => {
-    await expectErrors(frame(0x51, cstr(INVALID_UTF8)), ['22021'], /^invalid byte sequence for encoding "UTF8": 0xc3 0x28$/);
+    await expectErrors(frame(0x51, cstr(INVALID_UTF8)), ['22021'], /^invalid byte sequence for encoding "UTF8": 0xc3 0x28$/, false);
     await expectErrors(frame(0x50, Buffer.concat([cstr(''), cstr(INVALID_UTF8), Buffer.from([0, 0])])), ['22021']);
     await expectErrors(frame(0x50, Buffer.concat([cstr(Buffer.from([0xff, 0xfe])), cstr('SELECT 1'), Buffer.from([0, 0])])), ['22021']);
     // Text-format Bind values must be UTF-8 too (PostgreSQL checks them on conversion), not turned into U+FFFD.
@@ -189,8 +189,6 @@ describe('wire protocol robustness', { timeout: 5 * 60_000 }, () => {
     await expectErrors(frame(0x42, Buffer.concat([cstr(''), cstr(''), Buffer.from([0, 0, 0, 3])])), ['08P01'], /insufficient data left in message/);
     // Parse without its parameter count.
     await expectErrors(frame(0x50, Buffer.concat([cstr(''), cstr('SELECT 1')])), ['08P01']);
-    // Query without its terminating NUL.
-    await expectErrors(frame(0x51, Buffer.from('SELECT 1')), ['08P01'], /invalid string in message/);
     // Describe / Close with a bad target byte.
     await expectErrors(frame(0x44, Buffer.concat([Buffer.from('X'), cstr('')])), ['08P01'], /invalid DESCRIBE\/CLOSE message subtype/);
     await expectErrors(frame(0x43, Buffer.concat([Buffer.from('Q'), cstr('')])), ['08P01']);
