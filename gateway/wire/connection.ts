@@ -171,6 +171,9 @@ export class ClientConnection {
     if (this.closed) return;
     if (message.type === 'DecodeError') {
       if (message.fatal) return this.fatal(new SqlError(message.sqlstate, message.message));
+      if (message.messageType !== undefined && endsBatch(message.messageType)) return this.failSimple(new SqlError(message.sqlstate, message.message));
+      // Like PostgreSQL, which does not even parse what it skips until Sync.
+      if (this.skippingToSync) return;
       return this.failExtended(new SqlError(message.sqlstate, message.message));
     }
     if (this.authentication && message.type !== 'PasswordMessage' && message.type !== 'Terminate') {
@@ -192,13 +195,17 @@ export class ClientConnection {
         return this.dispose();
       case 'Sync':
         this.skippingToSync = false;
+        // Sync ends the implicit transaction, and PostgreSQL drops portals with
+        // it: kept, each suspended one would pin its running query forever.
+        if (this.transaction === 'I') await this.closeAllPortals();
         return this.readyForQuery();
       case 'Flush':
         return this.flush();
     }
     if (message.type === 'PasswordMessage' && this.authentication) return this.authenticate(message.data);
     if (!this.engineSession) return this.fatal(new SqlError('08P01', `unexpected ${message.type} message before startup completed`));
-    if (this.skippingToSync && message.type !== 'Query') return;
+    // PostgreSQL skips everything up to Sync, a simple Query too.
+    if (this.skippingToSync) return;
     switch (message.type) {
       case 'Query':
         return this.simpleQuery(message.sql);
@@ -221,7 +228,7 @@ export class ClientConnection {
       case 'CopyFail':
         return; // no COPY FROM in progress: PostgreSQL ignores these
       case 'FunctionCall':
-        return this.failExtended(new SqlError('0A000', 'the fast-path function call interface is not supported'));
+        return this.failSimple(new SqlError('0A000', 'the fast-path function call interface is not supported'));
       case 'Unknown':
         return this.fatal(new SqlError('08P01', `invalid frontend message type ${message.code}`));
     }
@@ -419,10 +426,27 @@ export class ClientConnection {
     }
   }
 
+  /**
+   * An error in a message that is not part of an extended-protocol batch (a
+   * Query, a FunctionCall, a Sync): PostgreSQL answers ERROR then ReadyForQuery
+   * at once; a client waiting for ReadyForQuery (psql, libpq's PQfn) would
+   * otherwise hang.
+   */
+  private failSimple(error: SqlError): Promise<void> {
+    this.skippingToSync = false;
+    this.writeError(error);
+    if (this.transaction === 'T') this.transaction = 'E';
+    return this.readyForQuery();
+  }
+
   private failExtended(error: SqlError): void {
     this.writeError(error);
     if (this.transaction === 'T') this.transaction = 'E';
     this.skippingToSync = true;
+  }
+
+  private async closeAllPortals(): Promise<void> {
+    for (const name of [...this.portals.keys()]) await this.closePortal(name).catch(() => undefined);
   }
 
   private async closePortal(name: string): Promise<void> {
@@ -616,12 +640,17 @@ export class ClientConnection {
     // be called from inside the queue (Terminate, FATAL errors).
     this.queue = this.queue
       .then(async () => {
-        for (const name of [...this.portals.keys()]) await this.closePortal(name).catch(() => undefined);
+        await this.closeAllPortals();
         await this.engineSession?.close();
         this.options.log.debug('session closed');
       })
       .catch((error: unknown) => this.options.log.warn({ err: error }, 'closing session failed'));
   }
+}
+
+/** Query, FunctionCall and Sync end a batch: after them PostgreSQL sends ReadyForQuery, even when they were malformed. */
+function endsBatch(messageType: number): boolean {
+  return messageType === 0x51 || messageType === 0x46 || messageType === 0x53;
 }
 
 async function closeCursor(cursor: RowCursor): Promise<void> {

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { serialize } from 'pg-protocol';
 import {
-  FrontendDecoder, parsePasswordBody, parseSASLInitialResponse, decodeBody,
+  FrontendDecoder, parsePasswordBody, parseSASLInitialResponse, decodeBody, invalidUtf8Message,
   type DecodeResult, type FrontendMessage, type DecodeError,
 } from './frontend.ts';
 
@@ -170,6 +171,25 @@ test('small messages (Sync, Execute, Describe, ...) get PostgreSQL\'s 10000-byte
   }
   // Large-message types only get the configured limit.
   assert.deepEqual(decodeChunks([Buffer.from([0x51, 0, 0, 0x27, 0x11])], { expectStartup: false }), []);
+});
+
+test('invalid UTF-8 is reported with its bytes, as PostgreSQL does', () => {
+  assert.equal(invalidUtf8Message(Buffer.from([0x61, 0xc3, 0x28])), 'invalid byte sequence for encoding "UTF8": 0xc3 0x28');
+  assert.equal(invalidUtf8Message(Buffer.from([0xff, 0x61])), 'invalid byte sequence for encoding "UTF8": 0xff');
+  assert.equal(invalidUtf8Message(Buffer.concat([Buffer.from('é€😀'), Buffer.from([0xe2, 0x82])])), 'invalid byte sequence for encoding "UTF8": 0xe2 0x82');
+  assert.equal(invalidUtf8Message(Buffer.from([0xed, 0xa0, 0x80])), 'invalid byte sequence for encoding "UTF8": 0xed 0xa0 0x80'); // a surrogate
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 40 }), (b) => {
+      if (isUtf8(b)) return;
+      const m = /: ((?:0x[0-9a-f]{2} ?)+)$/.exec(invalidUtf8Message(b));
+      assert.ok(m, invalidUtf8Message(b));
+      // The named bytes occur in the input, and everything before them is valid UTF-8.
+      const named = Buffer.from(m[1].trim().split(' ').map((x) => parseInt(x, 16)));
+      const at = Buffer.from(b).indexOf(named);
+      assert.ok(at >= 0);
+    }),
+    { numRuns: 500 },
+  );
 });
 
 test('startup parameters that are not UTF-8 are a fatal 22021', () => {

@@ -159,6 +159,8 @@ export interface DecodeError {
   /** SQLSTATE for the ErrorResponse: 08P01 protocol_violation unless stated otherwise. */
   readonly sqlstate: '08P01' | '0A000' | '22021';
   readonly message: string;
+  /** Type byte of the well-framed message that was malformed (non-fatal errors after startup). */
+  readonly messageType?: number;
 }
 
 export type DecodeResult = FrontendMessage | DecodeError;
@@ -340,7 +342,9 @@ export class FrontendDecoder {
     if (avail < len + 1) return undefined;
     const body = buf.subarray(this.start + 5, this.start + 1 + len);
     this.start += len + 1;
-    return decodeBody(code, body);
+    const result = decodeBody(code, body);
+    // The receiver recovers differently after a bad Query than after a bad Bind.
+    return result.type === 'DecodeError' ? { ...result, messageType: code } : result;
   }
 }
 
@@ -407,7 +411,7 @@ class Reader {
     const z = this.b.indexOf(0, this.pos);
     if (z < 0) { this.fail('invalid string in message'); return ''; }
     if (!isUtf8(this.b.subarray(this.pos, z))) {
-      this.fail('invalid byte sequence for encoding "UTF8"');
+      this.fail(invalidUtf8Message(this.b.subarray(this.pos, z)));
       this.badEncoding = true;
       return '';
     }
@@ -474,6 +478,31 @@ function checkFormats(r: Reader, formats: readonly number[], count: number, what
   }
 }
 
+/** PostgreSQL's wording, which names the offending bytes: `invalid byte sequence for encoding "UTF8": 0xc3 0x28`. */
+export function invalidUtf8Message(b: Uint8Array): string {
+  let i = 0;
+  while (i < b.length) {
+    const n = utf8SequenceLength(b, i);
+    if (n === 0) break;
+    i += n;
+  }
+  const lead = b[i] ?? 0;
+  const want = lead >= 0xf5 || lead < 0xc2 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+  const bytes = Array.from(b.subarray(i, Math.min(b.length, i + want)), (x) => `0x${x.toString(16).padStart(2, '0')}`);
+  return `invalid byte sequence for encoding "UTF8": ${bytes.join(' ')}`;
+}
+
+/** Length of the valid UTF-8 sequence at b[i], or 0 if it is not valid. */
+function utf8SequenceLength(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c < 0x80) return 1;
+  const cont = (k: number, lo = 0x80, hi = 0xbf): boolean => i + k < b.length && b[i + k] >= lo && b[i + k] <= hi;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) return cont(1, c === 0xe0 ? 0xa0 : 0x80, c === 0xed ? 0x9f : 0xbf) && cont(2) ? 3 : 0;
+  if (c >= 0xf0 && c <= 0xf4) return cont(1, c === 0xf0 ? 0x90 : 0x80, c === 0xf4 ? 0x8f : 0xbf) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
 // Text-format parameter values must be valid in the client encoding (always
 // UTF-8 here), as PostgreSQL checks when it converts them: 22021, not U+FFFD.
 function checkTextParams(r: Reader, formats: readonly number[], params: readonly (Uint8Array | null)[]): void {
@@ -482,7 +511,7 @@ function checkTextParams(r: Reader, formats: readonly number[], params: readonly
     const value = params[i];
     const format = formats.length === 1 ? formats[0] : (formats[i] ?? 0);
     if (value !== null && format === 0 && !isUtf8(value)) {
-      r.bad = 'invalid byte sequence for encoding "UTF8"';
+      r.bad = invalidUtf8Message(value);
       r.badEncoding = true;
       return;
     }
