@@ -622,6 +622,8 @@ interface ReportContext {
   latency: LatencyResult[];
   direct: DirectResult | undefined;
   elapsedSeconds: number;
+  /** 1-minute load averages at the start and the end: how busy the shared machine was. */
+  load: { start: number; end: number };
 }
 
 function sideCell(side: SideResult | undefined, rows: number): { text: string; rate?: number } {
@@ -646,6 +648,7 @@ function renderReport(c: ReportContext): string {
   if (c.jdbcMissing) lines.push(`> **pgjdbc not run**: ${cell(c.jdbcMissing)}.`, '');
   lines.push('## Machine', '');
   lines.push(`- CPU: ${c.machine.cpu}, ${c.machine.cores} cores; memory ${c.machine.memoryGiB.toFixed(1)} GiB; Node ${process.version}`);
+  lines.push(`- Load average (1 min) at the start and the end of the run: ${c.load.start.toFixed(1)} and ${c.load.end.toFixed(1)} (on ${c.machine.cores} cores; other work shares the machine)`);
   lines.push(`- PostgreSQL: ${withPg ? `${c.pgVersion} on the same machine, its own configuration (one backend process per connection)` : 'not reachable'}`);
   lines.push('- Clients, gateway, workers, nats-server and PostgreSQL all share these cores, and the machine is shared with other work: absolute numbers vary from run to run; compare the two systems within a row.', '');
   lines.push('## Data and setup', '');
@@ -736,6 +739,7 @@ function renderReport(c: ReportContext): string {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const started = performance.now();
+  const loadAtStart = os.loadavg()[0]!;
   const specs = tableSpecs(options);
   const data = await prepareData(options, specs);
 
@@ -799,6 +803,7 @@ async function main(): Promise<void> {
     latency,
     direct,
     elapsedSeconds: (performance.now() - started) / 1000,
+    load: { start: loadAtStart, end: os.loadavg()[0]! },
   });
   const previous = existsSync(options.out) ? await readFile(options.out, 'utf8') : '';
   await writeFile(options.out, replaceSection(previous, 'wire', report));
