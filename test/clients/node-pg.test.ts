@@ -91,6 +91,11 @@ describe('node-postgres and postgres.js', { timeout: 5 * 60_000 }, () => {
   });
 
   it('pg: binary result format (binary: true) over the extended protocol', async () => {
+    // node-postgres's binary mode decodes each field through a UTF-8 string, so any byte
+    // >= 0x80 is corrupted on the client side — against PostgreSQL 15 itself 200::int4 reads
+    // as 239 and TIMESTAMP '2020-01-02 03:04:05' as 03:04:05.044. So this test checks that
+    // every column arrives in binary and the values whose bytes stay below 0x80; the
+    // byte-exact binary checks are pgjdbc's (binary.test.ts) and the PostgreSQL 15 vectors.
     await withClient({ binary: true }, async (client) => {
       // Parameters make node-postgres use Parse/Bind/Execute, where `binary` asks for binary results.
       const result = await client.query(`${TYPES_QUERY}, $1::INTEGER AS p`, [7]);
@@ -100,9 +105,7 @@ describe('node-postgres and postgres.js', { timeout: 5 * 60_000 }, () => {
       assert.equal(row.b, '9007199254740993');
       assert.equal(row.n, 12.34);
       assert.equal(row.s, 'x y');
-      assert.equal((row.ts as Date).getTime(), new Date(2020, 0, 2, 3, 4, 5).getTime());
       assert.equal(row.t, true);
-      assert.equal(row.f, 1.5);
       assert.deepEqual(row.ia, [1, 2, 3]);
       assert.deepEqual(row.sa, ['a', 'b c']);
       assert.equal(row.p, 7);
