@@ -10,6 +10,8 @@ import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { MANIFEST_FILE, emptyManifest, readManifest, type Manifest } from '../../src/storage/manifest.ts';
 import { quoteIdent } from '../sql/duckdb-ast.ts';
+import { refreshPgAttribute } from './pg-attribute.ts';
+import { COMPAT_DATABASE, COMPAT_SCHEMA } from './pg-compat.ts';
 import type { Logger } from '../../src/log.ts';
 
 export const CATALOG_SCHEMA = 'public';
@@ -75,5 +77,8 @@ export class Catalog {
       const columns = table.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
       await this.connection.run(`CREATE OR REPLACE TABLE ${CATALOG_SCHEMA}.${quoteIdent(table.name)} (${columns})`);
     }
+    // pg_attribute describes the tables just (re)created, under their new OIDs.
+    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${COMPAT_DATABASE}.${COMPAT_SCHEMA}`);
+    await refreshPgAttribute(this.connection, `${COMPAT_DATABASE}.${COMPAT_SCHEMA}.pg_attribute`, 'memory', CATALOG_SCHEMA);
   }
 }

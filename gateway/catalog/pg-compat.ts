@@ -7,7 +7,7 @@
  * a schema named pg_catalog cannot be created. So the objects live in schema
  * `pg_compat` of the `memory` database, and pg-rewrite.ts points a query's
  * references at them. Relations listed in COMPAT_RELATIONS are ours; other
- * pg_catalog relations (pg_class, pg_attribute, …) are still DuckDB's until the
+ * pg_catalog relations (pg_proc, pg_depend, …) are still DuckDB's until the
  * BI-tool catalog replaces them — add a relation here and to COMPAT_RELATIONS.
  *
  * Session-dependent values (user, database, pid, search_path) are not in here:
@@ -22,12 +22,13 @@ import {
   PUBLIC_NAMESPACE_OID,
   type PgTypeRow,
 } from './pg-type-table.ts';
+import { PG_ATTRIBUTE_COLUMNS } from './pg-attribute.ts';
 
 export const COMPAT_DATABASE = 'memory';
 export const COMPAT_SCHEMA = 'pg_compat';
 const Q = `${COMPAT_DATABASE}.${COMPAT_SCHEMA}`;
 
-type ColumnType = 'INTEGER' | 'SMALLINT' | 'BOOLEAN' | 'VARCHAR' | 'VARCHAR[]';
+type ColumnType = 'INTEGER' | 'SMALLINT' | 'BOOLEAN' | 'VARCHAR' | 'VARCHAR[]' | 'INTEGER[]' | 'SMALLINT[]';
 type Value = number | string | boolean | null;
 
 /** A relation is either a table of fixed rows or a view over DuckDB's own catalog functions. */
@@ -74,6 +75,48 @@ function pgDatabase(database: string): Relation {
   };
 }
 
+/**
+ * Catalog relations that are empty in pondgate (no defaults, comments, indexes, constraints,
+ * inheritance, triggers, policies, extended statistics, publications or listed roles), with PostgreSQL 15's
+ * columns, so that the queries of pgjdbc's getColumns, psqlODBC's SQLColumns and psql's \d bind.
+ */
+const EMPTY_RELATIONS: Readonly<Record<string, Relation>> = Object.fromEntries(
+  Object.entries({
+    pg_attrdef: [['oid', 'INTEGER'], ['adrelid', 'INTEGER'], ['adnum', 'SMALLINT'], ['adbin', 'VARCHAR']],
+    pg_description: [['objoid', 'INTEGER'], ['classoid', 'INTEGER'], ['objsubid', 'INTEGER'], ['description', 'VARCHAR']],
+    pg_index: [['indexrelid', 'INTEGER'], ['indrelid', 'INTEGER'], ['indnatts', 'SMALLINT'], ['indnkeyatts', 'SMALLINT'],
+      ['indisunique', 'BOOLEAN'], ['indnullsnotdistinct', 'BOOLEAN'], ['indisprimary', 'BOOLEAN'], ['indisexclusion', 'BOOLEAN'],
+      ['indimmediate', 'BOOLEAN'], ['indisclustered', 'BOOLEAN'], ['indisvalid', 'BOOLEAN'], ['indcheckxmin', 'BOOLEAN'],
+      ['indisready', 'BOOLEAN'], ['indislive', 'BOOLEAN'], ['indisreplident', 'BOOLEAN'], ['indkey', 'SMALLINT[]'],
+      ['indcollation', 'INTEGER[]'], ['indclass', 'INTEGER[]'], ['indoption', 'SMALLINT[]'], ['indexprs', 'VARCHAR'], ['indpred', 'VARCHAR']],
+    pg_constraint: [['oid', 'INTEGER'], ['conname', 'VARCHAR'], ['connamespace', 'INTEGER'], ['contype', 'VARCHAR'],
+      ['condeferrable', 'BOOLEAN'], ['condeferred', 'BOOLEAN'], ['convalidated', 'BOOLEAN'], ['conrelid', 'INTEGER'],
+      ['contypid', 'INTEGER'], ['conindid', 'INTEGER'], ['conparentid', 'INTEGER'], ['confrelid', 'INTEGER'],
+      ['confupdtype', 'VARCHAR'], ['confdeltype', 'VARCHAR'], ['confmatchtype', 'VARCHAR'], ['conislocal', 'BOOLEAN'],
+      ['coninhcount', 'INTEGER'], ['connoinherit', 'BOOLEAN'], ['conkey', 'SMALLINT[]'], ['confkey', 'SMALLINT[]'],
+      ['conpfeqop', 'INTEGER[]'], ['conppeqop', 'INTEGER[]'], ['conffeqop', 'INTEGER[]'], ['confdelsetcols', 'SMALLINT[]'],
+      ['conexclop', 'INTEGER[]'], ['conbin', 'VARCHAR']],
+    pg_inherits: [['inhrelid', 'INTEGER'], ['inhparent', 'INTEGER'], ['inhseqno', 'INTEGER'], ['inhdetachpending', 'BOOLEAN']],
+    pg_trigger: [['oid', 'INTEGER'], ['tgrelid', 'INTEGER'], ['tgparentid', 'INTEGER'], ['tgname', 'VARCHAR'], ['tgfoid', 'INTEGER'],
+      ['tgtype', 'SMALLINT'], ['tgenabled', 'VARCHAR'], ['tgisinternal', 'BOOLEAN'], ['tgconstrrelid', 'INTEGER'],
+      ['tgconstrindid', 'INTEGER'], ['tgconstraint', 'INTEGER'], ['tgdeferrable', 'BOOLEAN'], ['tginitdeferred', 'BOOLEAN'],
+      ['tgnargs', 'SMALLINT'], ['tgattr', 'SMALLINT[]'], ['tgargs', 'VARCHAR'], ['tgqual', 'VARCHAR'], ['tgoldtable', 'VARCHAR'],
+      ['tgnewtable', 'VARCHAR']],
+    pg_policy: [['oid', 'INTEGER'], ['polname', 'VARCHAR'], ['polrelid', 'INTEGER'], ['polcmd', 'VARCHAR'], ['polpermissive', 'BOOLEAN'],
+      ['polroles', 'INTEGER[]'], ['polqual', 'VARCHAR'], ['polwithcheck', 'VARCHAR']],
+    pg_statistic_ext: [['oid', 'INTEGER'], ['stxrelid', 'INTEGER'], ['stxname', 'VARCHAR'], ['stxnamespace', 'INTEGER'],
+      ['stxowner', 'INTEGER'], ['stxstattarget', 'INTEGER'], ['stxkeys', 'SMALLINT[]'], ['stxkind', 'VARCHAR[]'], ['stxexprs', 'VARCHAR']],
+    pg_publication: [['oid', 'INTEGER'], ['pubname', 'VARCHAR'], ['pubowner', 'INTEGER'], ['puballtables', 'BOOLEAN'],
+      ['pubinsert', 'BOOLEAN'], ['pubupdate', 'BOOLEAN'], ['pubdelete', 'BOOLEAN'], ['pubtruncate', 'BOOLEAN'], ['pubviaroot', 'BOOLEAN']],
+    // Roles are the session's user, which a relation cannot see (pg_get_userbyid gets it from the rewrite).
+    pg_roles: [['rolname', 'VARCHAR'], ['rolsuper', 'BOOLEAN'], ['rolinherit', 'BOOLEAN'], ['rolcreaterole', 'BOOLEAN'],
+      ['rolcreatedb', 'BOOLEAN'], ['rolcanlogin', 'BOOLEAN'], ['rolreplication', 'BOOLEAN'], ['rolconnlimit', 'INTEGER'],
+      ['rolpassword', 'VARCHAR'], ['rolvaliduntil', 'VARCHAR'], ['rolbypassrls', 'BOOLEAN'], ['rolconfig', 'VARCHAR[]'], ['oid', 'INTEGER']],
+    pg_publication_namespace: [['oid', 'INTEGER'], ['pnpubid', 'INTEGER'], ['pnnspid', 'INTEGER']],
+    pg_publication_rel: [['oid', 'INTEGER'], ['prpubid', 'INTEGER'], ['prrelid', 'INTEGER'], ['prqual', 'VARCHAR'], ['prattrs', 'SMALLINT[]']],
+  } satisfies Record<string, ReadonlyArray<readonly [string, ColumnType]>>).map(([name, columns]) => [name, { columns, rows: [] }]),
+);
+
 export const COMPAT_RELATIONS: Readonly<Record<string, Relation>> = {
   pg_database: pgDatabase('pondgate'),
   pg_type: { columns: PG_TYPE_COLUMNS, rows: PG_TYPE_ROWS.map(pgTypeValues) },
@@ -95,12 +138,32 @@ export const COMPAT_RELATIONS: Readonly<Record<string, Relation>> = {
     columns: [['oid', 'INTEGER'], ['enumtypid', 'INTEGER'], ['enumsortorder', 'INTEGER'], ['enumlabel', 'VARCHAR']],
     rows: [],
   },
+  // Filled from the catalog tables by catalog.ts (refreshPgAttribute) whenever the manifest changes.
+  pg_attribute: { columns: PG_ATTRIBUTE_COLUMNS, rows: [] },
+  ...EMPTY_RELATIONS,
+  pg_collation: {
+    columns: [['oid', 'INTEGER'], ['collname', 'VARCHAR'], ['collnamespace', 'INTEGER'], ['collowner', 'INTEGER'], ['collprovider', 'VARCHAR'],
+      ['collisdeterministic', 'BOOLEAN'], ['collencoding', 'INTEGER'], ['collcollate', 'VARCHAR'], ['collctype', 'VARCHAR'],
+      ['colliculocale', 'VARCHAR'], ['collversion', 'VARCHAR']],
+    rows: [
+      [100, 'default', PG_CATALOG_NAMESPACE_OID, BOOTSTRAP_SUPERUSER_OID, 'd', true, -1, null, null, null, null],
+      [950, 'C', PG_CATALOG_NAMESPACE_OID, BOOTSTRAP_SUPERUSER_OID, 'c', true, -1, 'C', 'C', null, null],
+      [951, 'POSIX', PG_CATALOG_NAMESPACE_OID, BOOTSTRAP_SUPERUSER_OID, 'c', true, -1, 'POSIX', 'POSIX', null, null],
+    ],
+  },
+  // Catalog tables are heap tables (pg_class.relam = 2), as psql's \d prints no access method for them.
+  pg_am: {
+    columns: [['oid', 'INTEGER'], ['amname', 'VARCHAR'], ['amhandler', 'VARCHAR'], ['amtype', 'VARCHAR']],
+    rows: [[2, 'heap', 'heap_tableam_handler', 't'], [403, 'btree', 'bthandler', 'i'], [405, 'hash', 'hashhandler', 'i']],
+  },
   // The catalog tables (schema public of the gateway's DuckDB) under PostgreSQL's namespace OID, so that
-  // pg_class joins pg_namespace as clients expect (psql \dt, psqlODBC SQLTables). The column list is DuckDB's;
-  // pg_attribute (with DuckDB's type OIDs) is still DuckDB's: it belongs to the full BI-tool catalog.
+  // pg_class joins pg_namespace as clients expect (psql \dt, psqlODBC SQLTables). The column list is DuckDB's,
+  // plus what psql's \d reads; the OIDs are DuckDB's table OIDs, which pg_attribute.attrelid uses too.
   pg_class: {
     view: `SELECT c.* REPLACE (CAST(c.oid AS INTEGER) AS oid, CAST(${PUBLIC_NAMESPACE_OID} AS INTEGER) AS relnamespace,
-      CAST(${BOOTSTRAP_SUPERUSER_OID} AS INTEGER) AS relowner, CAST(c.relnatts AS SMALLINT) AS relnatts)
+      CAST(${BOOTSTRAP_SUPERUSER_OID} AS INTEGER) AS relowner, CAST(c.relnatts AS SMALLINT) AS relnatts,
+      CAST(c.relchecks AS SMALLINT) AS relchecks, CAST(CASE WHEN c.relkind = 'r' THEN 2 ELSE 0 END AS INTEGER) AS relam,
+      'd' AS relreplident, 'p' AS relpersistence), false AS relforcerowsecurity
       FROM pg_catalog.pg_class c
       WHERE c.relnamespace = (SELECT s.oid FROM duckdb_schemas() s WHERE s.database_name = 'memory' AND s.schema_name = 'public')`,
   },
@@ -164,6 +227,11 @@ export const COMPAT_MACROS: Readonly<Record<string, ReadonlyArray<readonly [stri
   pg_table_is_visible: [['table_oid', 'true']],
   pg_type_is_visible: [['type_oid', 'true']],
   pg_get_expr: [['expr, relation', 'CAST(NULL AS VARCHAR)'], ['expr, relation, pretty', 'CAST(NULL AS VARCHAR)']],
+  // There are no indexes, constraints, statistics objects or publications to describe.
+  pg_get_indexdef: [['index_oid', 'CAST(NULL AS VARCHAR)'], ['index_oid, column_number, pretty', 'CAST(NULL AS VARCHAR)']],
+  pg_get_constraintdef: [['constraint_oid', 'CAST(NULL AS VARCHAR)'], ['constraint_oid, pretty', 'CAST(NULL AS VARCHAR)']],
+  pg_get_statisticsobjdef_columns: [['statistics_oid', 'CAST(NULL AS VARCHAR)']],
+  pg_relation_is_publishable: [['relation_oid', 'false']],
   txid_current: [['', 'CAST(1 AS BIGINT)']],
   // PostgreSQL arrays here are one-dimensional and 1-based.
   array_upper: [['arr, dimension', 'CASE WHEN dimension = 1 AND len(arr) > 0 THEN CAST(len(arr) AS INTEGER) END']],

@@ -125,6 +125,7 @@ function transform(node: Json, context: Context): Json {
   if (!isObject(node)) return node;
   for (const key of Object.keys(node)) node[key] = transform(node[key], context);
   if (node.type === 'BASE_TABLE') return rewriteTable(node, context);
+  if (node.type === 'TABLE_FUNCTION') return nameScalarFunctionColumn(node, context);
   if (node.class === 'FUNCTION') return rewriteFunction(node as ExpressionNode, context);
   if (node.class === 'COLUMN_REF') return rewriteColumnRef(node as ExpressionNode, context);
   if (node.class === 'CAST') return rewriteCast(node as ExpressionNode, context);
@@ -150,6 +151,24 @@ function rewriteTable(node: JsonObject, context: Context): JsonObject {
     return { ...node, catalog_name: '', schema_name: 'pg_catalog' };
   }
   return node;
+}
+
+/** Set-returning functions of one column, whose column PostgreSQL names after the alias. */
+const SCALAR_TABLE_FUNCTIONS = new Set(['generate_series', 'generate_subscripts', 'unnest']);
+
+/**
+ * `FROM generate_series(0, n) s`: in PostgreSQL `s` is also the column (psql's \d uses
+ * `prattrs[s]`); in DuckDB it would be the whole row, a struct. Naming the column `s` makes
+ * DuckDB bind `s` to the column, as PostgreSQL does.
+ */
+function nameScalarFunctionColumn(node: JsonObject, context: Context): JsonObject {
+  const fn = node.function;
+  if (typeof node.alias !== 'string' || node.alias === '' || !Array.isArray(node.column_name_alias) || node.column_name_alias.length > 0) return node;
+  if (!isObject(fn) || !SCALAR_TABLE_FUNCTIONS.has(String(fn.function_name).toLowerCase()) || !Array.isArray(fn.children)) return node;
+  // unnest of several arrays has several columns.
+  if (String(fn.function_name).toLowerCase() === 'unnest' && fn.children.length !== 1) return node;
+  context.markChanged();
+  return { ...node, column_name_alias: [node.alias] };
 }
 
 function isPgFunction(node: JsonObject): boolean {

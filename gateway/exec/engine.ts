@@ -20,6 +20,7 @@ import { SqlCodec } from '../sql/codec.ts';
 import type { CopyOptions } from '../sql/copy-statement.ts';
 import { varcharLiteral, walk, type JsonObject } from '../sql/duckdb-ast.ts';
 import { embeddedQuery } from '../sql/embedded-query.ts';
+import { normalizePgSyntax } from '../sql/pg-syntax.ts';
 import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../wire/session-state.ts';
 import { CursorRegistry } from './cursors.ts';
 import type { QueryExecutor, RowStream } from './executor.ts';
@@ -162,7 +163,7 @@ export class EngineSession {
   }
 
   private async describeWithTextParameters(sql: string, parameterCount: number): Promise<ColumnSpec[]> {
-    const parsed = await this.codec.parse(sql);
+    const parsed = await this.codec.parse(normalizePgSyntax(sql));
     if (!parsed.ok) throw toSqlError(new Error(parsed.message));
     // Empty strings, not NULLs: a NULL literal is typed INTEGER, a bound text value VARCHAR.
     const bound = bindParameters(parsed.statement, new Array<string>(parameterCount).fill(''));
@@ -175,6 +176,7 @@ export class EngineSession {
   }
 
   private async plan(sql: string, parameters: readonly (string | null)[], onSettings?: (settings: readonly SessionSetting[]) => void): Promise<QueryPlan> {
+    sql = normalizePgSyntax(sql);
     const manifest = await this.catalog.current();
     const parsed = await this.codec.parse(sql);
     if (!parsed.ok) return this.planUnserializable(sql, parsed.errorType, parsed.message, parameters, parsed.position);
@@ -231,6 +233,7 @@ export class EngineSession {
 
   /** The statement with the catalog rewrite applied (for Describe); unparseable SQL is left to DuckDB's error. */
   private async catalogRewrite(sql: string): Promise<string> {
+    sql = normalizePgSyntax(sql);
     const parsed = await this.codec.parse(sql);
     if (!parsed.ok) return sql;
     const rewritten = rewriteCatalogQuery(parsed.statement, this.catalogView);
