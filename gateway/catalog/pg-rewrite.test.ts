@@ -156,7 +156,7 @@ ORDER BY 1, 2;`);
   it('points pg_catalog relations at the compatibility tables, qualified or not, and leaves CTEs alone', async () => {
     assert.match((await rewrite('SELECT * FROM pg_type')).sql, /memory\.pg_compat\.pg_type/);
     assert.match((await rewrite('SELECT * FROM pg_catalog.pg_namespace')).sql, /memory\.pg_compat\.pg_namespace/);
-    assert.match((await rewrite('SELECT * FROM pg_attribute')).sql, /FROM pg_catalog\.pg_attribute/);
+    assert.match((await rewrite('SELECT * FROM pg_proc')).sql, /FROM pg_catalog\.pg_proc/); // still DuckDB's
     const cte = await rewrite('WITH pg_type AS (SELECT 1 AS oid) SELECT oid FROM pg_type');
     assert.doesNotMatch(cte.sql, /pg_compat/);
     assert.deepEqual((await run('WITH pg_type AS (SELECT 1 AS oid) SELECT oid FROM pg_type')).rows, [[1]]);
@@ -170,6 +170,33 @@ ORDER BY 1, 2;`);
     assert.deepEqual((await run("SELECT c.column_name FROM information_schema.columns c WHERE c.table_name = 'lineitem' ORDER BY ordinal_position")).rows, [['k'], ['typname']]);
     // pgjdbc PgDatabaseMetaData.getCatalogs().
     assert.deepEqual((await run('SELECT datname AS TABLE_CAT FROM pg_catalog.pg_database WHERE datallowconn = true ORDER BY datname')).rows, [['pondgate']]);
+  });
+
+  it("names a one-column set-returning function's column after its alias, as PostgreSQL does (psql's \\d prattrs[s])", async () => {
+    assert.deepEqual((await run("SELECT string_agg(CAST(s AS VARCHAR), ',') AS v FROM generate_series(1, 3) s")).rows, [['1,2,3']]);
+    assert.deepEqual((await run('SELECT [10, 20, 30][s] AS v FROM generate_series(2, 2) AS s')).rows, [[20]]);
+    assert.deepEqual((await run('SELECT u FROM unnest([7]) u')).rows, [[7]]);
+    // An explicit column alias wins.
+    assert.deepEqual((await run('SELECT x FROM generate_series(4, 4) s(x)')).rows, [[4n]]);
+  });
+
+  it("binds psql's \\d lookups of indexes, policies, statistics, publications and inheritance on empty relations", async () => {
+    const oid = "(SELECT oid FROM pg_catalog.pg_class WHERE relname = 'lineitem')";
+    for (const sql of [
+      `SELECT c2.relname, i.indisprimary, pg_catalog.pg_get_indexdef(i.indexrelid, 0, true), pg_catalog.pg_get_constraintdef(con.oid, true), contype
+        FROM pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_index i
+        LEFT JOIN pg_catalog.pg_constraint con ON (conrelid = i.indrelid AND conindid = i.indexrelid AND contype IN ('p','u','x'))
+        WHERE c.oid = ${oid} AND c.oid = i.indrelid AND i.indexrelid = c2.oid`,
+      `SELECT pol.polname, pg_catalog.array_to_string(array(select rolname from pg_catalog.pg_roles where oid = any (pol.polroles) order by 1),',')
+        FROM pg_catalog.pg_policy pol WHERE pol.polrelid = ${oid}`,
+      `SELECT oid, stxname, 'd' = any(stxkind) AS ndist_enabled FROM pg_catalog.pg_statistic_ext WHERE stxrelid = ${oid}`,
+      `SELECT pubname FROM pg_catalog.pg_publication p JOIN pg_catalog.pg_publication_rel pr ON p.oid = pr.prpubid WHERE pr.prrelid = ${oid}`,
+      `SELECT c.relname FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i WHERE c.oid = i.inhparent AND i.inhrelid = ${oid}`,
+    ]) {
+      assert.deepEqual((await run(sql)).rows, [], sql);
+    }
+    assert.deepEqual((await run(`SELECT c.relkind, c.relam, c.relreplident, c.relforcerowsecurity, am.amname FROM pg_catalog.pg_class c
+      LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid) WHERE c.oid = ${oid}`)).rows, [['r', 2, 'd', false, 'heap']]);
   });
 
   it('keeps catalog queries local and user tables distributed, even when names collide', async () => {
