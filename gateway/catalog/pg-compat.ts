@@ -163,7 +163,8 @@ export const COMPAT_RELATIONS: Readonly<Record<string, Relation>> = {
     view: `SELECT c.* REPLACE (CAST(c.oid AS INTEGER) AS oid, CAST(${PUBLIC_NAMESPACE_OID} AS INTEGER) AS relnamespace,
       CAST(${BOOTSTRAP_SUPERUSER_OID} AS INTEGER) AS relowner, CAST(c.relnatts AS SMALLINT) AS relnatts,
       CAST(c.relchecks AS SMALLINT) AS relchecks, CAST(CASE WHEN c.relkind = 'r' THEN 2 ELSE 0 END AS INTEGER) AS relam,
-      'd' AS relreplident, 'p' AS relpersistence), false AS relforcerowsecurity
+      'd' AS relreplident, 'p' AS relpersistence, CAST(NULL AS VARCHAR[]) AS relacl, CAST(NULL AS VARCHAR[]) AS reloptions,
+      CAST(NULL AS VARCHAR) AS relpartbound), false AS relforcerowsecurity
       FROM pg_catalog.pg_class c
       WHERE c.relnamespace = (SELECT s.oid FROM duckdb_schemas() s WHERE s.database_name = 'memory' AND s.schema_name = 'public')`,
   },
