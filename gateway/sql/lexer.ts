@@ -5,6 +5,8 @@
  * comments, so the query embedded in such a statement can be cut out of the
  * original text unchanged.
  */
+import { skipBlockComment } from './split.ts';
+
 export type TokenKind = 'word' | 'ident' | 'string' | 'number' | 'symbol';
 
 export interface Token {
@@ -82,21 +84,6 @@ function unescapeE(raw: string): string {
   });
 }
 
-function skipBlockComment(text: string, i: number): number {
-  let depth = 0;
-  let j = i;
-  while (j < text.length) {
-    if (text.startsWith('/*', j)) {
-      depth++;
-      j += 2;
-    } else if (text.startsWith('*/', j)) {
-      depth--;
-      j += 2;
-      if (depth === 0) return j;
-    } else j++;
-  }
-  return text.length;
-}
 
 /** A cursor over tokens with the few look-ahead helpers the statement parsers need. */
 export class TokenReader {

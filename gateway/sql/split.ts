@@ -63,7 +63,8 @@ function skipQuoted(text: string, i: number, quote: string): number {
   return text.length;
 }
 
-function skipBlockComment(text: string, i: number): number {
+/** Index just past the block comment starting at `i` (PostgreSQL block comments nest). */
+export function skipBlockComment(text: string, i: number): number {
   // PostgreSQL block comments nest.
   let depth = 0;
   let j = i;

@@ -8,6 +8,7 @@
 // text: lists come as DuckDB's to_json (see pg-array.ts), TIME WITH TIME ZONE
 // and BIT as DuckDB's text, everything else that maps to text/json as is.
 
+import { cellReader } from './cell-reader.ts';
 import { Data, DataType, Field, Precision, TimeUnit, Type, Vector } from 'apache-arrow';
 import { SqlError } from '../../src/errors.ts';
 import * as enc from './pg-binary.ts';
@@ -24,29 +25,7 @@ type Inner = (data: Data, row: number) => BinaryValue;
 
 /** Build the binary formatter for one result column; type dispatch happens once, here. */
 export function makeBinaryFormatter(field: Field, options: TextFormatOptions): BinaryFormatter {
-  const inner = withNulls(innerFormatter(field, options));
-  return (column, row) => {
-    if (column instanceof Vector) {
-      let r = row;
-      for (const d of column.data) {
-        if (r < d.length) return inner(d, r);
-        r -= d.length;
-      }
-      return null;
-    }
-    return inner(column, row);
-  };
-}
-
-function withNulls(f: Inner): Inner {
-  return (data, row) => {
-    if (data.nullCount > 0) {
-      const bitmap = data.nullBitmap;
-      const pos = data.offset + row;
-      if (bitmap !== undefined && bitmap.length > 0 && (bitmap[pos >> 3] & (1 << (pos & 7))) === 0) return null;
-    }
-    return f(data, row);
-  };
+  return cellReader(innerFormatter(field, options));
 }
 
 function decimalScale(duck: string): number | undefined {

@@ -17,6 +17,7 @@
 // Output is bytes-or-string so a DataRow writer can take either without
 // re-encoding; Utf8 values are passed through as UTF-8 slices.
 
+import { cellReader } from './cell-reader.ts';
 import { Data, DataType, Field, Type, TimeUnit, Vector, Precision } from 'apache-arrow';
 import { formatFloat4, formatFloat8 } from './pg-float.ts';
 import { isUtcZone, makeOffsetLookup, type OffsetLookup } from './tz-offset.ts';
@@ -46,31 +47,7 @@ const DATE_INFINITY = 2147483647;
  * returned function does no type inspection per call.
  */
 export function makeTextFormatter(field: Field, options: TextFormatOptions): TextFormatter {
-  const inner = withNulls(innerFormatter(field, options));
-  return (column, row) => {
-    if (column instanceof Vector) {
-      const chunks = column.data;
-      if (chunks.length === 1) return inner(chunks[0], row);
-      let r = row;
-      for (const d of chunks) {
-        if (r < d.length) return inner(d, r);
-        r -= d.length;
-      }
-      return null;
-    }
-    return inner(column, row);
-  };
-}
-
-function withNulls(f: Inner): Inner {
-  return (data, row) => {
-    if (data.nullCount > 0) {
-      const bitmap = data.nullBitmap;
-      const pos = data.offset + row;
-      if (bitmap !== undefined && bitmap.length > 0 && (bitmap[pos >> 3] & (1 << (pos & 7))) === 0) return null;
-    }
-    return f(data, row);
-  };
+  return cellReader(innerFormatter(field, options));
 }
 
 function duckdbTypeOf(field: Field): string {

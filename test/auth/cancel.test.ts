@@ -84,9 +84,15 @@ describe('CancelRequest', { timeout: 3 * 60_000 }, () => {
     });
     try {
       const keys = client as unknown as Keys;
-      // Heavy per-row work inside each worker task (the aggregate is pushed down): many seconds uncancelled.
-      const running = settle(client.query('SELECT sum(hash(repeat(l_comment, 4000))) FROM lineitem'));
-      await new Promise((r) => setTimeout(r, 1500));
+      // Heavy per-row work inside each worker task (the aggregate is pushed down): tens of
+      // seconds uncancelled. The cancel goes out once the tasks were handed to the workers.
+      const tasksSeen = new Promise<void>((resolve) => {
+        const taskSub = nc.subscribe(subjects.task, { max: 1, callback: () => resolve() });
+        void taskSub.closed;
+      });
+      const running = settle(client.query('SELECT max(md5(repeat(l_comment, 2000))) FROM lineitem'));
+      await tasksSeen;
+      await new Promise((r) => setTimeout(r, 500));
       await sendCancel(cluster.port, keys.processID, keys.secretKey);
       const outcome = await running;
       assert.ok('error' in outcome, 'the statement was cancelled');
