@@ -125,7 +125,6 @@ export class QueryExecutor {
       const batches = untilAborted(resultBatches(result, { columns: plan.columns }), options.signal);
       return { columns: plan.columns, batches, stats, close: cleanup };
     } catch (error) {
-      this.dispatcher.cancel(queryId);
       await cleanup();
       throw options.signal.aborted ? abortReason(options.signal) : toSqlError(error);
     }
@@ -186,7 +185,8 @@ export class QueryExecutor {
       for (const sink of sinks) await sink.complete();
       return sinks.map((s) => s.stats);
     } catch (error) {
-      this.dispatcher.cancel(queryId);
+      // Aborting is what tells the workers (the listener above), once per query.
+      if (!abort.signal.aborted) abort.abort(toSqlError(error));
       for (const sink of sinks) sink.abandon();
       log.info({ err: (error as Error).message }, 'query failed while gathering');
       throw error;

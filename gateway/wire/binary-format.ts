@@ -8,7 +8,7 @@
 // text: lists come as DuckDB's to_json (see pg-array.ts), TIME WITH TIME ZONE
 // and BIT as DuckDB's text, everything else that maps to text/json as is.
 
-import { cellReader } from './cell-reader.ts';
+import { cellReader, decimalUnscaled } from './cell-reader.ts';
 import { Data, DataType, Field, Precision, TimeUnit, Type, Vector } from 'apache-arrow';
 import { SqlError } from '../../src/errors.ts';
 import * as enc from './pg-binary.ts';
@@ -75,13 +75,7 @@ function innerFormatter(field: Field, options: TextFormatOptions): Inner {
       return fixedSizeBinaryFormatter(field, duck, oid);
     case Type.Decimal: {
       const { scale, bitWidth } = type as unknown as { scale: number; bitWidth: number };
-      const words = bitWidth / 32;
-      return (d, row) => {
-        const v = d.values as Uint32Array;
-        let x = 0n;
-        for (let i = words - 1; i >= 0; i--) x = (x << 32n) | BigInt(v[row * words + i]);
-        return enc.numeric(BigInt.asIntN(bitWidth, x), scale);
-      };
+      return (d, row) => enc.numeric(decimalUnscaled(d, row, bitWidth), scale);
     }
     case Type.Date:
       if ((type as unknown as { unit: number }).unit === 1) return (d, row) => enc.date(Math.floor(Number(d.values[row]) / 86_400_000));

@@ -32,3 +32,12 @@ export function cellReader<T>(coder: ValueCoder<T>): CellReader<T> {
     return null;
   };
 }
+
+/** The unscaled integer of an Arrow Decimal cell: `bitWidth / 32` little-endian 32-bit words, two's complement. */
+export function decimalUnscaled(data: Data, row: number, bitWidth: number): bigint {
+  const words = bitWidth / 32;
+  const v = data.values as Uint32Array;
+  let x = 0n;
+  for (let i = words - 1; i >= 0; i--) x = (x << 32n) | BigInt(v[row * words + i]);
+  return BigInt.asIntN(bitWidth, x);
+}

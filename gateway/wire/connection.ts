@@ -209,8 +209,10 @@ export class ClientConnection {
     switch (message.type) {
       case 'Query':
         return this.simpleQuery(message.sql);
-      case 'Parse':
-        return this.guardExtended(() => this.parse(message), { sql: message.query, statement: classify(message.query) });
+      case 'Parse': {
+        const statement = classify(message.query);
+        return this.guardExtended(() => this.parse(message, statement), { sql: message.query, statement });
+      }
       case 'Bind':
         return this.guardExtended(() => this.bind(message));
       case 'Describe':
@@ -345,8 +347,7 @@ export class ClientConnection {
 
   // ---------------------------------------------------------------- extended query
 
-  private async parse(message: Parse): Promise<void> {
-    const statement = isBlank(message.query) ? classify('') : classify(message.query);
+  private async parse(message: Parse, statement: Statement): Promise<void> {
     if (message.name !== '' && this.statements.has(message.name)) {
       throw new SqlError('42P05', `prepared statement "${message.name}" already exists`);
     }

@@ -17,7 +17,7 @@
 // Output is bytes-or-string so a DataRow writer can take either without
 // re-encoding; Utf8 values are passed through as UTF-8 slices.
 
-import { cellReader } from './cell-reader.ts';
+import { cellReader, decimalUnscaled } from './cell-reader.ts';
 import { Data, DataType, Field, Type, TimeUnit, Vector, Precision } from 'apache-arrow';
 import { formatFloat4, formatFloat8 } from './pg-float.ts';
 import { isUtcZone, makeOffsetLookup, type OffsetLookup } from './tz-offset.ts';
@@ -106,13 +106,7 @@ function innerFormatter(field: Field, options: TextFormatOptions): Inner {
       return fixedSizeBinaryFormatter(field, duck);
     case Type.Decimal: {
       const { scale, bitWidth } = type as unknown as { scale: number; bitWidth: number };
-      const words = bitWidth / 32;
-      return (d, row) => {
-        const v = d.values as Uint32Array;
-        let x = 0n;
-        for (let i = words - 1; i >= 0; i--) x = (x << 32n) | BigInt(v[row * words + i]);
-        return scaled(BigInt.asIntN(bitWidth, x), scale);
-      };
+      return (d, row) => scaled(decimalUnscaled(d, row, bitWidth), scale);
     }
     case Type.Date:
       if (type.typeId === Type.Date && (type as unknown as { unit: number }).unit === 1) {
