@@ -3,7 +3,7 @@
  * rewrite reads (user, database, pid, search_path, settings) and where the
  * set_config() calls it finds are applied (the session's SessionState).
  */
-import { SERVER_VERSION, UnknownParameterError, type SessionState } from '../wire/session-state.ts';
+import { SERVER_VERSION, UnknownParameterError, type SessionState } from '../session/session-state.ts';
 import type { CatalogSession, SessionSetting } from './pg-rewrite.ts';
 
 /** Facts about a session that SessionState does not hold. */

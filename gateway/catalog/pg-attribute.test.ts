@@ -9,7 +9,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { pino } from 'pino';
 import { emptyManifest, withTable, writeManifest, type ColumnDef, type TableEntry } from '../../src/storage/manifest.ts';
 import { makeTempDir } from '../../test/support/cluster.ts';
-import { PgOid, pgTypeOf } from '../wire/pg-types.ts';
+import { PgOid, pgTypeOf } from '../../src/pg/pg-types.ts';
 import { SqlCodec } from '../sql/codec.ts';
 import { Catalog } from './catalog.ts';
 import { PG_ATTRIBUTE_COLUMNS, pgAttributeRows } from './pg-attribute.ts';

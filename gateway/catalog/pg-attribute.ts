@@ -11,7 +11,7 @@
  * manifest (a table re-created by the mirror gets a new OID).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { pgTypeOf } from '../wire/pg-types.ts';
+import { pgTypeOf } from '../../src/pg/pg-types.ts';
 import { PG_TYPE_ROWS } from './pg-type-table.ts';
 
 /** PostgreSQL 15's pg_attribute columns, typed as the other pg_compat relations type theirs (OIDs INTEGER, "char" VARCHAR). */

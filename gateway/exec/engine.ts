@@ -21,7 +21,7 @@ import type { CopyOptions } from '../sql/copy-statement.ts';
 import { varcharLiteral, walk, type JsonObject } from '../sql/duckdb-ast.ts';
 import { embeddedQuery } from '../sql/embedded-query.ts';
 import { normalizePgSyntax } from '../sql/pg-syntax.ts';
-import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../wire/session-state.ts';
+import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../session/session-state.ts';
 import { CursorRegistry } from './cursors.ts';
 import type { QueryExecutor, RowStream } from './executor.ts';
 

@@ -5,9 +5,9 @@
 // blobs as \xHH escapes, arrays as DuckDB list literals.
 
 import { SqlError } from '../../src/errors.ts';
-import { PG_EPOCH_DAYS, PG_EPOCH_MICROS, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN } from './pg-binary.ts';
-import { formatFloat4 } from './pg-float.ts';
-import { formatDate, formatTimeOfDay, formatZoneOffset } from './text-format.ts';
+import { PG_EPOCH_DAYS, PG_EPOCH_MICROS, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN } from '../../src/pg/pg-binary.ts';
+import { formatFloat4 } from '../../src/pg/pg-float.ts';
+import { formatDate, formatTimeOfDay, formatZoneOffset } from '../../src/pg/text-format.ts';
 
 type Decoder = (b: Buffer) => string;
 

@@ -43,14 +43,14 @@ import { withPosition } from './error-position.ts';
 import type { AuthExchange, AuthReply } from './auth/authenticator.ts';
 import { sendCopyOut } from './copy-out.ts';
 import { FrontendDecoder, type Bind, type DecodeResult, type Describe, type Execute, type Parse, type StartupMessage } from './frontend.ts';
-import { pgTypeOf } from './pg-types.ts';
+import { pgTypeOf } from '../../src/pg/pg-types.ts';
 import type { ConnectionSecurity } from './security.ts';
 import { protocolNegotiation } from './startup.ts';
 import { tlsServerEndPoint, upgradeToTls } from './tls.ts';
-import { SessionState } from './session-state.ts';
+import { SessionState } from '../session/session-state.ts';
 import { armStatementTimeout } from './statement-timeout.ts';
-import { makeTextFormatter, type TextFormatter } from './text-format.ts';
-import { makeBinaryFormatter, type BinaryFormatter } from './binary-format.ts';
+import { makeTextFormatter, type TextFormatter } from '../../src/pg/text-format.ts';
+import { makeBinaryFormatter, type BinaryFormatter } from '../../src/pg/binary-format.ts';
 import { decodeBinaryParameter } from './binary-params.ts';
 
 export interface ConnectionOptions {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CopyOptions } from '../sql/copy-statement.ts';
 import { CopyRowEncoder } from './copy-format.ts';
-import type { TextValue } from './text-format.ts';
+import type { TextValue } from '../../src/pg/text-format.ts';
 
 const TEXT: CopyOptions = { format: 'text', delimiter: '\t', null: '\\N', header: false, quote: '"', escape: '"', forceQuote: [] };
 const CSV: CopyOptions = { ...TEXT, format: 'csv', delimiter: ',', null: '' };

@@ -14,7 +14,7 @@
  * Every special character is ASCII, so scanning UTF-8 bytes is safe.
  */
 import type { CopyOptions } from '../sql/copy-statement.ts';
-import type { TextValue } from './text-format.ts';
+import type { TextValue } from '../../src/pg/text-format.ts';
 
 const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;

@@ -11,7 +11,7 @@ import type { RowStream } from '../exec/executor.ts';
 import type { CopyOptions } from '../sql/copy-statement.ts';
 import { MessageWriter, encodeCommandComplete, encodeCopyDone, encodeCopyOutResponse, writeCopyData } from './backend.ts';
 import { CopyRowEncoder } from './copy-format.ts';
-import { makeTextFormatter, type TextFormatOptions, type TextFormatter, type TextValue } from './text-format.ts';
+import { makeTextFormatter, type TextFormatOptions, type TextFormatter, type TextValue } from '../../src/pg/text-format.ts';
 
 export interface CopyOutTarget {
   readonly writer: MessageWriter;

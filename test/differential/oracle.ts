@@ -8,8 +8,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { queryArrow } from '../../src/arrow/read-result.ts';
 import { columnName } from '../../src/arrow/schema.ts';
 import { readManifest, resolveDataPath } from '../../src/storage/manifest.ts';
-import { pgTypeOf } from '../../gateway/wire/pg-types.ts';
-import { makeTextFormatter } from '../../gateway/wire/text-format.ts';
+import { pgTypeOf } from '../../src/pg/pg-types.ts';
+import { makeTextFormatter } from '../../src/pg/text-format.ts';
 import type { TextResult, TextRow } from './compare.ts';
 
 export interface Oracle {

@@ -10,7 +10,7 @@
 
 import { cellReader, decimalUnscaled } from './cell-reader.ts';
 import { Data, DataType, Field, Precision, TimeUnit, Type, Vector } from 'apache-arrow';
-import { SqlError } from '../../src/errors.ts';
+import { SqlError } from '../errors.ts';
 import * as enc from './pg-binary.ts';
 import { isListType, makeJsonArrayFormatter, parseTimetz } from './pg-array.ts';
 import { PgOid, pgTypeOf } from './pg-types.ts';

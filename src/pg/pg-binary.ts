@@ -3,7 +3,7 @@
 // formatter (binary-format.ts) and the array encoder (pg-array.ts); the
 // decoding direction for Bind parameters lives in binary-params.ts.
 
-import { SqlError } from '../../src/errors.ts';
+import { SqlError } from '../errors.ts';
 
 /** Days between 1970-01-01 (Unix/DuckDB epoch) and 2000-01-01 (PostgreSQL epoch). */
 export const PG_EPOCH_DAYS = 10957;

@@ -9,7 +9,7 @@ import {
 import type pg from 'pg';
 import { makeTextFormatter, formatInterval, formatZoneOffset, type TextFormatOptions } from './text-format.ts';
 import { formatFloat4, formatFloat8 } from './pg-float.ts';
-import { connectOracle } from './test-support.ts';
+import { connectOracle } from '../../gateway/wire/test-support.ts';
 
 // ------------------------------------------------------------------ column builders (DuckDB's Arrow layout)
 

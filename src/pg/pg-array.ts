@@ -13,7 +13,7 @@
 // (PostgreSQL cannot read it back as an array, but nothing is lost), and fails
 // in binary format with 2202E, since array_send has no way to express it.
 
-import { SqlError } from '../../src/errors.ts';
+import { SqlError } from '../errors.ts';
 import * as enc from './pg-binary.ts';
 import { formatFloat4, formatFloat8 } from './pg-float.ts';
 import { PgOid, pgTypeOf } from './pg-types.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pgTypeOf, numericTypmod } from './pg-types.ts';
-import { connectOracle } from './test-support.ts';
+import { connectOracle } from '../../gateway/wire/test-support.ts';
 
 // [DuckDB type string as DuckDB prints it, oid, typlen, typmod, typname]
 const CASES: Array<[string, number, number, number, string]> = [
