@@ -196,7 +196,10 @@ async function planPartialAggregate(
 
   const finalSelectList = select.select_list.map((e) => rewrite(e, false));
   const finalHaving = select.having === null ? null : rewrite(select.having, true);
-  const finalModifiers = select.modifiers.map((modifier) => rewriteModifier(modifier, (e) => rewrite(e, true)));
+  // ORDER BY and DISTINCT ON bind a bare name to the output column of that name before any
+  // table column (DuckDB's and PostgreSQL's rule); the merge's select list carries those names.
+  const isOutputName = (e: ExpressionNode) => isColumnRef(e) && e.column_names.length === 1 && explicitAliases.has(e.column_names[0].toLowerCase());
+  const finalModifiers = select.modifiers.map((modifier) => rewriteModifier(modifier, (e) => (isOutputName(e) ? e : rewrite(e, true))));
   if (failure) return { ok: false, reason: failure };
 
   const partial: SelectNode = {
@@ -367,7 +370,7 @@ function pushableLimit(select: SelectNode, table: TableEntry): ModifierNode[] {
   if (!orderModifier) return [pushedLimit];
   const orders: OrderItem[] = [];
   for (const order of orderModifier.orders as OrderItem[]) {
-    const expression = resolveSelectReference(order.expression, select, columnNames);
+    const expression = resolveSelectReference(order.expression, select);
     if (!expression) return [];
     const onlyTableColumns = !some(expression, (o) =>
       isColumnRef(o) ? !columnNames.has(o.column_names[0].toLowerCase()) : o.class === 'LAMBDA' || o.class === 'STAR',
@@ -379,7 +382,7 @@ function pushableLimit(select: SelectNode, table: TableEntry): ModifierNode[] {
 }
 
 /** ORDER BY 2 and ORDER BY alias refer to the select list; returns the expression meant. */
-function resolveSelectReference(expression: ExpressionNode, select: SelectNode, columnNames: ReadonlySet<string>): ExpressionNode | undefined {
+function resolveSelectReference(expression: ExpressionNode, select: SelectNode): ExpressionNode | undefined {
   const position = integerConstant(expression);
   if (position !== undefined) {
     const item = select.select_list[position - 1];
@@ -387,8 +390,10 @@ function resolveSelectReference(expression: ExpressionNode, select: SelectNode, 
   }
   if (isColumnRef(expression) && expression.column_names.length === 1) {
     const name = expression.column_names[0].toLowerCase();
+    // A bare name means the output column of that name first, even when a table column has
+    // the same name (`SELECT b AS a … ORDER BY a` orders by b).
     const aliased = select.select_list.find((e) => e.alias.toLowerCase() === name);
-    if (aliased && !columnNames.has(name)) return { ...aliased, alias: '' };
+    if (aliased) return { ...aliased, alias: '' };
   }
   return expression;
 }

@@ -5,7 +5,7 @@
  * comments, so the query embedded in such a statement can be cut out of the
  * original text unchanged.
  */
-import { skipBlockComment } from './split.ts';
+import { spanAt } from './scanner.ts';
 
 export type TokenKind = 'word' | 'ident' | 'string' | 'number' | 'symbol';
 
@@ -22,30 +22,29 @@ export function tokenize(text: string): Token[] {
   let i = 0;
   while (i < text.length) {
     const ch = text[i];
-    if (/\s/.test(ch)) {
+    const span = spanAt(text, i);
+    if (span) {
+      const content = text.slice(span.contentStart, span.contentEnd);
+      switch (span.kind) {
+        case 'identifier':
+          tokens.push({ kind: 'ident', value: content.replace(/""/g, '"'), start: i, end: span.end });
+          break;
+        case 'string':
+          tokens.push({ kind: 'string', value: content.replace(/''/g, "'"), start: i, end: span.end });
+          break;
+        case 'escape-string':
+          tokens.push({ kind: 'string', value: unescapeE(content), start: i, end: span.end });
+          break;
+        case 'dollar-string':
+          tokens.push({ kind: 'string', value: content, start: i, end: span.end });
+          break;
+        case 'line-comment':
+        case 'block-comment':
+          break;
+      }
+      i = span.end;
+    } else if (/\s/.test(ch)) {
       i++;
-    } else if (text.startsWith('--', i)) {
-      const end = text.indexOf('\n', i);
-      i = end === -1 ? text.length : end + 1;
-    } else if (text.startsWith('/*', i)) {
-      i = skipBlockComment(text, i);
-    } else if (ch === '"') {
-      const end = closingQuote(text, i, '"', false);
-      tokens.push({ kind: 'ident', value: text.slice(i + 1, end - 1).replace(/""/g, '"'), start: i, end });
-      i = end;
-    } else if (ch === "'" || ((ch === 'E' || ch === 'e') && text[i + 1] === "'")) {
-      const escapes = ch !== "'";
-      const open = escapes ? i + 1 : i;
-      const end = closingQuote(text, open, "'", escapes);
-      const raw = text.slice(open + 1, end - 1);
-      tokens.push({ kind: 'string', value: escapes ? unescapeE(raw) : raw.replace(/''/g, "'"), start: i, end });
-      i = end;
-    } else if (ch === '$' && /^\$([A-Za-z_]\w*)?\$/.test(text.slice(i, i + 64))) {
-      const tag = /^\$([A-Za-z_]\w*)?\$/.exec(text.slice(i))![0];
-      const close = text.indexOf(tag, i + tag.length);
-      const end = close === -1 ? text.length : close + tag.length;
-      tokens.push({ kind: 'string', value: text.slice(i + tag.length, close === -1 ? text.length : close), start: i, end });
-      i = end;
     } else if (/[A-Za-z_\u0080-\uffff]/.test(ch)) {
       const match = /^[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*/.exec(text.slice(i))!;
       tokens.push({ kind: 'word', value: match[0].toLowerCase(), start: i, end: i + match[0].length });
@@ -60,19 +59,6 @@ export function tokenize(text: string): Token[] {
     }
   }
   return tokens;
-}
-
-/** Index just past the closing quote of the quoted text opening at `open`. */
-function closingQuote(text: string, open: number, quote: string, backslashEscapes: boolean): number {
-  let j = open + 1;
-  while (j < text.length) {
-    if (backslashEscapes && text[j] === '\\') j += 2;
-    else if (text[j] === quote) {
-      if (text[j + 1] === quote) j += 2;
-      else return j + 1;
-    } else j++;
-  }
-  return text.length;
 }
 
 function unescapeE(raw: string): string {

@@ -549,6 +549,23 @@ export const OWN_CORPUS: readonly CorpusEntry[] = [
     orderBy: [0, 1],
   },
   {
+    id: 'alias-shadows-column-topn',
+    sql: 'SELECT c_nationkey AS c_custkey, c_custkey AS k FROM customer ORDER BY c_custkey, k LIMIT 5',
+    orderBy: [0, 1],
+    note: 'ORDER BY c_custkey means the output alias (c_nationkey), not the table column: a top-N pushed with the table column returned the wrong rows',
+  },
+  {
+    id: 'alias-shadows-group-key-order',
+    sql: 'SELECT o_custkey % 7 AS o_orderstatus, count(*) AS n FROM orders GROUP BY o_custkey % 7, o_orderstatus ORDER BY o_orderstatus, n',
+    orderBy: [0, 1],
+    note: 'the ORDER BY name is the alias although o_orderstatus is also a grouped table column',
+  },
+  {
+    id: 'escape-string-with-quote',
+    sql: String.raw`SELECT E'it\'s; here' AS s, count(*) AS n FROM nation WHERE n_name <> E'x\'y;z' AND n_comment <> 'a\'`,
+    note: 'an E-string escapes its quote with a backslash; a standard string ends at the quote after a backslash',
+  },
+  {
     id: 'flights-count-distinct-routes',
     sql: "SELECT count(DISTINCT origin || '-' || destination) AS routes, count(DISTINCT origin) AS origins FROM flights",
   },
