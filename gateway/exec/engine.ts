@@ -36,18 +36,24 @@ export interface Description {
   readonly parameterTypes: readonly string[];
 }
 
+/** What the planner needs to know of the cluster: the task slots of the live workers. */
+export interface ClusterView {
+  liveSlots(): number;
+}
+
 export class QueryEngine {
   constructor(
     private readonly duckdb: DuckDBInstance,
     private readonly catalog: Catalog,
     private readonly executor: QueryExecutor,
     private readonly log: Logger,
+    private readonly cluster: ClusterView = { liveSlots: () => 4 },
   ) {}
 
   async openSession(state: SessionState, identity: SessionIdentity = DEFAULT_IDENTITY): Promise<EngineSession> {
     const connection = await this.duckdb.connect();
     await connection.run(`USE memory.${CATALOG_SCHEMA}`);
-    return new EngineSession(connection, state, this.catalog, this.executor, this.log, identity);
+    return new EngineSession(connection, state, this.catalog, this.executor, this.log, identity, this.cluster);
   }
 }
 
@@ -64,6 +70,7 @@ export class EngineSession {
     private readonly executor: QueryExecutor,
     private readonly log: Logger,
     identity: SessionIdentity = DEFAULT_IDENTITY,
+    private readonly cluster: ClusterView = { liveSlots: () => 4 },
   ) {
     this.codec = new SqlCodec(connection);
     this.catalogView = catalogSession(state, identity);
@@ -185,7 +192,7 @@ export class EngineSession {
     onSettings?.(rewritten.settings);
     const statement = rewritten.statement;
     const boundSql = parameters.length > 0 || rewritten.changed ? await this.codec.render(statement) : sql;
-    const context = new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec);
+    const context = new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec, this.state.planner, this.cluster.liveSlots());
     try {
       return await planQuery(statement, boundSql, context);
     } catch (error) {
