@@ -35,7 +35,8 @@ import { TaskDispatcher, DEFAULT_DISPATCHER_OPTIONS } from '../gateway/exec/disp
 import { clusterSubjects } from '../src/cluster/subjects.ts';
 import { createLogger } from '../src/log.ts';
 import { importTable } from '../src/storage/import.ts';
-import { MANIFEST_FILE, readManifest, resolveDataPath, type Manifest } from '../src/storage/manifest.ts';
+import { partitionPaths, tableBytes, type Manifest } from '../src/storage/manifest.ts';
+import { MANIFEST_FILE, readManifest } from '../src/storage/manifest-store.ts';
 import { startTestCluster, type TestCluster } from '../test/support/cluster.ts';
 import { replaceSection } from './sections.ts';
 
@@ -196,11 +197,7 @@ async function prepareData(options: WireOptions, specs: readonly TableSpec[]): P
   }
   const manifest = await readManifest(dataDir);
   const parquetBytes = new Map<string, number>();
-  for (const spec of specs) {
-    let bytes = 0;
-    for (const file of manifest.tables[spec.name]!.partitions.flatMap((p) => p.files)) bytes += (await stat(resolveDataPath(dataDir, file))).size;
-    parquetBytes.set(spec.name, bytes);
-  }
+  for (const spec of specs) parquetBytes.set(spec.name, tableBytes(manifest.tables[spec.name]!));
   return { dataDir, relDir, manifest, csv: new Map(specs.map((s) => [s.name, csvOf(s.name)])), parquetBytes, generatedSeconds };
 }
 
@@ -561,7 +558,7 @@ interface DirectResult {
 async function measureDirect(cluster: TestCluster, manifest: Manifest, runs: number, iterations: number): Promise<DirectResult> {
   const nc = await natsConnect({ servers: cluster.natsUrl });
   const dispatcher = new TaskDispatcher(nc, clusterSubjects(CLUSTER), createLogger('wire-bench', 'warn'), DEFAULT_DISPATCHER_OPTIONS);
-  const files = manifest.tables.tiny!.partitions[0]!.files;
+  const files = partitionPaths(manifest.tables.tiny!.partitions[0]!);
   const sql = 'SELECT v FROM __pondgate_input WHERE id = 7';
   const result: DirectResult = { sql, p50Ms: [], p99Ms: [], iterations };
   const once = async (): Promise<number> => {

@@ -18,6 +18,7 @@ import { ArrowToDuckDBLoader, restoreViewSql, stagingTableSql } from '../../src/
 import { transportSql } from '../../src/arrow/transport-sql.ts';
 import { SqlError, toSqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
+import { partitionPaths } from '../../src/storage/manifest.ts';
 import { CATALOG_SCHEMA } from '../catalog/catalog.ts';
 import type { ColumnSpec, Fragment, QueryPlan } from '../plan/plan.ts';
 import type { TaskDispatcher } from './dispatcher.ts';
@@ -160,7 +161,7 @@ export class QueryExecutor {
               fragmentId: fragment.id,
               partition,
               sql: fragment.sql,
-              files: fragment.table.partitions[partition].files,
+              files: partitionPaths(fragment.table.partitions[partition]),
               timeZone: options.timeZone,
               deadline,
             },
