@@ -4,7 +4,7 @@
  * is bounded by one partition (lineitem is generated per order range or hash
  * bucket, never all at once). Output: `<outDir>/<table>/<write>/part-NNNNN.parquet`
  * (a fresh directory per table and run, storage/layout.ts) plus the manifest
- * (other tables in it are kept).
+ * (other tables in it are kept; a format-1 directory is upgraded first).
  *
  * Partitioning: `even` by default (rows split evenly in key order). With
  * `hashKey`, orders and lineitem are both split by `hash(orderkey) % N` (see
@@ -17,6 +17,7 @@ import { duckdbLibraryVersion, openStorageDb, sqlString, type DuckDBResources } 
 import { assertPartitionCount, evenRanges } from '../storage/bucket.ts';
 import { newTableDirectory, partitionFile } from '../storage/layout.ts';
 import { createStaging, discardStaging, publishTables } from '../storage/publish.ts';
+import { openDataDir } from '../storage/upgrade.ts';
 import { resolveDataPath, type ColumnDef, type Manifest, type PartitionEntry, type Partitioning, type TableEntry } from '../storage/manifest.ts';
 import {
   ORDER_KEY_TYPE, customerSql, lineitemSql, nationSql, ordersSql, partSql, partsuppSql, regionSql, supplierSql, tpchCounts,
@@ -65,6 +66,7 @@ export async function generateTpch(options: TpchOptions): Promise<Manifest> {
   const db = await openStorageDb({ threads: options.threads ?? 2, memoryLimit: options.memoryLimit ?? '1GB' });
   const progress = options.onProgress ?? (() => {});
   try {
+    await openDataDir(options.outDir, { connection: db.connection });
     const staging = await createStaging(options.outDir);
     try {
       const tables: TableEntry[] = [];

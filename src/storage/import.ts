@@ -3,7 +3,8 @@
  * table: the input is loaded once into a DuckDB temporary table (its rowid is
  * the input order), each partition is written as Parquet into a directory of
  * its own with per-file statistics, and the table is published into the
- * manifest (compare-and-swap), keeping all other tables.
+ * manifest (compare-and-swap), keeping all other tables. A format-1 data
+ * directory is upgraded first.
  */
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -13,6 +14,7 @@ import { newTableDirectory, partitionFile } from './layout.ts';
 import type { ColumnDef, PartitionEntry, Partitioning, TableEntry } from './manifest.ts';
 import { describeQuery, writePartition } from './partition-file.ts';
 import { createStaging, discardStaging, publishTables } from './publish.ts';
+import { openDataDir } from './upgrade.ts';
 
 export type ImportScheme =
   | { readonly scheme: 'hash'; readonly column: string }
@@ -96,6 +98,7 @@ export async function importTable(source: string, options: ImportOptions): Promi
     const predicates = partitionPredicates(by, partitions, Number(n), files, columns);
     const partitioning = manifestPartitioning(by, partitions, columns, await duckdbLibraryVersion(db.connection));
     const select = columns.map((c) => sqlIdent(c.name)).join(', ');
+    await openDataDir(options.into, { connection: db.connection });
     const directory = newTableDirectory(options.table);
     const staging = await createStaging(options.into);
     try {
