@@ -10,6 +10,9 @@
  */
 import { referencedPaths, type ManifestContent, type RetiredFile } from './manifest.ts';
 
+/** Five minutes: longer than a typical query, short enough to reclaim space the same hour. */
+export const DEFAULT_GRACE_MS = 5 * 60_000;
+
 /**
  * The `retired` list of the version that turns `base` into `next`: next's own
  * list plus every path base references and next does not. A path that next
@@ -23,4 +26,22 @@ export function retirementsOf(base: ManifestContent, next: ManifestContent, vers
     .filter((file) => !inUse.has(file) && !listed.has(file))
     .map((file) => ({ path: file, retiredAtVersion: version, retiredAtMs: nowMs }));
   return [...carried, ...fresh];
+}
+
+export interface CollectionPolicy {
+  /** Oldest manifest version a running query still reads; undefined when none runs. */
+  readonly oldestPinnedVersion?: number;
+  /** Minimum age of a retirement before its file is deleted (default DEFAULT_GRACE_MS). */
+  readonly graceMs?: number;
+  readonly nowMs: number;
+}
+
+/** Retired files that no pinned version reads and whose grace period has passed. */
+export function deletableFiles(manifest: ManifestContent, policy: CollectionPolicy): RetiredFile[] {
+  const graceMs = policy.graceMs ?? DEFAULT_GRACE_MS;
+  const pinned = policy.oldestPinnedVersion;
+  return manifest.retired.filter(
+    // A version V reads the file exactly when V < retiredAtVersion.
+    (file) => (pinned === undefined || pinned >= file.retiredAtVersion) && policy.nowMs - file.retiredAtMs >= graceMs,
+  );
 }
