@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PONDGATE_BIN } from '../cli/children.ts';
+import { setColumnComment, setTableComment } from './comments.ts';
 import { openStorageDb, queryRows, sqlString, type StorageDb } from './duckdb.ts';
 import { importTable } from './import.ts';
 import { newTableDirectory, partitionFile } from './layout.ts';
@@ -54,6 +55,19 @@ test('concurrent `pondgate import` processes: every table is published', async (
   // Staging directories are gone; each table has exactly its one write directory.
   assert.deepEqual((await readdir(dataDir)).sort(), ['_manifest', 'manifest.json', ...names]);
   for (const name of names) assert.equal((await readdir(path.join(dataDir, name))).length, 1);
+});
+
+test('replacing a table keeps its comments; new columns start without', async () => {
+  const dataDir = path.join(root, 'comments');
+  await importTable(input, { table: 't', into: dataDir, partitions: 1 });
+  await setTableComment(dataDir, 't', 'people');
+  await setColumnComment(dataDir, 't', 'name', 'given name');
+  await writeFile(path.join(root, 'wider.csv'), 'id,name,age\n1,x,30\n');
+  const replaced = await importTable(path.join(root, 'wider.csv'), { table: 't', into: dataDir, partitions: 1 });
+  assert.equal(replaced.comment, undefined); // the import's own entry ...
+  const t = (await readManifest(dataDir)).tables.t; // ... is committed with the comments carried over
+  assert.equal(t.comment, 'people');
+  assert.deepEqual(t.columns.map((c) => [c.name, c.comment]), [['id', undefined], ['name', 'given name'], ['age', undefined]]);
 });
 
 test('a publish whose commit fails moves its files back out and commits nothing', async () => {
