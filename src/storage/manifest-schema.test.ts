@@ -73,7 +73,7 @@ test('validation is strict and says where', () => {
   rejects((m) => (m.tables.orders.partitions[0].files = []), /a partition needs at least one file/);
   rejects((m) => (m.tables.orders.partitions[0].rows = 9), /partitions\[0\]\.rows: 9 is not the sum of its files' rows \(8\)/);
   rejects((m) => (m.tables.orders.partitions[0].bytes = 1), /partitions\[0\]\.bytes: 1 is not the sum/);
-  rejects((m) => delete m.tables.orders.partitions[1].files[0].columns.v, /no statistics for column "v"/);
+  rejects((m) => (m.tables.orders.partitions[1].files[0].columns.w = stats), /files\[0\]\.columns: unknown field "w"/);
   rejects((m) => (m.tables.orders.partitions[1].files[0].columns.v.nulls = 6), /columns\.v\.nulls: 6 nulls in a file of 5 rows/);
   rejects((m) => (m.tables.orders.partitions[1].files[0].columns.k.min = 1), /columns\.k\.min: expected a string/);
   rejects((m) => (m.tables.orders.partitions[1].files[0].path = 'orders/w1/part-00000.parquet'), /is listed twice/);
@@ -87,6 +87,11 @@ test('validation is strict and says where', () => {
   // A retired file that is still referenced would be deleted under a running query.
   rejects((m) => (m.retired[0].path = 'orders/w1/part-00001.parquet'), /retired\[0\]\.path: .* is still referenced/);
   rejects((m) => (m.retired[0].retiredAtVersion = 8), /retiredAtVersion: 8 is not a version up to 7/);
+});
+
+test('a file may leave a column without statistics: they are unknown, not empty', () => {
+  const m = parseEdited((copy) => delete copy.tables.orders.partitions[1].files[0].columns.v);
+  assert.deepEqual(m.tables.orders.partitions[1].files[0].columns, { k: stats });
 });
 
 test('a column named __proto__ is an ordinary column', () => {

@@ -137,11 +137,11 @@ function parseFile(value: unknown, where: string, columns: readonly ColumnDef[])
   const stats = record(file.columns, `${where}.columns`, 'object of column statistics');
   onlyKeys(stats, columns.map((c) => c.name), `${where}.columns`);
   // Object.fromEntries and Object.hasOwn: a column may be named `__proto__` or `toString`.
+  // A missing column means unknown statistics (see FileEntry.columns).
   const parsed: Record<string, ColumnStats> = Object.fromEntries(
-    columns.map((column) => {
-      if (!Object.hasOwn(stats, column.name)) throw new ManifestError(`${where}.columns: no statistics for column ${JSON.stringify(column.name)}`);
-      return [column.name, parseStats(stats[column.name], `${where}.columns.${column.name}`, rows)];
-    }),
+    columns
+      .filter((column) => Object.hasOwn(stats, column.name))
+      .map((column) => [column.name, parseStats(stats[column.name], `${where}.columns.${column.name}`, rows)]),
   );
   return { path: filePath, rows, bytes: count(file.bytes, `${where}.bytes`), columns: parsed };
 }

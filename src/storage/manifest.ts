@@ -35,7 +35,11 @@ export interface FileEntry {
   readonly rows: number;
   /** File size. */
   readonly bytes: number;
-  /** Keyed by column name; every column of the table has an entry. */
+  /**
+   * Keyed by column name. pondgate's writers record every column; a column
+   * without an entry has unknown statistics, so nothing may be concluded
+   * about it (a pruning rule must keep the file).
+   */
   readonly columns: Readonly<Record<string, ColumnStats>>;
 }
 

@@ -3,7 +3,7 @@
  * table entries over files that need not exist, committed the way real
  * writers commit them.
  */
-import { partitionOf, withTable, type ColumnDef, type Manifest, type ManifestContent, type Partitioning, type TableEntry } from '../../src/storage/manifest.ts';
+import { partitionOf, withTable, type ColumnDef, type ColumnStats, type Manifest, type ManifestContent, type Partitioning, type TableEntry } from '../../src/storage/manifest.ts';
 import { updateManifest } from '../../src/storage/manifest-store.ts';
 
 export interface FixtureTable {
@@ -13,12 +13,14 @@ export interface FixtureTable {
   readonly files?: readonly (readonly string[])[];
   readonly partitioning?: Partitioning;
   readonly rowsPerFile?: number;
+  /** Statistics of every file, by column; by default none, i.e. unknown (a planner may conclude nothing). */
+  readonly stats?: Readonly<Record<string, ColumnStats>>;
 }
 
-/** A table entry with empty statistics (no min/max, no NULLs, 0 bytes). */
+/** A table entry over files of 0 bytes, with `spec.stats` or unknown statistics. */
 export function fixtureTable(spec: FixtureTable): TableEntry {
   const rows = spec.rowsPerFile ?? 10;
-  const columns = Object.fromEntries(spec.columns.map((c) => [c.name, { min: null, max: null, nulls: 0 }]));
+  const columns = spec.stats ?? {};
   const files = spec.files ?? [[`${spec.name}/part-0.parquet`]];
   return {
     name: spec.name,
