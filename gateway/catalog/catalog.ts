@@ -3,12 +3,14 @@
  * the gateway mirrors each as an EMPTY table in schema `public` of its own
  * DuckDB, so that DuckDB itself binds queries, reports their result types and
  * errors (unknown column, wrong types) exactly as single-node DuckDB would,
- * without touching data. The manifest is re-read when its file changes.
+ * without touching data. The manifest is re-read when its file changes or a
+ * newer version appears in its log (manifest-store.ts).
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { MANIFEST_FILE, emptyManifest, readManifest, type Manifest } from '../../src/storage/manifest.ts';
+import { emptyManifest, type Manifest } from '../../src/storage/manifest.ts';
+import { MANIFEST_FILE, hasNewerVersion, readManifest } from '../../src/storage/manifest-store.ts';
 import { quoteIdent } from '../sql/duckdb-ast.ts';
 import { refreshPgAttribute } from './pg-attribute.ts';
 import { COMPAT_DATABASE, COMPAT_SCHEMA } from './pg-compat.ts';
@@ -21,6 +23,7 @@ export class Catalog {
   private loadedStamp = '';
   private refreshing: Promise<void> | undefined;
   private aggregates: ReadonlySet<string> = new Set();
+  private version = '';
 
   private constructor(
     private readonly dataDir: string,
@@ -36,12 +39,19 @@ export class Catalog {
       "SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'aggregate'",
     );
     catalog.aggregates = new Set(reader.getRows().map((row) => String(row[0])));
+    const version = await connection.runAndReadAll('SELECT library_version FROM pragma_version()');
+    catalog.version = String(version.getRows()[0]?.[0] ?? '');
     await catalog.refresh();
     return catalog;
   }
 
   get aggregateNames(): ReadonlySet<string> {
     return this.aggregates;
+  }
+
+  /** DuckDB's library version here (and on the workers, which run the same build): what hash() means. */
+  get duckdbVersion(): string {
+    return this.version;
   }
 
   /** The current manifest; re-reads it first if the file changed. One query uses one version. */
@@ -61,8 +71,14 @@ export class Catalog {
     const file = path.join(this.dataDir, MANIFEST_FILE);
     const info = await stat(file).catch(() => undefined);
     const stamp = info ? `${info.mtimeMs}:${info.size}:${info.ino}` : 'missing';
-    if (stamp === this.loadedStamp) return;
+    // A committer that died before updating manifest.json leaves a newer version in the log only.
+    if (stamp === this.loadedStamp && !(await hasNewerVersion(this.dataDir, this.manifest.version))) return;
     const next = await readManifest(this.dataDir);
+    // The pointer may also be rewritten with a version already loaded (see manifest-store.ts).
+    if (next.version === this.manifest.version && this.loadedStamp !== '') {
+      this.loadedStamp = stamp;
+      return;
+    }
     await this.mirror(this.manifest, next);
     this.manifest = next;
     this.loadedStamp = stamp;

@@ -192,7 +192,7 @@ export class EngineSession {
     onSettings?.(rewritten.settings);
     const statement = rewritten.statement;
     const boundSql = parameters.length > 0 || rewritten.changed ? await this.codec.render(statement) : sql;
-    const context = new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec, this.state.planner, this.cluster.liveSlots());
+    const context = new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec, this.state.planner, this.cluster.liveSlots(), this.catalog.duckdbVersion);
     try {
       return await planQuery(statement, boundSql, context);
     } catch (error) {

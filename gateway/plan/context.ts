@@ -20,6 +20,7 @@ export class DuckDBPlannerContext implements PlannerContext {
     private readonly codec: SqlCodec,
     readonly settings: PlannerSettings,
     readonly slots: number,
+    readonly duckdbVersion: string,
   ) {}
 
   render(node: JsonObject): Promise<string> {

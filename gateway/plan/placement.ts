@@ -51,6 +51,8 @@ export interface PlacementInput {
   readonly slots: number;
   readonly aggregateNames: ReadonlySet<string>;
   readonly settings: PlacementSettings;
+  /** DuckDB version of the workers: rows may be exchanged into a table's hash buckets only if it hashed them. */
+  readonly duckdbVersion: string;
   readonly materialized: ReadonlyMap<QueryInfo, MaterializedInfo>;
   /** Names referenced anywhere in the statement (lower case), for the columns a relation must provide. */
   readonly mentionedNames: ReadonlySet<string>;
@@ -485,7 +487,8 @@ function splitOption(leaf: Leaf, candidate: Candidate, classes: KeyClasses, task
       const taskOf = nativeTasks(family, relation.table, sourceColumn(relation, column), tasks);
       if (taskOf) return { leaf, choice: { relation, column, type, how: 'native', partitionTasks: keptTasks(taskOf, derived.kept.get(relation)) } };
     }
-    if (candidate.keyType && keyCompatible(type, candidate.keyType) && !exchange) {
+    const foreignHash = family.kind === 'hash' && family.hashedBy !== undefined && family.hashedBy !== input.duckdbVersion;
+    if (candidate.keyType && keyCompatible(type, candidate.keyType) && !exchange && !foreignHash) {
       exchange = { leaf, choice: { relation, column, type, how: leaf.kind === 'materialized' ? 'materialized' : 'exchange' } };
     }
   }

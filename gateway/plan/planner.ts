@@ -76,6 +76,8 @@ export interface PlannerContext {
   /** Names of DuckDB's aggregate functions (lower case). */
   readonly aggregateNames: ReadonlySet<string>;
   readonly settings: PlannerSettings;
+  /** DuckDB's library version on the gateway and the workers. */
+  readonly duckdbVersion: string;
   /** Task slots of the live workers. */
   readonly slots: number;
   /** Renders a query node (SELECT or set operation) back to SQL. */
@@ -341,6 +343,7 @@ class PlanBuilder {
       slots: Math.max(1, this.context.slots),
       aggregateNames: this.context.aggregateNames,
       settings: this.context.settings,
+      duckdbVersion: this.context.duckdbVersion,
       materialized,
       mentionedNames: mentionedNames(query.node as Json),
       finishCost: (output, rowsIn) => {
