@@ -25,6 +25,7 @@ import type { ColumnSpec, DistributedPlan, Stage, StageInput } from '../plan/pla
 import { partitionFilePaths } from '../plan/stats.ts';
 import type { TaskDispatcher } from './dispatcher.ts';
 import type { ScratchSpace } from './scratch.ts';
+import type { VersionPins } from '../../src/storage/pins.ts';
 import { interruptOnAbort } from './interrupt.ts';
 
 export interface ExecutionOptions {
@@ -65,6 +66,7 @@ export class QueryExecutor {
     private readonly dispatcher: TaskDispatcher,
     private readonly log: Logger,
     private readonly scratch?: ScratchSpace,
+    private readonly pins?: VersionPins,
   ) {}
 
   /**
@@ -110,11 +112,14 @@ export class QueryExecutor {
     const log = this.log.child({ queryId });
     // Cancel and statement_timeout must also stop the merge, which runs in the gateway's DuckDB.
     const stopInterrupting = interruptOnAbort(connection, options.signal);
+    // The files of the manifest version the plan reads stay until the result is closed.
+    const pin = this.pins?.pinVersion(plan.manifestVersion);
     let cleanedUp = false;
     const cleanup = async () => {
       if (cleanedUp) return;
       cleanedUp = true;
       stopInterrupting();
+      pin?.release();
       try {
         await connection.run(`USE memory.${CATALOG_SCHEMA}`);
         await connection.run(`DETACH DATABASE IF EXISTS ${database}`);
