@@ -47,7 +47,10 @@ export interface StageStats {
   /** Bytes of Parquet written to scratch storage. */
   bytesWritten: number;
   workers: Set<string>;
+  /** Longest task, as its worker measured it. */
   elapsedMs: number;
+  /** From the stage's start (its inputs complete) to its last task's end, on the gateway. */
+  wallMs: number;
 }
 
 /** Rows of a statement, as Arrow batches whose field metadata carries the DuckDB types. */
@@ -166,7 +169,7 @@ export class QueryExecutor {
     const serial = new SerialQueue();
     const sinks = new Map<number, StageSink>();
     const results = new Map<number, Promise<StageResult>>();
-    const stats: StageStats[] = plan.stages.map((stage) => ({ stageId: stage.id, tasks: 0, skipped: 0, rows: 0, batches: 0, bytes: 0, bytesWritten: 0, workers: new Set<string>(), elapsedMs: 0 }));
+    const stats: StageStats[] = plan.stages.map((stage) => ({ stageId: stage.id, tasks: 0, skipped: 0, rows: 0, batches: 0, bytes: 0, bytesWritten: 0, workers: new Set<string>(), elapsedMs: 0, wallMs: 0 }));
     const deadline = options.deadline || Date.now() + 24 * 3600_000;
     const prefix = this.scratch?.prefix(queryId) ?? `local/${queryId}`;
     const fail = (error: unknown) => {
@@ -220,6 +223,7 @@ export class QueryExecutor {
         }),
       );
       if (sink) await sink.complete();
+      stat.wallMs = Date.now() - started;
       log.debug({ stage: stage.id, ms: Date.now() - started, rows: stat.rows, tasks: stat.tasks, skipped: stat.skipped }, 'stage done');
       return { files, columns: columns ?? [] };
     };

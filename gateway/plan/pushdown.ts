@@ -216,6 +216,28 @@ export function constantText(node: Json, columnType: string): string | undefined
   return undefined;
 }
 
+/**
+ * Values a conjunct pins a column to: `col = c` or `col IN (c, …)` with exact constants.
+ * Undefined when the conjunct is not of that form.
+ */
+export function pinnedValues(filter: ExpressionNode, relation: Relation, columnName: string, columnType: string): string[] | undefined {
+  const isColumn = (node: Json): boolean => {
+    if (!isColumnRef(node)) return false;
+    const binding = relation.block.refs.get(node);
+    return binding?.kind === 'column' && binding.column.relation === relation && binding.column.column.toLowerCase() === columnName.toLowerCase();
+  };
+  if (filter.class === 'COMPARISON' && filter.type === 'COMPARE_EQUAL') {
+    const constant = isColumn(filter.left as Json) ? (filter.right as Json) : isColumn(filter.right as Json) ? (filter.left as Json) : undefined;
+    const text = constant === undefined ? undefined : constantText(constant, columnType);
+    return text === undefined ? undefined : [text];
+  }
+  if (filter.class === 'OPERATOR' && filter.type === 'COMPARE_IN' && Array.isArray(filter.children) && isColumn(filter.children[0])) {
+    const values = filter.children.slice(1).map((v) => constantText(v, columnType));
+    return values.every((v): v is string => v !== undefined) ? values : undefined;
+  }
+  return undefined;
+}
+
 /** A rough fraction of rows passing `filters` (for costs only, never for correctness). */
 export function estimateSelectivity(filters: readonly ExpressionNode[]): number {
   let fraction = 1;
