@@ -21,19 +21,24 @@ export function pushableConjuncts(relation: Relation): ExpressionNode[] {
   const block = relation.block;
   const out: ExpressionNode[] = [];
   const place = locate(block.from, relation, false);
-  if (!place) return out;
+  if (!place || place.blocked) return out;
   if (!place.nullable) out.push(...conjuncts(block.node.where_clause).filter((c) => onlyRelation(c, relation, block)));
   out.push(...place.conditions.filter((c) => onlyRelation(c, relation, block)));
   return out;
 }
 
 /** Where `relation` sits: NULL-filled for WHERE (under an outer join's other side), and the join conditions that restrict it alone. */
-function locate(tree: FromTree, relation: Relation, nullable: boolean): { nullable: boolean; conditions: ExpressionNode[] } | undefined {
+function locate(tree: FromTree, relation: Relation, nullable: boolean): { nullable: boolean; conditions: ExpressionNode[]; blocked?: boolean } | undefined {
   if (tree.kind === 'relation') return tree.relation === relation ? { nullable, conditions: [] } : undefined;
   if (tree.kind !== 'join') return undefined;
+  // Positional, ASOF, lateral and natural joins match rows by more than their values: filtering a
+  // side first would change which rows meet. Nothing is pushed through them.
+  if (tree.refType !== 'REGULAR' && tree.refType !== 'CROSS') {
+    return locate(tree.left, relation, nullable) || locate(tree.right, relation, nullable) ? { nullable: true, conditions: [], blocked: true } : undefined;
+  }
   const joinType = tree.joinType;
-  const inLeft = locate(tree.left, relation, nullable || joinType === 'RIGHT' || joinType === 'OUTER');
-  const inRight = inLeft ? undefined : locate(tree.right, relation, nullable || joinType === 'LEFT' || joinType === 'OUTER' || joinType === 'SEMI' || joinType === 'ANTI');
+  const inLeft = locate(tree.left, relation, nullable || joinType === 'RIGHT' || joinType === 'FULL');
+  const inRight = inLeft ? undefined : locate(tree.right, relation, nullable || joinType === 'LEFT' || joinType === 'FULL' || joinType === 'SEMI' || joinType === 'ANTI');
   const found = inLeft ?? inRight;
   if (!found) return undefined;
   const regular = tree.refType === 'REGULAR' || tree.refType === 'CROSS';
@@ -41,6 +46,7 @@ function locate(tree: FromTree, relation: Relation, nullable: boolean): { nullab
   const restricts =
     regular &&
     (joinType === 'INNER' || (inRight !== undefined && (joinType === 'LEFT' || joinType === 'SEMI' || joinType === 'ANTI')) || (inLeft !== undefined && joinType === 'RIGHT'));
+  if (found.blocked) return found;
   return { nullable: found.nullable, conditions: restricts ? [...found.conditions, ...conjuncts(tree.condition)] : found.conditions };
 }
 

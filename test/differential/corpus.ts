@@ -561,6 +561,25 @@ export const OWN_CORPUS: readonly CorpusEntry[] = [
     note: 'the ORDER BY name is the alias although o_orderstatus is also a grouped table column',
   },
   {
+    id: 'full-join-where-is-null',
+    sql: 'SELECT count(*) AS n FROM orders o FULL JOIN lineitem l ON o.o_orderkey = l.l_orderkey WHERE o.o_orderkey IS NULL',
+    note: 'a WHERE test on the NULL-filled side of a FULL join must not prune or filter that side before the join (no partition has a NULL key: pruning them all made every line item unmatched)',
+  },
+  {
+    id: 'right-join-where-is-null',
+    sql: 'SELECT count(*) AS n, count(c.c_custkey) AS customers FROM orders o RIGHT JOIN customer c ON c.c_custkey = o.o_custkey WHERE o.o_orderkey IS NULL',
+  },
+  {
+    id: 'left-join-anti-pattern',
+    sql: 'SELECT c.c_custkey FROM customer c LEFT JOIN orders o ON c.c_custkey = o.o_custkey WHERE o.o_orderkey IS NULL ORDER BY 1 LIMIT 20',
+    orderBy: [0],
+  },
+  {
+    id: 'positional-join-filter',
+    sql: 'SELECT count(*) AS n, sum(a.o_orderkey - b.o_orderkey) AS drift FROM orders a POSITIONAL JOIN orders b WHERE b.o_orderkey > 100000',
+    note: 'a filter on one side of a POSITIONAL join must not be applied before it (it shifts the positions)',
+  },
+  {
     id: 'escape-string-with-quote',
     sql: String.raw`SELECT E'it\'s; here' AS s, count(*) AS n FROM nation WHERE n_name <> E'x\'y;z' AND n_comment <> 'a\'`,
     note: 'an E-string escapes its quote with a backslash; a standard string ends at the quote after a backslash',
