@@ -385,7 +385,7 @@ function candidateFamilies(leaves: readonly Leaf[], classes: KeyClasses, input: 
     const relations = new Set(members.map((m) => m.relation));
     if (relations.size < 2 && !classes.grouping.has(klass)) continue;
     // Exchanging only small relations never pays: they are broadcast instead.
-    if (![...relations].some((r) => (leafBytes.get(r) ?? 0) >= SMALL_BYTES || r.kind !== 'table')) continue;
+    if (input.settings.joinStrategy === 'auto' && ![...relations].some((r) => (leafBytes.get(r) ?? 0) >= SMALL_BYTES || r.kind !== 'table')) continue;
     const types = members.map((m) => leafColumnType(m.relation, m.column, input)).filter((t): t is string => t !== undefined);
     const keyType = commonKeyType(types);
     if (!keyType) continue;
@@ -436,6 +436,8 @@ function placeInFamily(candidate: Candidate, leaves: readonly Leaf[], classes: K
     if (family.kind !== 'single' && broadcast.some((l) => l.bytes > input.settings.broadcastLimitBytes)) {
       return { failure: 'a relation above the broadcast limit would be broadcast' };
     }
+    // Join strategy 'shuffle': every table is split (by its layout or an exchange), none broadcast.
+    if (strategy === 'shuffle' && broadcast.some((l) => l.kind === 'table')) return { failure: 'join strategy shuffle broadcasts no table' };
     const checker = new DistributionChecker(
       { split: new Map([...split].map(([r, c]) => [r, c.column])), cut: input.cut, nullSafeLinks: family.kind !== 'range' },
       input.aggregateNames,
@@ -480,7 +482,7 @@ function placeInFamily(candidate: Candidate, leaves: readonly Leaf[], classes: K
     }
   };
   // Small relations are broadcast, unless no correct assignment does without splitting them.
-  const large = options.filter((o) => o.leaf.bytes >= SMALL_BYTES || o.choice.how === 'native');
+  const large = options.filter((o) => o.leaf.bytes >= SMALL_BYTES || o.choice.how === 'native' || strategy !== 'auto');
   if (large.length > 0) search(large);
   if (!best && large.length < options.length) search(options);
   return best ?? { failure };
