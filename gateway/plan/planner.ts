@@ -103,13 +103,17 @@ export interface PlannerContext {
 /** A planner rule that cannot prove its rewrite: the query runs as `delegate` instead. */
 export class PlanFailure extends Error {}
 
-export async function planQuery(statement: JsonObject, sql: string, context: PlannerContext): Promise<QueryPlan> {
+/**
+ * Plans a parsed SELECT. `columns` are its result columns when the caller bound it already
+ * (DuckDB's describe of `sql` over the catalog's empty tables); otherwise they are bound here.
+ */
+export async function planQuery(statement: JsonObject, sql: string, context: PlannerContext, bound?: readonly ColumnSpec[]): Promise<QueryPlan> {
   const tree = clone(statement);
   resolveGroupByAll(tree, context.aggregateNames);
   const analysis = analyze(tree, context.manifest);
   const tables = analysis.relations.filter((r) => r.kind === 'table');
   if (tables.length === 0) return { kind: 'local', sql, reason: 'no catalog tables' };
-  const columns = await context.describe(sql);
+  const columns = bound ?? (await context.describe(sql));
   if (analysis.foreignRelations > 0) return planGather(tree, tables, columns, context);
   if (!context.settings.distributed) return planDelegate(tree, analysis, columns, context, ['pondgate.distributed is off']);
   // Each task would draw its own random numbers: one evaluation needs one task.

@@ -55,7 +55,7 @@ export async function makeTempDir(prefix: string): Promise<{ dir: string; remove
 /** NATS + `workers` worker processes + a gateway on a free port, over `dataDir`. */
 export async function startTestCluster(
   dataDir: string,
-  options: { workers?: number; cluster?: string; gatewayArgs?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+  options: { workers?: number; cluster?: string; gatewayArgs?: readonly string[]; workerArgs?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestCluster> {
   const nats: RunningNatsServer = await startNatsServer();
   const cluster = options.cluster ?? 'test';
@@ -63,7 +63,7 @@ export async function startTestCluster(
   try {
     const workerCount = options.workers ?? 2;
     const shared = ['--nats', nats.url, '--data', dataDir, '--cluster', cluster, '--processes', String(workerCount + 2)];
-    const workers = await Promise.all(Array.from({ length: workerCount }, () => startPondgate(['worker', ...shared], /ready/)));
+    const workers = await Promise.all(Array.from({ length: workerCount }, () => startPondgate(['worker', ...shared, ...(options.workerArgs ?? [])], /ready/)));
     processes.push(...workers);
     const gateway = await startPondgate(['gateway', ...shared, '--port', '0', ...(options.gatewayArgs ?? [])], /^ready on /, undefined, options.env);
     processes.push(gateway);
