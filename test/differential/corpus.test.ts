@@ -1,6 +1,6 @@
 // Self-check of the differential corpus, without the gateway: every query
-// runs on one in-process DuckDB over freshly generated SF 0.01 TPC-H data and
-// the flights table, and must return rows (unless marked expectEmpty) with
+// runs on one in-process DuckDB over freshly generated SF 0.01 TPC-H data, the
+// flights table and the edge tables, and must return rows (unless marked expectEmpty) with
 // ORDER BY key indexes that name output columns. A broken corpus query would
 // otherwise surface as a confusing gateway failure, or pass vacuously on an
 // empty result.
@@ -12,8 +12,9 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { generateTpch } from '../../src/datagen/tpch.ts';
 import { importFlights } from '../../src/datagen/flights.ts';
+import { generateEdge } from '../../src/datagen/edge.ts';
 import { readManifest, resolveDataPath, type Manifest } from '../../src/storage/manifest.ts';
-import { CORPUS, OWN_CORPUS, TPCH_ORDER_BY, type CorpusEntry } from './corpus.ts';
+import { CORPUS, CORPUS_GROUPS, HASH_LAYOUT_CORPUS, OWN_CORPUS, TPCH_ORDER_BY, type CorpusEntry } from './corpus.ts';
 
 const SCALE_FACTOR = 0.01;
 
@@ -44,6 +45,7 @@ before(async () => {
   // partition, because importing the 3M-row file dominates this test's time.
   await generateTpch({ scaleFactor: SCALE_FACTOR, outDir: dataDir, partitions: 2, threads: 2, memoryLimit: '1GB' });
   await importFlights({ outDir: dataDir, partitions: 1, threads: 2, memoryLimit: '1GB' });
+  await generateEdge({ outDir: dataDir });
   // Explicit resources: the defaults (all cores, 80% of RAM) are wrong next to other test processes.
   instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '2GB' });
   connection = await instance.connect();
@@ -59,7 +61,14 @@ after(async () => {
 test('corpus ids are unique and the corpus is complete', () => {
   const ids = CORPUS.map((e) => e.id);
   assert.equal(new Set(ids).size, ids.length, `duplicate ids: ${ids.filter((id, i) => ids.indexOf(id) !== i).join(', ')}`);
+  assert.ok(CORPUS.length >= 300, `corpus has ${CORPUS.length} entries, want >= 300`);
   assert.ok(OWN_CORPUS.length >= 60, `own corpus has ${OWN_CORPUS.length} entries, want >= 60`);
+  assert.ok(HASH_LAYOUT_CORPUS.length >= 60, `only ${HASH_LAYOUT_CORPUS.length} entries run over the hash layout`);
+  // The hash-layout suite does not import flights.
+  for (const e of HASH_LAYOUT_CORPUS) assert.doesNotMatch(e.sql, /\bflights\b/i, `${e.id} reads flights but runs over the hash layout`);
+  for (const group of CORPUS_GROUPS) {
+    if (group.theme !== 'regressions') assert.ok(group.entries.length > 0, `theme ${group.theme} is empty`);
+  }
   const tpch = CORPUS.filter((e) => e.id.startsWith('tpch-'));
   assert.equal(tpch.length, 22);
   assert.ok(OWN_CORPUS.some((e) => e.expectEmpty), 'at least one expectEmpty entry');
@@ -106,6 +115,7 @@ function orderTermIndex(term: ParsedOrderTerm, columns: readonly string[]): numb
 
 async function run(entry: CorpusEntry): Promise<{ columns: string[]; rows: number }> {
   assert.ok(connection, 'DuckDB connection not set up');
+  await connection.run(`SET TimeZone = ${sqlString(entry.timeZone ?? 'UTC')}`);
   const reader = await connection.runAndReadAll(entry.sql);
   return { columns: reader.columnNames(), rows: reader.currentRowCount };
 }

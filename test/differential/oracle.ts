@@ -13,7 +13,8 @@ import { makeTextFormatter } from '../../src/pg/text-format.ts';
 import type { TextResult, TextRow } from './compare.ts';
 
 export interface Oracle {
-  query(sql: string): Promise<TextResult>;
+  /** Runs `sql` with the session TimeZone `timeZone` (default: the zone the oracle was opened with). */
+  query(sql: string, timeZone?: string): Promise<TextResult>;
   close(): void;
 }
 
@@ -27,13 +28,21 @@ export async function openOracle(dataDir: string, timeZone = 'UTC'): Promise<Ora
     await connection.run(`CREATE VIEW public."${table.name}" AS SELECT * FROM read_parquet([${files.join(', ')}])`);
   }
   await connection.run('USE memory.public');
-  await connection.run(`SET TimeZone = '${timeZone}'`);
+  let currentZone = '';
+  const useZone = async (zone: string): Promise<void> => {
+    if (zone === currentZone) return;
+    await connection.run(`SET TimeZone = '${zone.replace(/'/g, "''")}'`);
+    currentZone = zone;
+  };
+  await useZone(timeZone);
   return {
-    async query(sql: string): Promise<TextResult> {
+    async query(sql: string, zone: string = timeZone): Promise<TextResult> {
+      // The zone decides DuckDB's own results (casts, truncation) and the text of TIMESTAMPTZ values.
+      await useZone(zone);
       // 'client': nested values as the gateway sends them to clients (JSON, PostgreSQL arrays).
       const result = await queryArrow(connection, sql, { mode: 'client' });
       const fields = result.schema.fields;
-      const formatters = fields.map((field) => makeTextFormatter(field, { timeZone, extraFloatDigits: 1 }));
+      const formatters = fields.map((field) => makeTextFormatter(field, { timeZone: zone, extraFloatDigits: 1 }));
       const decoder = new TextDecoder();
       const rows: TextRow[] = [];
       for (const batch of result.batches) {
