@@ -1,9 +1,12 @@
 // Self-check of the differential corpus, without the gateway: every query
 // runs on one in-process DuckDB over freshly generated SF 0.01 TPC-H data, the
 // flights table and the edge tables, and must return rows (unless marked expectEmpty) with
-// ORDER BY key indexes that name output columns. A broken corpus query would
-// otherwise surface as a confusing gateway failure, or pass vacuously on an
-// empty result.
+// ORDER BY key indexes that name output columns, and must give the same answer
+// (by the Contract's comparison rules) when the tables' files are read in
+// reverse order with more threads: otherwise the query is not deterministic
+// and a distributed engine could not be held to it. A broken corpus query
+// would otherwise surface as a confusing gateway failure, or pass vacuously
+// on an empty result.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +17,8 @@ import { generateTpch } from '../../src/datagen/tpch.ts';
 import { importFlights } from '../../src/datagen/flights.ts';
 import { generateEdge } from '../../src/datagen/edge.ts';
 import { readManifest, resolveDataPath, type Manifest } from '../../src/storage/manifest.ts';
+import { compareResults, formatDiff } from './compare.ts';
+import { openOracle, type Oracle } from './oracle.ts';
 import { CORPUS, CORPUS_GROUPS, HASH_LAYOUT_CORPUS, OWN_CORPUS, TPCH_ORDER_BY, type CorpusEntry } from './corpus.ts';
 
 const SCALE_FACTOR = 0.01;
@@ -21,6 +26,8 @@ const SCALE_FACTOR = 0.01;
 let dataDir = '';
 let instance: DuckDBInstance | undefined;
 let connection: DuckDBConnection | undefined;
+let oracle: Oracle | undefined;
+let perturbed: Oracle | undefined;
 
 const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 const sqlIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
@@ -50,9 +57,13 @@ before(async () => {
   instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '2GB' });
   connection = await instance.connect();
   await createViews(connection, await readManifest(dataDir));
+  oracle = await openOracle(dataDir);
+  perturbed = await openOracle(dataDir, 'UTC', { perturbed: true });
 });
 
 after(async () => {
+  oracle?.close();
+  perturbed?.close();
   connection?.closeSync();
   instance?.closeSync();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -147,5 +158,10 @@ for (const entry of CORPUS) {
     const fromSql = orderTerms.map((t) => orderTermIndex(t, columns));
     assert.deepEqual(entry.orderBy ?? [], fromSql,
       `${entry.id}: orderBy ${JSON.stringify(entry.orderBy ?? [])} but the outer ORDER BY names output columns ${JSON.stringify(fromSql)} of (${columns.join(', ')})`);
+
+    assert.ok(oracle && perturbed, 'oracles not set up');
+    const zone = entry.timeZone ?? 'UTC';
+    const diff = compareResults(await oracle.query(entry.sql, zone), await perturbed.query(entry.sql, zone), entry);
+    assert.equal(diff, null, `${entry.id} is not deterministic: with the files in another order, ${formatDiff(diff)}`);
   });
 }

@@ -18,13 +18,23 @@ export interface Oracle {
   close(): void;
 }
 
-export async function openOracle(dataDir: string, timeZone = 'UTC'): Promise<Oracle> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '2GB' });
+export interface OracleOptions {
+  /**
+   * Read each table's files in reverse order (and with 2 threads): a query
+   * whose answer changes under that is not deterministic, and could not be
+   * compared with a distributed engine, which reads partitions in any order.
+   */
+  readonly perturbed?: boolean;
+}
+
+export async function openOracle(dataDir: string, timeZone = 'UTC', options: OracleOptions = {}): Promise<Oracle> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: options.perturbed ? '2' : '1', memory_limit: '2GB' });
   const connection: DuckDBConnection = await instance.connect();
   await connection.run('CREATE SCHEMA public');
   const manifest = await readManifest(dataDir);
   for (const table of Object.values(manifest.tables)) {
     const files = table.partitions.flatMap((p) => p.files).map((f) => `'${resolveDataPath(dataDir, f).replace(/'/g, "''")}'`);
+    if (options.perturbed) files.reverse();
     await connection.run(`CREATE VIEW public."${table.name}" AS SELECT * FROM read_parquet([${files.join(', ')}])`);
   }
   await connection.run('USE memory.public');

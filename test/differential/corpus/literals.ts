@@ -71,6 +71,11 @@ export const LITERALS: readonly CorpusEntry[] = [
     sql: "SELECT 'SELECT 1; DROP TABLE accounts; --' AS s, acct_id FROM accounts WHERE acct_id = 3",
   },
   {
+    id: 'literal-double-exponent',
+    sql: 'SELECT 1e12 AS big, 2.5e-3 AS small, 1E+2 AS hundred, count(*) AS n, max(n_nationkey) * 1e3 AS scaled FROM nation',
+    note: 'exponent literals are DOUBLE constants in the parse tree',
+  },
+  {
     id: 'literal-unicode',
     sql: "SELECT acct_id, owner, length(owner) AS len, upper(owner) AS up FROM accounts WHERE owner LIKE 'Zo%'",
   },
