@@ -28,13 +28,18 @@ export interface CheckedQuery {
   readonly sql: string;
   readonly orderBy?: readonly number[];
   readonly expectEmpty?: boolean;
+  /**
+   * For generated queries: an empty oracle answer is fine, and then the
+   * gateway's must be empty too (instead of failing the non-empty rule).
+   */
+  readonly allowEmpty?: boolean;
   readonly timeZone?: string;
 }
 
 export type CheckOutcome =
-  | { readonly kind: 'match' }
+  | { readonly kind: 'match'; readonly rows: number }
   /** The gateway answered differently, or failed where the oracle answered. */
-  | { readonly kind: 'mismatch'; readonly message: string }
+  | { readonly kind: 'mismatch'; readonly message: string; readonly expectedRows: number }
   /** The oracle itself failed: the query is broken, not the gateway. */
   | { readonly kind: 'oracle-error'; readonly message: string };
 
@@ -105,10 +110,13 @@ export async function openDifferential(options: DifferentialOptions): Promise<Di
         };
       } catch (error) {
         const e = error as Error & { code?: string };
-        return { kind: 'mismatch', message: `${query.id}: the gateway failed where DuckDB answers: ${e.code ?? ''} ${e.message}` };
+        return { kind: 'mismatch', message: `${query.id}: the gateway failed where DuckDB answers: ${e.code ?? ''} ${e.message}`, expectedRows: expected.rows.length };
       }
-      const diff = compareResults(expected, actual, { orderBy: query.orderBy, expectEmpty: query.expectEmpty });
-      return diff === null ? { kind: 'match' } : { kind: 'mismatch', message: `${query.id}: ${formatDiff(diff)}` };
+      const expectEmpty = query.expectEmpty ?? (query.allowEmpty === true && expected.rows.length === 0);
+      const diff = compareResults(expected, actual, { orderBy: query.orderBy, expectEmpty });
+      return diff === null
+        ? { kind: 'match', rows: expected.rows.length }
+        : { kind: 'mismatch', message: `${query.id}: ${formatDiff(diff)}`, expectedRows: expected.rows.length };
     },
     close,
   };
