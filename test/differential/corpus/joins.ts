@@ -102,6 +102,12 @@ export const JOINS: readonly CorpusEntry[] = [
     note: 'the small preserved side (nation) must not be broadcast to every task of customer, or its unmatched rows repeat',
   },
   {
+    id: 'join-left-big-preserved',
+    sql: 'SELECT l_returnflag, count(*) AS lines, count(n_name) AS matched FROM lineitem LEFT JOIN nation ON n_nationkey = l_suppkey % 30 GROUP BY l_returnflag ORDER BY l_returnflag',
+    orderBy: [0],
+    note: 'the small side may be broadcast here (it is not preserved); keys 25..29 match nothing',
+  },
+  {
     id: 'join-right-small-preserved',
     sql: "SELECT r_name, count(n_nationkey) AS nations FROM (SELECT * FROM nation WHERE n_name LIKE '%A%') n RIGHT JOIN region ON n_regionkey = r_regionkey GROUP BY r_name ORDER BY r_name",
     orderBy: [0],

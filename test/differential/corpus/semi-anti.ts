@@ -46,6 +46,12 @@ export const SEMI_ANTI: readonly CorpusEntry[] = [
     orderBy: [0],
   },
   {
+    id: 'semi-in-skewed-duplicates',
+    sql: 'SELECT acct_id, owner FROM accounts WHERE acct_id IN (SELECT acct_id FROM events WHERE kind IS NOT NULL) ORDER BY acct_id',
+    orderBy: [0],
+    note: 'the inner side holds acct 7 some 2000 times: the semi join must return it once',
+  },
+  {
     id: 'semi-exists-uncorrelated',
     sql: "SELECT count(*) AS n FROM nation WHERE EXISTS (SELECT 1 FROM orders WHERE o_orderstatus = 'P')",
     note: 'an uncorrelated EXISTS is all or nothing',

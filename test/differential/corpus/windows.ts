@@ -15,6 +15,12 @@ export const WINDOWS: readonly CorpusEntry[] = [
     note: 'no PARTITION BY: one window over all partitions',
   },
   {
+    id: 'window-global-running-total-tpch',
+    sql: 'SELECT l_orderkey, l_linenumber, sum(l_quantity) OVER (ORDER BY l_orderkey, l_linenumber ROWS BETWEEN 3 PRECEDING AND CURRENT ROW) AS last4, count(*) OVER (ORDER BY l_orderkey RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS so_far FROM lineitem WHERE l_orderkey < 2000 ORDER BY l_orderkey, l_linenumber',
+    orderBy: [0, 1],
+    note: 'a window over rows of every partition, ordered across partition boundaries',
+  },
+  {
     id: 'window-partition-by-distribution-key',
     sql: 'SELECT event_id, acct_id, row_number() OVER (PARTITION BY acct_id ORDER BY event_id) AS rn, count(*) OVER (PARTITION BY acct_id) AS n FROM events WHERE event_id % 97 = 0 ORDER BY event_id',
     orderBy: [0],
