@@ -171,7 +171,7 @@ export const CORPUS_GROUPS: readonly CorpusGroup[] = [
   { theme: 'limits', entries: LIMITS, hashLayout: true },
   { theme: 'pruning', entries: PRUNING, hashLayout: true },
   { theme: 'misc', entries: MISC, hashLayout: false },
-  { theme: 'regressions', entries: loadRegressions(), hashLayout: false },
+  { theme: 'regressions', entries: loadRegressions(), hashLayout: true },
   { theme: 'tpch', entries: tpchEntries(TPCH_QUERIES), hashLayout: true },
 ];
 
