@@ -23,7 +23,7 @@
  * the user tables' columns to the gateway, which has the catalog.
  */
 import { BUCKET_COLUMN } from '../../src/cluster/messages.ts';
-import type { Manifest, TableEntry } from '../../src/storage/manifest.ts';
+import { findTable, type Manifest, type TableEntry } from '../../src/storage/manifest.ts';
 import {
   analyze,
   blocksOf,
@@ -110,12 +110,18 @@ export class PlanFailure extends Error {}
 export async function planQuery(statement: JsonObject, sql: string, context: PlannerContext, bound?: readonly ColumnSpec[]): Promise<QueryPlan> {
   const tree = clone(statement);
   resolveGroupByAll(tree, context.aggregateNames);
+  // Every reference to a catalog table, wherever it is (the analysis does not enter recursive CTEs,
+  // PIVOT …): a query that reads one never runs on the gateway's empty copies.
+  const referenced = catalogTableNodes(tree, context.manifest);
   const analysis = analyze(tree, context.manifest);
   const tables = analysis.relations.filter((r) => r.kind === 'table');
-  if (tables.length === 0) return { kind: 'local', sql, reason: 'no catalog tables' };
+  if (referenced.size === 0 && tables.length === 0) return { kind: 'local', sql, reason: 'no catalog tables' };
   const columns = bound ?? (await context.describe(sql));
   if (analysis.foreignRelations > 0) return planGather(tree, tables, columns, context);
   if (!context.settings.distributed) return planDelegate(tree, analysis, columns, context, ['pondgate.distributed is off']);
+  const covered = new Set(tables.map((r) => r.node));
+  const uncovered = [...referenced.keys()].filter((node) => !covered.has(node));
+  if (uncovered.length > 0) return planDelegate(tree, analysis, columns, context, ['a table is read where the planner does not split (a recursive CTE …)'], new Map(uncovered.map((n) => [n, referenced.get(n)!])));
   // Each task would draw its own random numbers: one evaluation needs one task.
   const volatile = volatileFunction(tree);
   if (volatile) return planDelegate(tree, analysis, columns, context, [`${volatile}() is evaluated once per query`]);
@@ -546,7 +552,9 @@ class PlanBuilder {
       const single = tasks === 1;
       if (!single) {
         // Each task keeps its top n+m rows (ORDER BY binds in the task's SQL exactly as in the query).
-        stageNode.modifiers = stageNode.modifiers.filter((m) => m.type === 'DISTINCT_MODIFIER' || (limit && m.type === 'ORDER_MODIFIER'));
+        // DISTINCT ON keeps the first row of each group in ORDER BY order: the task needs the order too.
+        const distinctOn = stageNode.modifiers.some((m) => m.type === 'DISTINCT_MODIFIER' && Array.isArray(m.distinct_on_targets) && m.distinct_on_targets.length > 0);
+        stageNode.modifiers = stageNode.modifiers.filter((m) => m.type === 'DISTINCT_MODIFIER' || ((limit || distinctOn) && m.type === 'ORDER_MODIFIER'));
         if (limit && limit.limit !== undefined) stageNode.modifiers.push({ type: 'LIMIT_MODIFIER', limit: integerLiteral(limit.limit + limit.offset), offset: null });
       }
       const outputs = [...columns.map((_, i) => `c${i}`), ...mapped.hidden.map((_, i) => `h${i}`)];
@@ -882,6 +890,32 @@ function resolveGroupByAll(tree: Json, aggregateNames: ReadonlySet<string>): voi
   });
 }
 
+/**
+ * BASE_TABLE nodes anywhere in the tree that name a catalog table: unqualified (unless a CTE
+ * of that name is defined anywhere in the query, which may shadow it) or in schema public.
+ */
+function catalogTableNodes(tree: Json, manifest: Manifest): Map<JsonObject, TableEntry> {
+  const cteNames = new Set<string>();
+  walk(tree, (object) => {
+    const map = object.cte_map;
+    if (isObject(map) && Array.isArray(map.map)) {
+      for (const entry of map.map) if (isObject(entry) && typeof entry.key === 'string') cteNames.add(entry.key.toLowerCase());
+    }
+  });
+  const out = new Map<JsonObject, TableEntry>();
+  walk(tree, (object) => {
+    if (object.type !== 'BASE_TABLE') return;
+    const schema = String(object.schema_name ?? '').toLowerCase();
+    const catalog = String(object.catalog_name ?? '').toLowerCase();
+    const name = String(object.table_name ?? '');
+    if ((schema !== '' && schema !== 'public') || (catalog !== '' && catalog !== 'pondgate')) return;
+    if (schema === '' && cteNames.has(name.toLowerCase())) return;
+    const table = findTable(manifest, name);
+    if (table) out.set(object, table);
+  });
+  return out;
+}
+
 const VOLATILE_FUNCTIONS = new Set(['random', 'setseed', 'uuid', 'gen_random_uuid', 'uuidv4', 'uuidv7', 'nextval', 'currval', 'rand']);
 const CLOCK_FUNCTIONS: Readonly<Record<string, 'timestamptz' | 'date' | 'timestamp'>> = {
   now: 'timestamptz',
@@ -935,22 +969,33 @@ async function inlineClock(tree: Json, analysis: Analysis, context: PlannerConte
 // ---------------------------------------------------------------- delegate and gather
 
 /** The whole query as one task on one worker, every table read whole: correct for anything DuckDB runs. */
-async function planDelegate(tree: JsonObject, analysis: Analysis, columns: readonly ColumnSpec[], context: PlannerContext, notes: string[]): Promise<DistributedPlan> {
+async function planDelegate(
+  tree: JsonObject,
+  analysis: Analysis,
+  columns: readonly ColumnSpec[],
+  context: PlannerContext,
+  notes: string[],
+  uncovered: ReadonlyMap<JsonObject, TableEntry> = new Map(),
+): Promise<DistributedPlan> {
   const substituter = new Substituter(analysis);
   const relations = new Map<Relation, RelationInput>();
   const inputs: StageInput[] = [];
   const byTable = new Map<TableEntry, string>();
-  for (const relation of analysis.relations) {
-    if (relation.kind !== 'table' || !relation.table) continue;
-    let name = byTable.get(relation.table);
+  const inputOf = (table: TableEntry): string => {
+    let name = byTable.get(table);
     if (!name) {
       name = `__pondgate_in${byTable.size}`;
-      byTable.set(relation.table, name);
-      inputs.push({ name, source: { kind: 'table', table: relation.table, tasks: [relation.table.partitions.map((_, i) => i)] }, split: false, columns: relation.table.columns, label: `${relation.table.name} (all ${relation.table.partitions.length} partitions)` });
+      byTable.set(table, name);
+      inputs.push({ name, source: { kind: 'table', table, tasks: [table.partitions.map((_, i) => i)] }, split: false, columns: table.columns, label: `${table.name} (all ${table.partitions.length} partitions)` });
     }
-    relations.set(relation, { input: name, columns: 'original' });
+    return name;
+  };
+  for (const relation of analysis.relations) {
+    if (relation.kind !== 'table' || !relation.table) continue;
+    relations.set(relation, { input: inputOf(relation.table), columns: 'original' });
   }
-  const node = substituter.apply(tree.node as JsonObject, { relations, subqueries: new Map(), droppedCtes: new Set() });
+  const tableNodes = new Map([...uncovered].map(([node, table]) => [node, inputOf(table)]));
+  const node = substituter.apply(tree.node as JsonObject, { relations, subqueries: new Map(), droppedCtes: new Set(), tableNodes });
   const outputs = columns.map((_, i) => `c${i}`);
   const relation = '__pondgate_r0';
   const stage: Stage = {

@@ -42,6 +42,8 @@ export interface Substitutions {
   readonly subqueries: ReadonlyMap<SubqueryUse, string>;
   /** CTEs materialized as inputs: dropped from their WITH. */
   readonly droppedCtes: ReadonlySet<CteInfo>;
+  /** Table references the analysis does not cover (inside a recursive CTE …), by node: read the input under their own name. */
+  readonly tableNodes?: ReadonlyMap<JsonObject, string>;
 }
 
 export class Substituter {
@@ -82,6 +84,12 @@ export class Substituter {
     if (relation) {
       const replacement = subs.relations.get(relation);
       if (replacement) return inputTable(relation, replacement);
+    }
+    const uncovered = subs.tableNodes?.get(original);
+    if (uncovered) {
+      const node = baseTable(uncovered, String(original.alias || original.table_name));
+      node.column_name_alias = Array.isArray(original.column_name_alias) ? original.column_name_alias : [];
+      return node;
     }
     const use = this.subqueriesByNode.get(original);
     if (use) {

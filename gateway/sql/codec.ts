@@ -35,7 +35,7 @@ export class SqlCodec {
 
   /** Renders a statement (`{ node, named_param_map }`) back to DuckDB SQL. */
   async render(statement: JsonObject): Promise<string> {
-    const payload = stringifyExactJson({ error: false, statements: [statement] });
+    const payload = stringifyExactJson({ error: false, statements: [typedDoubles(statement)] });
     const reader = await this.connection.runAndReadAll('SELECT json_deserialize_sql($1::JSON)', [payload]);
     return String(reader.getRows()[0]?.[0]);
   }
@@ -44,7 +44,7 @@ export class SqlCodec {
   async renderAll(statements: readonly JsonObject[]): Promise<string[]> {
     if (statements.length === 0) return [];
     if (statements.length === 1) return [await this.render(statements[0])];
-    const payload = `[${statements.map((statement) => stringifyExactJson({ error: false, statements: [statement] })).join(',')}]`;
+    const payload = `[${statements.map((statement) => stringifyExactJson({ error: false, statements: [typedDoubles(statement)] })).join(',')}]`;
     const reader = await this.connection.runAndReadAll(
       'SELECT json_deserialize_sql(value) FROM json_each($1::JSON) ORDER BY CAST(key AS INTEGER)',
       [payload],
@@ -57,4 +57,32 @@ export class SqlCodec {
   async renderSelect(node: SelectNode): Promise<string> {
     return this.render({ node, named_param_map: [] });
   }
+}
+
+/**
+ * DuckDB renders a DOUBLE constant such as `2.5e-3` as `0.0025`, which reads back as a
+ * DECIMAL: every rendered double constant is wrapped in a cast to its type, so the SQL a
+ * stage runs computes in the same types as the client's query.
+ */
+function typedDoubles<T extends Json>(node: T): T {
+  if (Array.isArray(node)) return node.map((item) => typedDoubles(item)) as T;
+  if (!isObject(node)) return node;
+  if (node.class === 'CONSTANT' && isObject(node.value) && isObject(node.value.type) && node.value.is_null !== true) {
+    const id = node.value.type.id;
+    if (id === 'DOUBLE' || id === 'FLOAT') {
+      return {
+        class: 'CAST',
+        type: 'OPERATOR_CAST',
+        alias: node.alias ?? '',
+        query_location: 0,
+        child: { ...(node as JsonObject), alias: "" },
+        cast_type: { id, type_info: null },
+        try_cast: false,
+      } as unknown as T;
+    }
+    return node;
+  }
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(node)) out[key] = typedDoubles(value);
+  return out as T;
 }
