@@ -11,7 +11,9 @@
  *   npm run bench -- --queries 1,6 --out quick.md   # subset, other output file
  *
  * Options: --sf <factor> (default 1), --runs <n> (default 3), --partitions <n>
- * (default 8), --workers <list> (default 1,2), --layouts <list> (default
+ * (default 8), --workers <list> (default 1,2), --slots <n> task slots per
+ * worker (default 1: with one DuckDB thread each, a worker is one core, so N
+ * workers are N cores and the cluster's size is its capacity), --layouts <list> (default
  * even,hash), --timeout <seconds> per query and run (default 300), --queries
  * <list>, --out <file> (default BENCHMARKS.md at the repository root). Data is
  * generated once into .bench-data/sf<SF>[-hash][-p<N>] (git-ignored) and reused
@@ -52,6 +54,8 @@ interface BenchOptions {
   runs: number;
   partitions: number;
   workers: readonly number[];
+  /** Task slots per worker. */
+  slots: number;
   layouts: readonly Layout[];
   timeoutMs: number;
   queries: readonly TpchQuery[];
@@ -63,7 +67,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') {
-      process.stderr.write('usage: npm run bench -- [--sf 1] [--runs 3] [--partitions 8] [--workers 1,2] [--layouts even,hash] [--timeout 300] [--queries 1,2,...] [--out BENCHMARKS.md]\n');
+      process.stderr.write('usage: npm run bench -- [--sf 1] [--runs 3] [--partitions 8] [--workers 1,2] [--slots 1] [--layouts even,hash] [--timeout 300] [--queries 1,2,...] [--out BENCHMARKS.md]\n');
       process.exit(0);
     }
     const match = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
@@ -72,7 +76,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     if (value === undefined) throw new Error(`${arg} needs a value`);
     values.set(match[1]!, value);
   }
-  const known = new Set(['sf', 'runs', 'partitions', 'workers', 'layouts', 'timeout', 'queries', 'out']);
+  const known = new Set(['sf', 'runs', 'partitions', 'workers', 'slots', 'layouts', 'timeout', 'queries', 'out']);
   for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}`);
   const num = (key: string, fallback: number, integer: boolean): number => {
     const raw = values.get(key);
@@ -100,6 +104,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     runs: num('runs', 3, true),
     partitions: num('partitions', 8, true),
     workers,
+    slots: num('slots', 1, true),
     layouts: layouts as Layout[],
     timeoutMs: num('timeout', 300, false) * 1000,
     queries,
@@ -445,7 +450,7 @@ function renderReport(c: ReportContext): string {
     const lineitem = d.manifest.tables.lineitem ? tableRows(d.manifest.tables.lineitem) : 0;
     lines.push(`- **${d.layout}** layout: TPC-H scale factor ${options.sf}, ${lineitem.toLocaleString('en-US')} lineitem rows, ${fmtBytes(d.bytes)} of Parquet, ${options.partitions} partitions per table (region and nation: 1), ${d.layout === 'hash' ? 'orders and lineitem hash-partitioned on the order key (`pondgate generate tpch --hash-key`), the others split evenly in key order' : 'every table split evenly in key order (the generator\'s default)'}; \`${d.relDir}\`.`);
   }
-  lines.push(`- pondgate: a private nats-server, N \`pondgate worker\` processes (${c.slotsPerWorker} task slots, ${c.threadsPerWorker} DuckDB thread(s), ${c.workerMemoryMb} MB each: the defaults) and one \`pondgate gateway\`, started by \`startTestCluster\`.`);
+  lines.push(`- pondgate: a private nats-server, N \`pondgate worker\` processes (${c.slotsPerWorker} task slot${c.slotsPerWorker === 1 ? '' : 's'} and ${c.threadsPerWorker} DuckDB thread${c.threadsPerWorker === 1 ? '' : 's'} each — one core's worth per worker, so 2 workers have the cores DuckDB has —, ${c.workerMemoryMb} MB each) and one \`pondgate gateway\`, started by \`startTestCluster\`. (The product's default is ${DEFAULTS.slots} slots per worker.)`);
   lines.push(`- DuckDB: one in-process instance in the benchmark process, views over \`read_parquet\` of the same files, \`threads = ${c.duckdbThreads}\` (the machine's cores), \`memory_limit = ${c.duckdbMemoryMb}MB\`.`, '');
   lines.push('## Method', '');
   lines.push(`- Each of the ${options.queries.length} queries of src/datagen/tpch-queries.ts runs ${options.runs} time(s) on each system for each layout and worker count; the two systems alternate within each run, and which one goes first alternates from run to run.`);
@@ -558,7 +563,11 @@ async function main(): Promise<void> {
     try {
       for (const workers of [...options.workers].sort((a, b) => a - b)) {
         log(`${layout} layout: starting a cluster with ${workers} worker(s)`);
-        const cluster = await startTestCluster(prepared.dataDir, { workers, cluster: 'bench', workerArgs: ['--processes', String(maxWorkers + 2)] });
+        const cluster = await startTestCluster(prepared.dataDir, {
+          workers,
+          cluster: 'bench',
+          workerArgs: ['--processes', String(maxWorkers + 2), '--threads', String(workerResources.threads), '--slots', String(options.slots)],
+        });
         let pondgate: Awaited<ReturnType<typeof openPondgate>> | undefined;
         try {
           pondgate = await openPondgate(cluster, options.timeoutMs);
@@ -591,7 +600,7 @@ async function main(): Promise<void> {
     data,
     runs,
     threadsPerWorker: workerResources.threads,
-    slotsPerWorker: DEFAULTS.slots,
+    slotsPerWorker: options.slots,
     workerMemoryMb: workerResources.memoryLimitMb,
     duckdbThreads,
     duckdbMemoryMb,

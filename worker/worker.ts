@@ -101,7 +101,14 @@ export class Worker {
       },
     });
     const pings = this.nc.subscribe(this.subjects.ping, { callback: () => this.heartbeat() });
-    this.subscriptions.push(tasks, cancels, pings);
+    // Tasks the gateway placed on this worker (where it saw free slots).
+    const direct = this.nc.subscribe(this.subjects.taskFor(this.id), {
+      callback: (error, msg) => {
+        if (error) return this.options.log.error({ err: error }, 'task subscription failed');
+        void this.accept(msg);
+      },
+    });
+    this.subscriptions.push(tasks, cancels, pings, direct);
     this.heartbeat();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_INTERVAL_MS);
     this.heartbeatTimer.unref();

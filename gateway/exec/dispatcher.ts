@@ -93,7 +93,12 @@ export class TaskDispatcher {
           this.log.warn({ task: key }, 'task not acknowledged in time; offering it again');
           continue;
         }
-        yield* this.receive(subscription, creditSubject, signal, ack.workerId, key);
+        const release = this.workers?.place(ack.workerId);
+        try {
+          yield* this.receive(subscription, creditSubject, signal, ack.workerId, key);
+        } finally {
+          release?.();
+        }
         return;
       } finally {
         subscription.unsubscribe();
@@ -101,8 +106,29 @@ export class TaskDispatcher {
     }
   }
 
+  /**
+   * Offers a task to the live worker with the most free slots (NATS queue groups pick at random,
+   * which leaves one worker with a queue and the other idle); to the queue group when no worker
+   * is known or the chosen one has gone.
+   */
   private async submit(task: TaskMessage, signal: AbortSignal): Promise<AckMessage | 'timeout'> {
     if (signal.aborted) throw abortError(signal);
+    const target = this.workers?.pickWorker();
+    if (target !== undefined) {
+      // Counted at once: tasks submitted together must not all see the same free slots.
+      const release = this.workers!.place(target);
+      try {
+        const reply = await this.nc.request(this.subjects.taskFor(target), encodeJson(task), { timeout: this.options.ackTimeoutMs });
+        return decodeJson<AckMessage>(reply.data);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'TIMEOUT') return 'timeout';
+        if (code !== '503') throw error;
+        // That worker is gone: any worker will do.
+      } finally {
+        release();
+      }
+    }
     try {
       const reply = await this.nc.request(this.subjects.task, encodeJson(task), { timeout: this.options.ackTimeoutMs });
       return decodeJson<AckMessage>(reply.data);

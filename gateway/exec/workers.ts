@@ -20,6 +20,9 @@ interface WorkerState {
 
 export class WorkerRegistry {
   private readonly workers = new Map<string, WorkerState>();
+  /** Tasks this gateway placed on each worker that have not finished. */
+  private readonly placed = new Map<string, number>();
+  private turn = 0;
   private subscription: Subscription | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -76,6 +79,41 @@ export class WorkerRegistry {
     let slots = 0;
     for (const [id, state] of this.workers) if (this.isAlive(id)) slots += state.heartbeat.slots;
     return Math.max(1, slots);
+  }
+
+  /**
+   * The live worker with the most free task slots by this gateway's own count of the tasks it
+   * placed there (ties in turn); undefined when no worker has been heard from.
+   */
+  pickWorker(): string | undefined {
+    let best: string | undefined;
+    let bestFree = Number.NEGATIVE_INFINITY;
+    const ids = [...this.workers.keys()].filter((id) => this.isAlive(id));
+    if (ids.length === 0) return undefined;
+    // Start after the last pick, so equal workers take turns.
+    const start = (this.turn = (this.turn + 1) % ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[(start + i) % ids.length];
+      const free = this.workers.get(id)!.heartbeat.slots - (this.placed.get(id) ?? 0);
+      if (free > bestFree) {
+        best = id;
+        bestFree = free;
+      }
+    }
+    return best;
+  }
+
+  /** Counts a task placed on a worker until `release` is called. */
+  place(workerId: string): () => void {
+    this.placed.set(workerId, (this.placed.get(workerId) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.placed.get(workerId) ?? 1) - 1;
+      if (left <= 0) this.placed.delete(workerId);
+      else this.placed.set(workerId, left);
+    };
   }
 
   liveWorkers(): number {

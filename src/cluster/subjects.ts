@@ -8,6 +8,8 @@ export interface ClusterSubjects {
   /** Tasks; workers subscribe in the queue group below, so each task reaches one worker. */
   readonly task: string;
   readonly workerQueue: string;
+  /** Tasks for one worker: the gateway places tasks where slots are free, the queue group is the fallback. */
+  taskFor(workerId: string): string;
   /** Workers announce themselves here every few seconds. */
   readonly heartbeat: string;
   /** A gateway asks every worker for a heartbeat now (when it starts). */
@@ -28,6 +30,8 @@ export function clusterSubjects(cluster: string): ClusterSubjects {
   return {
     task: `${prefix}.task`,
     workerQueue: `${prefix}.workers`,
+    // A worker id holds a host name (dots and all): one subject token of safe characters.
+    taskFor: (workerId) => `${prefix}.task.to.${workerId.replace(/[^A-Za-z0-9_-]/g, '_')}`,
     heartbeat: `${prefix}.heartbeat`,
     ping: `${prefix}.ping`,
     cancel: `${prefix}.cancel`,
