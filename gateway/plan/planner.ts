@@ -125,6 +125,9 @@ export async function planQuery(statement: JsonObject, sql: string, context: Pla
   // Each task would draw its own random numbers: one evaluation needs one task.
   const volatile = volatileFunction(tree);
   if (volatile) return planDelegate(tree, analysis, columns, context, [`${volatile}() is evaluated once per query`]);
+  // A collation lives in the expression's type, which the rows lose on their way to a merge:
+  // grouping or ordering them again would compare them as plain bytes.
+  if (some(tree, (o) => o.class === 'COLLATE')) return planDelegate(tree, analysis, columns, context, ['COLLATE is applied in one task']);
   // now() and friends: one reading of the clock for every task, taken here.
   await inlineClock(tree, analysis, context);
   const builder = new PlanBuilder(analysis, context);
@@ -148,11 +151,25 @@ type Finish =
   /** Rows are final; the merge applies ORDER BY (output positions or hidden keys h0…) and LIMIT/OFFSET. */
   | { readonly kind: 'rows'; readonly distinct: boolean; readonly order: readonly MappedOrder[]; readonly limit?: { readonly limit: number | undefined; readonly offset: number } }
   /** A SELECT over the stage's rows (relation PARTIALS_RELATION) finishes the query: split aggregates, gathered post-WHERE parts. */
-  | { readonly kind: 'query'; readonly node: SelectNode; readonly keys: readonly string[]; readonly fromSql?: string };
+  | {
+      readonly kind: 'query';
+      readonly node: SelectNode;
+      readonly keys: readonly string[];
+      readonly fromSql?: string;
+      /** Few rows to finish (partial aggregates): a consumer that reads them whole may finish them itself. */
+      readonly small: boolean;
+    };
 
 interface MappedOrder {
   readonly column: string;
   readonly item: OrderItem;
+}
+
+interface Materialized {
+  readonly stageId: number;
+  /** Set when the stage wrote unfinished rows: the consumer finishes them (see PlanBuilder.through). */
+  readonly finish?: Produced;
+  readonly columns?: readonly ColumnSpec[];
 }
 
 interface Produced {
@@ -171,7 +188,7 @@ class PlanBuilder {
   private readonly stages: Stage[] = [];
   private readonly notes: string[] = [];
   private readonly substituter: Substituter;
-  private readonly materializations = new Map<QueryInfo, Map<string, number>>();
+  private readonly materializations = new Map<QueryInfo, Map<string, Materialized>>();
   private readonly describedCuts = new Map<QueryInfo, ColumnSpec[]>();
   private inputCounter = 0;
   private relationCounter = 0;
@@ -259,16 +276,24 @@ class PlanBuilder {
 
   // ------------------------------------------------------------ materialized subqueries
 
-  /** Plans `query` to write its rows to scratch files (whole, or in the consumer's buckets); returns the stage. */
-  private async materialize(query: QueryInfo, target: Target): Promise<number> {
+  /**
+   * Plans `query` to write its rows to scratch files (whole, or in the consumer's buckets); returns
+   * the stage, and — for a whole result still to be finished (partial aggregates, a top-N) — the
+   * final step the consumer runs over the files itself, which saves a stage.
+   */
+  private async materialize(query: QueryInfo, target: Target): Promise<Materialized> {
     const key = target.kind === 'files' ? 'files' : `${describeFamily(target.family)}:${target.tasks}:${target.column}`;
     const known = this.materializations.get(query)?.get(key);
     if (known !== undefined) return known;
     const columns = await this.describeQuery(query);
     const produced = query.kind === 'setop' ? await this.produceSetop(query, columns) : await this.produce(query, columns, 'files');
-    let stageId: number;
-    if (produced.finish.kind === 'rows' && !produced.finish.limit && !produced.finish.distinct) {
-      stageId = this.addStage(produced, outputFor(target), wrapOutput(produced.sql, produced.outputs.slice(0, columns.length), target));
+    let result: Materialized;
+    const finishable = produced.finish.kind === 'query' ? produced.finish.small : produced.finish.limit !== undefined || produced.finish.distinct;
+    if (target.kind === 'files' && finishable) {
+      const stageId = this.addStage({ ...produced, role: `${produced.role} (partial)` }, { kind: 'files' });
+      result = { stageId, finish: produced, columns };
+    } else if (produced.finish.kind === 'rows' && !produced.finish.limit && !produced.finish.distinct) {
+      result = { stageId: this.addStage(produced, outputFor(target), wrapOutput(produced.sql, produced.outputs.slice(0, columns.length), target)) };
     } else {
       // A finishing stage: the partial rows go to it whole (or by group key), it writes the result.
       const keys = produced.finish.kind === 'query' ? produced.finish.keys : produced.finish.distinct ? [produced.outputs[0]] : [];
@@ -290,12 +315,18 @@ class PlanBuilder {
         finish: { kind: 'rows', distinct: false, order: [] },
         columns,
       };
-      stageId = this.addStage(finish, outputFor(target), wrapOutput(finishSql, columns.map((c) => c.name), target, true));
+      result = { stageId: this.addStage(finish, outputFor(target), wrapOutput(finishSql, columns.map((c) => c.name), target, true)) };
     }
     let byTarget = this.materializations.get(query);
     if (!byTarget) this.materializations.set(query, (byTarget = new Map()));
-    byTarget.set(key, stageId);
-    return stageId;
+    byTarget.set(key, result);
+    return result;
+  }
+
+  /** The final step a consumer runs over a materialized query's files (named `input`), if it has one. */
+  private async through(materialized: Materialized, input: string): Promise<SelectNode | undefined> {
+    if (!materialized.finish || !materialized.columns) return undefined;
+    return this.finishNode(materialized.finish, input, materialized.columns);
   }
 
   /** A set operation inside a subquery: each side materialized, combined by one task. */
@@ -303,12 +334,15 @@ class PlanBuilder {
     if (query.ctes.length > 0 || (Array.isArray(query.node.modifiers) && query.node.modifiers.length > 0)) {
       throw new PlanFailure('a set operation with WITH, ORDER BY or LIMIT inside a subquery');
     }
-    const left = await this.materialize(query.left, { kind: 'files' });
-    const right = await this.materialize(query.right, { kind: 'files' });
+    const leftResult = await this.materialize(query.left, { kind: 'files' });
+    const rightResult = await this.materialize(query.right, { kind: 'files' });
+    const left = leftResult.stageId;
+    const right = rightResult.stageId;
     const names = columns.map((_, i) => `c${i}`);
     const l = this.inputName();
     const r = this.inputName();
-    const node = { ...query.node, left: selectAllFrom(l), right: selectAllFrom(r), cte_map: { map: [] }, modifiers: [] };
+    const side = async (result: Materialized, input: string) => (await this.through(result, input)) ?? selectAllFrom(input);
+    const node = { ...query.node, left: await side(leftResult, l), right: await side(rightResult, r), cte_map: { map: [] }, modifiers: [] };
     return {
       sql: await this.context.render(node),
       inputs: [
@@ -420,7 +454,7 @@ class PlanBuilder {
     const inputs: StageInput[] = [];
     const dependsOn: number[] = [];
     const relations = new Map<Relation, RelationInput>();
-    const subqueries = new Map<SubqueryUse, string>();
+    const subqueries = new Map<SubqueryUse, string | SelectNode>();
     const droppedCtes = new Set<CteInfo>();
     const tasks = placement.tasks;
     const everyTask = <T>(value: T): T[] => Array.from({ length: tasks }, () => value);
@@ -463,23 +497,25 @@ class PlanBuilder {
           ? { kind: 'buckets', family: placement.family, tasks, column: relation.columns?.indexOf(choice.column) ?? -1, type: choice.type }
           : { kind: 'files' };
         if (target.kind === 'buckets' && target.column < 0) throw new PlanFailure('a materialized subquery is split on an unknown column');
-        const stageId = await this.materialize(relation.query, target);
+        const materialized = await this.materialize(relation.query, target);
+        const stageId = materialized.stageId;
         const name = this.inputName();
         inputs.push({ name, source: { kind: 'stage', stageId, mode: choice ? 'bucket' : 'all' }, split: choice !== undefined, label: `${relation.qualifier || 'subquery'}: stage ${stageId}${choice ? ` by ${choice.column}` : ', all files'}` });
         dependsOn.push(stageId);
         const visible = relation.columns ?? described.map((c) => c.name);
-        relations.set(relation, { input: name, columns: visible });
+        relations.set(relation, { input: name, columns: visible, through: await this.through(materialized, name) });
         if (relation.cte) droppedCtes.add(relation.cte);
       }
     }
     for (const block of regionBlocks(query, cut)) {
       for (const use of block.subqueries) {
         if (!cut.has(use.query)) continue;
-        const stageId = await this.materialize(use.query, { kind: 'files' });
+        const materialized = await this.materialize(use.query, { kind: 'files' });
+        const stageId = materialized.stageId;
         const name = this.inputName();
         inputs.push({ name, source: { kind: 'stage', stageId, mode: 'all' }, split: false, label: `subquery: stage ${stageId}, all files` });
         dependsOn.push(stageId);
-        subqueries.set(use, name);
+        subqueries.set(use, (await this.through(materialized, name)) ?? name);
       }
     }
     return { inputs, subs: { relations, subqueries, droppedCtes }, dependsOn };
@@ -590,7 +626,7 @@ class PlanBuilder {
             sql: partialSql,
             role: 'partial aggregate',
             outputs: [],
-            finish: { kind: 'query', node: split.final, keys, fromSql: split.windowFromSql },
+            finish: { kind: 'query', node: split.final, keys, fromSql: split.windowFromSql, small: true },
           };
         }
         this.notes.push('the split aggregate did not bind over its partial rows: rows are gathered instead');
@@ -659,7 +695,7 @@ class PlanBuilder {
     if (projection.select_list.length === 0) projection.select_list = [{ ...integerLiteral(1), alias: 'p_one' }];
     const sql = await this.context.render(this.substituter.apply(projection, subs));
     this.notes.push(`rows gathered for: ${placement.output.kind === 'needs-merge' ? placement.output.reason : 'the merge'}`);
-    return { ...base, sql, role: 'scan and join (rows gathered)', outputs: projection.select_list.map((e) => e.alias), finish: { kind: 'query', node: lifted, keys: [] } };
+    return { ...base, sql, role: 'scan and join (rows gathered)', outputs: projection.select_list.map((e) => e.alias), finish: { kind: 'query', node: lifted, keys: [], small: false } };
   }
 
   /** ORDER BY terms as output columns (c…) or hidden keys (h…) the stage adds; undefined when a key cannot be carried. */

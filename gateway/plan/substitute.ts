@@ -34,12 +34,14 @@ export interface RelationInput {
    * already has the visible names), or an explicit list (materialized results, c0… by position).
    */
   readonly columns: 'original' | 'none' | readonly string[];
+  /** Read through this query over the input (a materialized subquery's final step) instead of the input itself. */
+  readonly through?: SelectNode;
 }
 
 export interface Substitutions {
   readonly relations: ReadonlyMap<Relation, RelationInput>;
-  /** Subquery expressions whose query was materialized: they read `SELECT * FROM input`. */
-  readonly subqueries: ReadonlyMap<SubqueryUse, string>;
+  /** Subquery expressions whose query was materialized: they read `SELECT * FROM input` (or the given final step over it). */
+  readonly subqueries: ReadonlyMap<SubqueryUse, string | SelectNode>;
   /** CTEs materialized as inputs: dropped from their WITH. */
   readonly droppedCtes: ReadonlySet<CteInfo>;
   /** Table references the analysis does not cover (inside a recursive CTE …), by node: read the input under their own name. */
@@ -96,7 +98,7 @@ export class Substituter {
       const input = subs.subqueries.get(use);
       if (input) {
         const copy = this.copyObject(value, subs);
-        copy.subquery = { node: selectAllFrom(input), named_param_map: [] };
+        copy.subquery = { node: typeof input === 'string' ? selectAllFrom(input) : input, named_param_map: [] };
         return copy;
       }
     }
@@ -121,6 +123,10 @@ export class Substituter {
 }
 
 function inputTable(relation: Relation, replacement: RelationInput): JsonObject {
+  if (replacement.through) {
+    const columns = Array.isArray(replacement.columns) ? [...replacement.columns] : [];
+    return { type: 'SUBQUERY', alias: relation.qualifier || '__pondgate_s', sample: null, query_location: 0, subquery: { node: replacement.through, named_param_map: [] }, column_name_alias: columns };
+  }
   // Without an alias the FROM item was named by its table (or CTE) name: keep that name as the
   // alias, so `lineitem.l_orderkey` still resolves.
   const node = baseTable(replacement.input, relation.qualifier);

@@ -19,3 +19,11 @@ describe('classify: DEALLOCATE', () => {
     assert.equal(statement.kind === 'refused' && statement.sqlstate, '42601');
   });
 });
+
+describe('classify: EXPLAIN', () => {
+  it('tells an option list from a parenthesized query', () => {
+  assert.deepEqual(classify('EXPLAIN (SELECT 1) EXCEPT (SELECT 2)'), { kind: 'explain', analyze: false, sql: '(SELECT 1) EXCEPT (SELECT 2)' });
+  assert.deepEqual(classify('EXPLAIN (ANALYZE true, VERBOSE false) SELECT 1'), { kind: 'explain', analyze: true, sql: 'SELECT 1' });
+  assert.deepEqual(classify('EXPLAIN (ANALYZE false) SELECT 1'), { kind: 'explain', analyze: false, sql: 'SELECT 1' });
+  });
+});

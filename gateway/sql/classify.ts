@@ -109,8 +109,14 @@ function classifyWithNodeSqlParser(sql: string): Statement {
   return { kind: 'query', sql };
 }
 
+/** `EXPLAIN (ANALYZE, VERBOSE false) …`: an option list, not a parenthesized query such as `(SELECT …) EXCEPT …`. */
+const EXPLAIN_OPTIONS = /^\s*[a-z_]+(\s+[a-z0-9_'"]+)?(\s*,\s*[a-z_]+(\s+[a-z0-9_'"]+)?)*\s*$/i;
+
 function classifyExplain(sql: string): Statement {
-  const match = /^explain\s+(?:\(([^)]*)\)\s*)?(analy[sz]e\s+)?(verbose\s+)?([\s\S]*)$/i.exec(sql);
+  const optionGroup = /^explain\s+\(([^)]*)\)/i.exec(sql);
+  const match = optionGroup && EXPLAIN_OPTIONS.test(optionGroup[1]) && !/^\s*(select|with|values|from|table)\b/i.test(optionGroup[1])
+    ? /^explain\s+(?:\(([^)]*)\)\s*)?(analy[sz]e\s+)?(verbose\s+)?([\s\S]*)$/i.exec(sql)
+    : /^explain\s+()(analy[sz]e\s+)?(verbose\s+)?([\s\S]*)$/i.exec(sql);
   const options = match?.[1]?.toLowerCase() ?? '';
   return {
     kind: 'explain',

@@ -157,4 +157,10 @@ export const NAMES: readonly CorpusEntry[] = [
     orderBy: [0],
     note: 'quoted names with a semicolon, a quote, spaces and a keyword',
   },
+  {
+    id: 'collate-nocase-group-order',
+    sql: "SELECT lower(c_mktsegment) COLLATE nocase AS seg, count(*) AS n FROM customer GROUP BY 1 UNION ALL SELECT upper(c_mktsegment) COLLATE nocase, count(*) FROM customer GROUP BY 1 ORDER BY 1, 2",
+    orderBy: [0, 1],
+    note: 'a collation is part of the expression type: grouped or ordered again at a merge, the rows would compare as bytes',
+  },
 ];
