@@ -52,7 +52,7 @@ export class Gateway {
     await setup.run('SET autoinstall_known_extensions = false');
     await setup.run('SET autoload_known_extensions = false');
     setup.closeSync();
-    await installPgCompat(duckdb, options.database);
+    await installPgCompat(duckdb);
     const log = options.log;
     const catalog = await Catalog.open(duckdb, options.dataDir, log);
     const dispatcher = new TaskDispatcher(nc, clusterSubjects(options.cluster), log, {

@@ -5,10 +5,15 @@
  * after that. lock_configuration is deliberately NOT set: it would also lock
  * the per-connection TimeZone that each task must set to its session's zone;
  * workers only run SELECTs the planner rendered from a parse tree, never SET.
+ *
+ * The PostgreSQL-compatibility functions the gateway's catalog rewrite calls
+ * (memory.pg_compat.quote_ident, format_type, …) are installed here too, so
+ * that any fragment of a rewritten query can run on any worker.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import path from 'node:path';
 import { duckdbConfig, type DuckDBResources } from '../src/duckdb/resources.ts';
+import { installCompatFunctions } from '../src/pg/compat-functions.ts';
 
 export async function openSandboxedDuckDB(dataDir: string, resources: DuckDBResources): Promise<DuckDBInstance> {
   const instance = await DuckDBInstance.create(':memory:', duckdbConfig(resources));
@@ -19,6 +24,7 @@ export async function openSandboxedDuckDB(dataDir: string, resources: DuckDBReso
     await connection.run('SET enable_external_access = false');
     await connection.run('SET autoinstall_known_extensions = false');
     await connection.run('SET autoload_known_extensions = false');
+    await installCompatFunctions(connection);
   } finally {
     connection.closeSync();
   }

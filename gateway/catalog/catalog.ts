@@ -8,10 +8,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { MANIFEST_FILE, emptyManifest, readManifest, type Manifest } from '../../src/storage/manifest.ts';
+import { MANIFEST_FILE, emptyManifest, readManifest, resolveDataPath, type Manifest, type TableEntry } from '../../src/storage/manifest.ts';
 import { quoteIdent } from '../sql/duckdb-ast.ts';
-import { refreshPgAttribute } from './pg-attribute.ts';
-import { COMPAT_DATABASE, COMPAT_SCHEMA } from './pg-compat.ts';
+import { refreshCatalogRelations, type TableFacts } from './catalog-relations.ts';
 import type { Logger } from '../../src/log.ts';
 
 export const CATALOG_SCHEMA = 'public';
@@ -77,8 +76,41 @@ export class Catalog {
       const columns = table.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
       await this.connection.run(`CREATE OR REPLACE TABLE ${CATALOG_SCHEMA}.${quoteIdent(table.name)} (${columns})`);
     }
-    // pg_attribute describes the tables just (re)created, under their new OIDs.
-    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${COMPAT_DATABASE}.${COMPAT_SCHEMA}`);
-    await refreshPgAttribute(this.connection, `${COMPAT_DATABASE}.${COMPAT_SCHEMA}.pg_attribute`, 'memory', CATALOG_SCHEMA);
+    // pg_class and pg_attribute describe the tables just (re)created, under their new OIDs.
+    const oids = new Map<string, number>();
+    const reader = await this.connection.runAndReadAll(
+      `SELECT table_name, table_oid FROM duckdb_tables() WHERE database_name = 'memory' AND schema_name = $1`,
+      [CATALOG_SCHEMA],
+    );
+    for (const [name, oid] of reader.getRows()) oids.set(String(name), Number(oid));
+    const facts: TableFacts[] = [];
+    for (const table of Object.values(next.tables)) {
+      const oid = oids.get(table.name);
+      if (oid === undefined) continue;
+      facts.push({
+        oid,
+        name: table.name,
+        columns: table.columns,
+        rows: table.partitions.reduce((sum, p) => sum + p.rows, 0),
+        bytes: await this.bytesOf(table),
+        ...commentOf(table),
+      });
+    }
+    await refreshCatalogRelations(this.connection, facts);
   }
+
+  /** The size of a table's Parquet files, which pg_relation_size reports. */
+  private async bytesOf(table: TableEntry): Promise<number> {
+    let bytes = 0;
+    for (const partition of table.partitions) {
+      for (const file of partition.files) bytes += (await stat(resolveDataPath(this.dataDir, file)).catch(() => undefined))?.size ?? 0;
+    }
+    return bytes;
+  }
+}
+
+/** The table's COMMENT ON, if the manifest records one. */
+function commentOf(table: TableEntry): { comment?: string } {
+  const comment = (table as { comment?: unknown }).comment;
+  return typeof comment === 'string' ? { comment } : {};
 }

@@ -34,6 +34,7 @@ const session: CatalogSession = {
   searchPath: '"$user", public',
   serverVersion: '15.0',
   setting: (name) => ({ timezone: 'UTC', application_name: 'app' })[name.toLowerCase()],
+  sessionJson: () => JSON.stringify({ user: 'alice', database: 'pondgate', settings: { timezone: 'UTC' }, activity: [] }),
 };
 
 describe('catalog rewrite', () => {
@@ -156,17 +157,18 @@ ORDER BY 1, 2;`);
   it('points pg_catalog relations at the compatibility tables, qualified or not, and leaves CTEs alone', async () => {
     assert.match((await rewrite('SELECT * FROM pg_type')).sql, /memory\.pg_compat\.pg_type/);
     assert.match((await rewrite('SELECT * FROM pg_catalog.pg_namespace')).sql, /memory\.pg_compat\.pg_namespace/);
-    assert.match((await rewrite('SELECT * FROM pg_proc')).sql, /FROM pg_catalog\.pg_proc/); // still DuckDB's
+    assert.match((await rewrite('SELECT * FROM pg_proc')).sql, /FROM memory\.pg_compat\.pg_proc/);
+    assert.match((await rewrite('SELECT * FROM pg_depend')).sql, /FROM memory\.pg_compat\.pg_depend/);
     const cte = await rewrite('WITH pg_type AS (SELECT 1 AS oid) SELECT oid FROM pg_type');
     assert.doesNotMatch(cte.sql, /pg_compat/);
     assert.deepEqual((await run('WITH pg_type AS (SELECT 1 AS oid) SELECT oid FROM pg_type')).rows, [[1]]);
     assert.equal((await rewrite('SELECT count(*) FROM lineitem')).changed, false);
     assert.deepEqual((await run('SELECT pg_catalog.pg_type.typname FROM pg_catalog.pg_type WHERE pg_type.oid = 25')).rows, [['text']]);
-    // information_schema shows the served database's tables only, under its name.
-    assert.deepEqual((await run("SELECT table_catalog, table_name, is_insertable_into FROM information_schema.tables ORDER BY table_name")).rows,
+    // information_schema shows the served database's tables (and PostgreSQL's own relations, as PostgreSQL does), under its name.
+    assert.deepEqual((await run("SELECT table_catalog, table_name, is_insertable_into FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")).rows,
       [['pondgate', 'lineitem', 'NO'], ['pondgate', 'pg_type', 'NO'], ['pondgate', 'tables', 'NO']]);
     assert.deepEqual((await run("SELECT catalog_name, schema_name FROM information_schema.schemata ORDER BY 2")).rows,
-      [['pondgate', 'information_schema'], ['pondgate', 'pg_catalog'], ['pondgate', 'public']]);
+      [['pondgate', 'information_schema'], ['pondgate', 'pg_catalog'], ['pondgate', 'pg_toast'], ['pondgate', 'public']]);
     assert.deepEqual((await run("SELECT c.column_name FROM information_schema.columns c WHERE c.table_name = 'lineitem' ORDER BY ordinal_position")).rows, [['k'], ['typname']]);
     // pgjdbc PgDatabaseMetaData.getCatalogs().
     assert.deepEqual((await run('SELECT datname AS TABLE_CAT FROM pg_catalog.pg_database WHERE datallowconn = true ORDER BY datname')).rows, [['pondgate']]);
@@ -225,7 +227,10 @@ ORDER BY 1, 2;`);
       col_description(1, 1), pg_catalog.pg_is_in_recovery(), 'int4'::regtype, 'pg_catalog.text'::regtype, 'public'::regnamespace,
       'pg_catalog.array_in'::regproc, 'x'::name`);
     assert.deepEqual(rows[0], ['UTF8', 'numeric(10,2)', 'character varying(10)', 'timestamp(3) without time zone', 'integer[]', 'bpchar', '???',
-      'alice', true, true, null, null, false, 23, 25, 2200, 'array_in', 'x']);
+      'alice', true, true, null, null, false, 'integer', 'text', 'public', 'array_in', 'x']);
+    // reg* values are OIDs inside the query (they join and compare as OIDs) and names in the result.
+    const compared = await run(`SELECT 'int4'::regtype = 23, typinput = 'array_in'::regproc, typinput::oid > 0, typinput FROM pg_type WHERE oid = 1007`);
+    assert.deepEqual(compared.rows, [[true, true, true, 'array_in']]);
   });
 
   it('turns constant set_config calls into session settings and answers current_setting from the session', async () => {

@@ -30,7 +30,9 @@ import {
   type Json,
   type JsonObject,
 } from '../sql/duckdb-ast.ts';
-import { COMPAT_DATABASE, COMPAT_MACROS, COMPAT_SCHEMA, KNOWN_SCHEMAS, compatRelation } from './pg-compat.ts';
+import { COMPAT_DATABASE, COMPAT_MACROS, COMPAT_SCHEMA, COMPAT_TABLE_FUNCTIONS, KNOWN_SCHEMAS, compatRelation } from './pg-compat.ts';
+import { REG_COLUMNS, regOutputMacro } from './reg-columns.ts';
+import { formatCall } from './pg-format.ts';
 
 /** What the rewrite needs to know about the session. */
 export interface CatalogSession {
@@ -42,6 +44,11 @@ export interface CatalogSession {
   readonly serverVersion: string;
   /** A run-time parameter's value for current_setting(); undefined if there is no such parameter. */
   setting(name: string): string | undefined;
+  /**
+   * What the session relations (pg_roles, pg_settings, pg_stat_activity, …) show, as the JSON
+   * their table macros take: {user, database, settings: {name: value}, activity: [...]}.
+   */
+  sessionJson(): string;
 }
 
 export interface SessionSetting {
@@ -73,6 +80,7 @@ const REG_CASTS: Readonly<Record<string, string>> = {
   regtype: 'pondgate_regtype',
   regclass: 'pondgate_regclass',
   regnamespace: 'pondgate_regnamespace',
+  regrole: 'pondgate_regrole',
 };
 
 /** Parameters current_setting() knows beyond SessionState's: fixed facts about the server. */
@@ -98,6 +106,7 @@ export function rewriteCatalogQuery(statement: JsonObject, session: CatalogSessi
   const context: Context = { session, ctes, settings, markChanged: () => (changed = true) };
   const rewritten = transform(tree, context) as JsonObject;
   if (changed) nameRewrittenItems(statement, rewritten);
+  nameRegOutputs(rewritten, context);
   return { statement: rewritten, changed, settings };
 }
 
@@ -125,7 +134,7 @@ function transform(node: Json, context: Context): Json {
   if (!isObject(node)) return node;
   for (const key of Object.keys(node)) node[key] = transform(node[key], context);
   if (node.type === 'BASE_TABLE') return rewriteTable(node, context);
-  if (node.type === 'TABLE_FUNCTION') return nameScalarFunctionColumn(node, context);
+  if (node.type === 'TABLE_FUNCTION') return rewriteTableFunction(node, context);
   if (node.class === 'FUNCTION') return rewriteFunction(node as ExpressionNode, context);
   if (node.class === 'COLUMN_REF') return rewriteColumnRef(node as ExpressionNode, context);
   if (node.class === 'CAST') return rewriteCast(node as ExpressionNode, context);
@@ -142,7 +151,14 @@ function rewriteTable(node: JsonObject, context: Context): JsonObject {
   const target = schema === 'information_schema' ? compatRelation('information_schema', name) : schema === 'pg_catalog' || unqualified ? compatRelation('pg_catalog', name) : undefined;
   if (target !== undefined) {
     context.markChanged();
-    return { ...node, catalog_name: COMPAT_DATABASE, schema_name: COMPAT_SCHEMA, table_name: target, alias: node.alias === '' ? name : node.alias };
+    const alias = node.alias === '' ? name : node.alias;
+    if (!target.session) return { ...node, catalog_name: COMPAT_DATABASE, schema_name: COMPAT_SCHEMA, table_name: target.name, alias };
+    // Relations that show the session (its user, settings, the live sessions) are table macros of it.
+    return {
+      type: 'TABLE_FUNCTION', alias, sample: null, query_location: node.query_location ?? 0,
+      function: compatCall(target.name, [varcharLiteral(context.session.sessionJson())]),
+      column_name_alias: node.column_name_alias ?? [], with_ordinality: 'WITHOUT_ORDINALITY',
+    };
   }
   if (schema !== 'pg_catalog' && !unqualified) return node;
   if (DUCKDB_PG_CATALOG.has(name) || schema === 'pg_catalog') {
@@ -151,6 +167,44 @@ function rewriteTable(node: JsonObject, context: Context): JsonObject {
     return { ...node, catalog_name: '', schema_name: 'pg_catalog' };
   }
   return node;
+}
+
+/**
+ * Functions in FROM. PostgreSQL's set-returning functions that pondgate provides become its
+ * table macros; a scalar function (`FROM string_to_array(x, ',') s`) is one row whose one
+ * column is named after the alias, which DuckDB spells as a subquery.
+ */
+function rewriteTableFunction(node: JsonObject, context: Context): JsonObject {
+  const fn = node.function;
+  if (!isObject(fn) || fn.class !== 'FUNCTION') return node;
+  const name = String(fn.function_name).toLowerCase();
+  const inCompat = fn.catalog === COMPAT_DATABASE && fn.schema === COMPAT_SCHEMA;
+  if (COMPAT_TABLE_FUNCTIONS.has(name) && isPgFunction(fn)) {
+    context.markChanged();
+    return { ...node, function: { ...fn, function_name: name, schema: COMPAT_SCHEMA, catalog: COMPAT_DATABASE } };
+  }
+  if (inCompat && !COMPAT_TABLE_FUNCTIONS.has(name) && Object.hasOwn(COMPAT_MACROS, name)) {
+    context.markChanged();
+    const alias = typeof node.alias === 'string' && node.alias !== '' ? node.alias : name;
+    const columns = Array.isArray(node.column_name_alias) && node.column_name_alias.length === 1 ? String(node.column_name_alias[0]) : alias;
+    return scalarRow({ ...fn, alias: columns }, alias);
+  }
+  return nameScalarFunctionColumn(node, context);
+}
+
+/** `(SELECT <expression>) alias`: a one-row relation. */
+function scalarRow(expression: JsonObject, alias: string): JsonObject {
+  return {
+    type: 'SUBQUERY', alias, sample: null, query_location: 0, column_name_alias: [],
+    subquery: {
+      node: {
+        type: 'SELECT_NODE', modifiers: [], cte_map: { map: [] }, select_list: [expression],
+        from_table: { type: 'EMPTY', alias: '', sample: null, query_location: 0 },
+        where_clause: null, group_expressions: [], group_sets: [], aggregate_handling: 'STANDARD_HANDLING', having: null, sample: null, qualify: null,
+      },
+      named_param_map: [],
+    },
+  };
 }
 
 /** Set-returning functions of one column, whose column PostgreSQL names after the alias. */
@@ -171,9 +225,14 @@ function nameScalarFunctionColumn(node: JsonObject, context: Context): JsonObjec
   return { ...node, column_name_alias: [node.alias] };
 }
 
+/** Functions PostgreSQL keeps in information_schema rather than pg_catalog. */
+const INFORMATION_SCHEMA_FUNCTIONS = new Set(['_pg_expandarray']);
+
 function isPgFunction(node: JsonObject): boolean {
   const schema = String(node.schema ?? '').toLowerCase();
-  return String(node.catalog ?? '') === '' && (schema === '' || schema === 'pg_catalog') && node.is_operator !== true;
+  const name = String(node.function_name ?? '').toLowerCase();
+  const searched = schema === '' || schema === 'pg_catalog' || (schema === 'information_schema' && INFORMATION_SCHEMA_FUNCTIONS.has(name));
+  return String(node.catalog ?? '') === '' && searched && node.is_operator !== true;
 }
 
 function rewriteFunction(node: ExpressionNode, context: Context): Json {
@@ -223,6 +282,14 @@ function rewriteFunction(node: ExpressionNode, context: Context): Json {
     case 'pg_get_userbyid':
       if (args.length === 1) return replace(compatCall(name, [...args, varcharLiteral(session.user)]));
       break;
+    case 'format': {
+      // PostgreSQL's format('%I.%I', a, b) (DuckDB's format is another function): with a constant
+      // format string, the pieces are concatenated here.
+      const template = args.length >= 1 ? constantText(args[0]) : undefined;
+      const call = template === undefined ? undefined : formatCall(template, args.slice(1), (fn, fnArgs) => compatCall(fn, fnArgs));
+      if (call !== undefined) return replace(call);
+      break;
+    }
   }
   if (Object.hasOwn(COMPAT_MACROS, name) && !name.startsWith('pondgate_')) {
     context.markChanged();
@@ -256,12 +323,33 @@ function rewriteColumnRef(node: ExpressionNode, context: Context): Json {
   return { ...varcharLiteral(value), alias: node.alias };
 }
 
+/** PostgreSQL types DuckDB does not know, as the DuckDB types pondgate gives such values. */
+const CAST_TYPES: Readonly<Record<string, JsonObject>> = {
+  name: { id: 'VARCHAR', type_info: null },
+  sql_identifier: { id: 'VARCHAR', type_info: null },
+  character_data: { id: 'VARCHAR', type_info: null },
+  yes_or_no: { id: 'VARCHAR', type_info: null },
+  pg_node_tree: { id: 'VARCHAR', type_info: null },
+  cardinal_number: { id: 'INTEGER', type_info: null },
+  xid: { id: 'BIGINT', type_info: null },
+  int2vector: { id: 'LIST', type_info: { type: 'LIST_TYPE_INFO', alias: '', extension_info: null, child_type: { id: 'SMALLINT', type_info: null } } },
+  oidvector: { id: 'LIST', type_info: { type: 'LIST_TYPE_INFO', alias: '', extension_info: null, child_type: { id: 'INTEGER', type_info: null } } },
+};
+
 function rewriteCast(node: ExpressionNode, context: Context): Json {
   const target = unboundTypeName(node.cast_type);
-  if (target === undefined || node.try_cast === true) return node;
-  if (target === 'name') {
+  if (target === undefined || node.try_cast === true) {
+    // A reg* value cast to text prints its name, as in PostgreSQL.
+    if (isTextType(node.cast_type) && isObject(node.child) && regCastMacro(node.child) !== undefined) {
+      context.markChanged();
+      return { ...compatCall(regCastMacro(node.child)!, [node.child as ExpressionNode]), alias: node.alias };
+    }
+    return node;
+  }
+  const castType = CAST_TYPES[target];
+  if (castType !== undefined) {
     context.markChanged();
-    return { ...node, cast_type: { id: 'VARCHAR', type_info: null } };
+    return { ...node, cast_type: castType };
   }
   const macro = REG_CASTS[target];
   if (macro === undefined) return node;
@@ -283,7 +371,10 @@ function unboundTypeName(castType: Json | undefined): string | undefined {
  */
 function pgColumnName(node: Json): string {
   if (!isObject(node)) return '?column?';
-  if (node.class === 'FUNCTION' && node.is_operator !== true) return String(node.function_name).toLowerCase();
+  if (node.class === 'FUNCTION' && node.is_operator !== true) {
+    const name = String(node.function_name).toLowerCase();
+    return name === 'count_star' ? 'count' : name;
+  }
   if (node.class === 'COLUMN_REF' && Array.isArray(node.column_names) && node.column_names.length > 0) {
     return String(node.column_names[node.column_names.length - 1]);
   }
@@ -295,6 +386,85 @@ function pgColumnName(node: Json): string {
   }
   if (node.class === 'CASE') return 'case';
   return '?column?';
+}
+
+function isTextType(castType: Json | undefined): boolean {
+  if (!isObject(castType)) return false;
+  if (castType.id === 'VARCHAR') return true;
+  return unboundTypeName(castType) === 'text';
+}
+
+/** The output macro of a rewritten reg* cast (`x::regclass` → pondgate_regclass(x)), if the node is one. */
+function regCastMacro(node: JsonObject): string | undefined {
+  if (node.class !== 'FUNCTION' || node.schema !== COMPAT_SCHEMA) return undefined;
+  const name = String(node.function_name);
+  return Object.values(REG_CASTS).includes(name) && Object.hasOwn(COMPAT_MACROS, `${name}_out`) ? `${name}_out` : undefined;
+}
+
+/**
+ * reg* values print as names in PostgreSQL (`typinput` is array_in, `'int4'::regtype` is
+ * integer). pondgate keeps them as OIDs, so that they join and compare as OIDs, and names them
+ * where they leave the query: the outermost select list's reg* casts, its references to a
+ * catalog relation's reg* columns and the stars over such relations.
+ */
+function nameRegOutputs(tree: JsonObject, context: Context): void {
+  const node = tree.node;
+  if (!isObject(node) || node.type !== 'SELECT_NODE' || !Array.isArray(node.select_list)) return;
+  const relations = new Set<string>();
+  walk(node.from_table ?? null, (object) => {
+    if (object.type === 'BASE_TABLE' && object.schema_name === COMPAT_SCHEMA) relations.add(String(object.table_name));
+    if (object.type === 'TABLE_FUNCTION' && isObject(object.function) && object.function.schema === COMPAT_SCHEMA) relations.add(String(object.function.function_name));
+  });
+  if (relations.size === 0 && !node.select_list.some((item) => isObject(item) && regCastMacro(item) !== undefined)) return;
+  node.select_list = node.select_list.map((item) => {
+    if (!isObject(item)) return item;
+    const cast = regCastMacro(item);
+    if (cast !== undefined) {
+      context.markChanged();
+      return { ...compatCall(cast, [{ ...(item as ExpressionNode), alias: '' }]), alias: item.alias === '' ? pgColumnName(item) : item.alias };
+    }
+    if (item.class === 'COLUMN_REF' && Array.isArray(item.column_names)) {
+      const column = String(item.column_names[item.column_names.length - 1]).toLowerCase();
+      const macro = regOutputMacro(column, relations);
+      if (macro !== undefined) {
+        context.markChanged();
+        return { ...compatCall(macro, [{ ...(item as ExpressionNode), alias: '' }]), alias: item.alias === '' ? column : item.alias };
+      }
+    }
+    if (item.class === 'STAR' && item.columns !== true && item.expr === null) {
+      const qualifier = String(item.relation_name ?? '');
+      const starRelations = qualifier === '' ? relations : new Set([...relations].filter((r) => aliasOf(node.from_table ?? null, qualifier) === r));
+      const replaced = [...REG_COLUMNS].filter(([column]) => regOutputMacro(column, starRelations) !== undefined && !starCoversTwice(column, starRelations));
+      if (replaced.length === 0) return item;
+      context.markChanged();
+      const replaceList = replaced.map(([column]) => ({
+        key: column,
+        value: { ...compatCall(regOutputMacro(column, starRelations)!, [qualifier === '' ? columnRefNode([column]) : columnRefNode([qualifier, column])]), alias: column },
+      }));
+      return { ...item, replace_list: [...(Array.isArray(item.replace_list) ? item.replace_list : []), ...replaceList] };
+    }
+    return item;
+  });
+}
+
+/** A star over several relations that all have `column` would make REPLACE ambiguous: leave those. */
+function starCoversTwice(column: string, relations: ReadonlySet<string>): boolean {
+  return [...relations].filter((r) => REG_COLUMNS.get(column)?.relations.has(r)).length > 1;
+}
+
+/** The compat relation a FROM alias stands for. */
+function aliasOf(from: Json, alias: string): string | undefined {
+  let found: string | undefined;
+  walk(from, (object) => {
+    if (object.alias !== alias) return;
+    if (object.type === 'BASE_TABLE' && object.schema_name === COMPAT_SCHEMA) found = String(object.table_name);
+    if (object.type === 'TABLE_FUNCTION' && isObject(object.function) && object.function.schema === COMPAT_SCHEMA) found = String(object.function.function_name);
+  });
+  return found;
+}
+
+function columnRefNode(names: string[]): ExpressionNode {
+  return { class: 'COLUMN_REF', type: 'COLUMN_REF', alias: '', query_location: 0, column_names: names };
 }
 
 /**
@@ -310,9 +480,10 @@ function nameRewrittenItems(original: Json, rewritten: Json): void {
   walk(rewritten, (object) => {
     if (object.type !== 'SELECT_NODE' || !Array.isArray(object.select_list)) return;
     const items = before[index++] ?? [];
+    // A catalog query's columns are named as PostgreSQL names them, changed or not (count(*) is `count`).
     object.select_list.forEach((item, i) => {
       const old = items[i];
-      if (isObject(item) && item.alias === '' && JSON.stringify(item) !== JSON.stringify(old)) item.alias = pgColumnName(old);
+      if (isObject(item) && item.alias === '' && item.class !== 'STAR' && old !== undefined) item.alias = pgColumnName(old);
     });
   });
 }

@@ -22,6 +22,7 @@ import { varcharLiteral, walk, type JsonObject } from '../sql/duckdb-ast.ts';
 import { embeddedQuery } from '../sql/embedded-query.ts';
 import { normalizePgSyntax } from '../sql/pg-syntax.ts';
 import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../session/session-state.ts';
+import { SessionRegistry, type ActivityRow, type SessionActivity } from '../session/session-registry.ts';
 import { CursorRegistry } from './cursors.ts';
 import type { QueryExecutor, RowStream } from './executor.ts';
 
@@ -42,12 +43,21 @@ export class QueryEngine {
     private readonly catalog: Catalog,
     private readonly executor: QueryExecutor,
     private readonly log: Logger,
+    /** The live sessions pg_stat_activity shows. */
+    private readonly sessions = new SessionRegistry(),
   ) {}
 
   async openSession(state: SessionState, identity: SessionIdentity = DEFAULT_IDENTITY): Promise<EngineSession> {
     const connection = await this.duckdb.connect();
     await connection.run(`USE memory.${CATALOG_SCHEMA}`);
-    return new EngineSession(connection, state, this.catalog, this.executor, this.log, identity);
+    const activity = this.sessions.register({
+      pid: identity.processId,
+      user: state.get('session_authorization'),
+      applicationName: () => state.get('application_name'),
+      clientAddress: identity.clientAddress,
+      clientPort: identity.clientPort,
+    });
+    return new EngineSession(connection, state, this.catalog, this.executor, this.log, identity, activity, () => this.sessions.snapshot());
   }
 }
 
@@ -64,12 +74,34 @@ export class EngineSession {
     private readonly executor: QueryExecutor,
     private readonly log: Logger,
     identity: SessionIdentity = DEFAULT_IDENTITY,
+    private readonly activity: SessionActivity = new SessionRegistry().register({ pid: identity.processId, user: '', applicationName: () => '' }),
+    sessions: () => readonly ActivityRow[] = () => [],
   ) {
     this.codec = new SqlCodec(connection);
-    this.catalogView = catalogSession(state, identity);
+    this.catalogView = catalogSession(state, identity, sessions);
   }
 
+  /** Runs a statement; pg_stat_activity shows it as active until its rows are read. */
   async execute(statement: Statement, parameters: readonly (string | null)[], signal: AbortSignal): Promise<StatementOutcome> {
+    this.activity.begin(statementText(statement));
+    let outcome: StatementOutcome | undefined;
+    try {
+      outcome = await this.run(statement, parameters, signal);
+      return outcome;
+    } finally {
+      if (outcome === undefined || outcome.kind === 'command') this.activity.end();
+      else {
+        const rows = outcome.rows;
+        const close = rows.close.bind(rows);
+        rows.close = async () => {
+          this.activity.end();
+          await close();
+        };
+      }
+    }
+  }
+
+  private async run(statement: Statement, parameters: readonly (string | null)[], signal: AbortSignal): Promise<StatementOutcome> {
     switch (statement.kind) {
       case 'query':
         return { kind: 'rows', rows: await this.runQuery(statement.sql, parameters, signal), tag: 'SELECT' };
@@ -171,6 +203,7 @@ export class EngineSession {
   }
 
   async close(): Promise<void> {
+    this.activity.close();
     await this.cursors.closeAll();
     this.connection.closeSync();
   }
@@ -276,6 +309,27 @@ export class EngineSession {
       if (error instanceof InvalidParameterValueError) throw new SqlError('22023', error.message);
       throw error;
     }
+  }
+}
+
+/** The text pg_stat_activity shows for a statement. */
+function statementText(statement: Statement): string {
+  switch (statement.kind) {
+    case 'query':
+      return statement.sql;
+    case 'explain':
+      return `EXPLAIN ${statement.sql}`;
+    case 'set':
+      return `SET ${statement.name} = ${statement.value ?? 'DEFAULT'}`;
+    case 'show':
+      return `SHOW ${statement.name}`;
+    case 'reset':
+      return `RESET ${statement.name ?? 'ALL'}`;
+    case 'declare':
+    case 'copy':
+      return statement.query;
+    default:
+      return statement.kind.toUpperCase();
   }
 }
 

@@ -104,6 +104,11 @@ export class SessionState {
       .map(([key, spec]) => ({ name: spec.name, value: this.get(key) }));
   }
 
+  /** Every parameter's current value, by lower-case name (pg_settings shows them). */
+  all(): Record<string, string> {
+    return Object.fromEntries(Object.keys(PARAMETERS).map((key) => [key, this.get(key)]));
+  }
+
   displayName(name: string): string {
     return PARAMETERS[parameterKey(name)]?.name ?? name;
   }

@@ -303,7 +303,12 @@ export class ClientConnection {
     } catch (error) {
       return this.fatal(new SqlError('22023', (error as Error).message));
     }
-    this.engineSession = await this.engine.openSession(this.state, { database: this.options.database, processId: this.options.processId });
+    this.engineSession = await this.engine.openSession(this.state, {
+      database: this.options.database,
+      processId: this.options.processId,
+      clientAddress: this.socket.remoteAddress,
+      clientPort: this.socket.remotePort,
+    });
     clearTimeout(this.startupTimer);
     this.writer.bytes(encodeAuthenticationOk());
     for (const { name, value } of this.state.reported()) this.writer.bytes(encodeParameterStatus(name, value));

@@ -19,7 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import postgres from 'postgres';
 import { readManifest, withTable, writeManifest } from '../../src/storage/manifest.ts';
-import { PG_TYPE_ROWS } from '../../gateway/catalog/pg-type-table.ts';
+import { PG_TYPE_ROWS } from '../../src/pg/pg-type-table.ts';
 import { makeTempDir, runPondgate, startTestCluster, type TestCluster } from '../support/cluster.ts';
 
 const execFileAsync = promisify(execFile);

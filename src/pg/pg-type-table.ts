@@ -10,7 +10,7 @@
  * Only base types are listed; array rows are derived from their element the
  * way PostgreSQL defines them, so typelem/typarray cannot disagree.
  */
-import { PgOid } from '../../src/pg/pg-types.ts';
+import { PgOid } from './pg-types.ts';
 
 /** The OIDs PostgreSQL assigns to pg_catalog and the bootstrap superuser. */
 export const PG_CATALOG_NAMESPACE_OID = 11;
