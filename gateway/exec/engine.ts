@@ -66,6 +66,8 @@ export class EngineSession {
   private appliedTimeZone = '';
   private readonly cursors = new CursorRegistry();
   private readonly catalogView: CatalogSession;
+  private inExplicitBlock = false;
+  private inImplicitBlock = false;
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -110,7 +112,28 @@ export class EngineSession {
       case 'show':
         return { kind: 'rows', rows: await this.show(statement.name), tag: 'SHOW' };
       case 'set':
-        return { kind: 'command', tag: 'SET', parameterStatus: this.withParameterErrors(() => listOf(this.state.set(statement.name, statement.value))) };
+        // SET LOCAL lasts until the transaction ends; outside a transaction block PostgreSQL ignores it (with a warning).
+        if (statement.local && !this.inTransactionBlock) return { kind: 'command', tag: 'SET', parameterStatus: [] };
+        return {
+          kind: 'command',
+          tag: 'SET',
+          parameterStatus: this.withParameterErrors(() =>
+            listOf(statement.local ? this.state.setLocal(statement.name, statement.value) : this.state.set(statement.name, statement.value)),
+          ),
+        };
+      case 'set_transaction':
+        this.withParameterErrors(() => {
+          for (const { name, value } of statement.settings) {
+            if (statement.scope === 'session') this.state.set(name, value);
+            else if (this.inTransactionBlock) this.state.setLocal(name, value);
+          }
+        });
+        return { kind: 'command', tag: 'SET', parameterStatus: [] };
+      case 'discard':
+        if (statement.what !== 'all') return { kind: 'command', tag: `DISCARD ${statement.what.toUpperCase()}`, parameterStatus: [] };
+        if (this.inTransactionBlock) throw new SqlError('25001', 'DISCARD ALL cannot run inside a transaction block');
+        await this.cursors.closeAll();
+        return { kind: 'command', tag: 'DISCARD ALL', parameterStatus: this.state.resetAll() };
       case 'reset':
         return {
           kind: 'command',
@@ -119,9 +142,13 @@ export class EngineSession {
             statement.name === undefined ? this.state.resetAll() : listOf(this.state.set(statement.name, undefined)),
           ),
         };
-      case 'transaction':
+      case 'transaction': {
         await this.cursors.transaction(statement.action);
-        return { kind: 'command', tag: statement.tag, parameterStatus: [] };
+        if (statement.action === 'begin') this.inTransactionBlock = true;
+        const ended = statement.action === 'commit' || statement.action === 'rollback';
+        if (ended) this.inTransactionBlock = false;
+        return { kind: 'command', tag: statement.tag, parameterStatus: ended ? this.state.endTransaction() : [] };
+      }
       case 'declare': {
         const sql = embeddedQuery(statement.query, 'DECLARE CURSOR');
         await this.cursors.declare(statement, signal, (cursorSignal) => this.runQuery(sql, parameters, cursorSignal, true));
@@ -149,6 +176,17 @@ export class EngineSession {
   /** The start and end of the implicit transaction block of a multi-statement Query message. */
   async implicitTransaction(action: 'begin' | 'end'): Promise<void> {
     await this.cursors.implicitTransaction(action);
+    this.inImplicitBlock = action === 'begin';
+    if (action === 'end' && !this.inExplicitBlock) this.state.endTransaction();
+  }
+
+  /** In BEGIN … COMMIT, or in the implicit block of a multi-statement Query message (SET LOCAL applies there). */
+  private get inTransactionBlock(): boolean {
+    return this.inExplicitBlock || this.inImplicitBlock;
+  }
+
+  private set inTransactionBlock(value: boolean) {
+    this.inExplicitBlock = value;
   }
 
   /** Result columns and parameter types of a statement, without running it (extended protocol Describe). */
@@ -320,7 +358,11 @@ function statementText(statement: Statement): string {
     case 'explain':
       return `EXPLAIN ${statement.sql}`;
     case 'set':
-      return `SET ${statement.name} = ${statement.value ?? 'DEFAULT'}`;
+      return `SET ${statement.local ? 'LOCAL ' : ''}${statement.name} = ${statement.value ?? 'DEFAULT'}`;
+    case 'set_transaction':
+      return `SET ${statement.scope === 'session' ? 'SESSION CHARACTERISTICS AS ' : ''}TRANSACTION`;
+    case 'discard':
+      return `DISCARD ${statement.what.toUpperCase()}`;
     case 'show':
       return `SHOW ${statement.name}`;
     case 'reset':

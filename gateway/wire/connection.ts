@@ -210,8 +210,13 @@ export class ClientConnection {
       case 'Query':
         return this.simpleQuery(message.sql);
       case 'Parse': {
-        const statement = classify(message.query);
-        return this.guardExtended(() => this.parse(message, statement), { sql: message.query, statement });
+        // A trailing semicolon (Metabase's `show timezone;`) is one statement; two are an error, as in PostgreSQL.
+        const statements = splitStatements(message.query);
+        const statement = classify(statements.length === 1 ? statements[0] : message.query);
+        return this.guardExtended(() => {
+          if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
+          return this.parse(message, statement);
+        }, { sql: message.query, statement });
       }
       case 'Bind':
         return this.guardExtended(() => this.bind(message));
@@ -476,6 +481,7 @@ export class ClientConnection {
       this.applyTransaction(statement.action);
     }
     if (statement.kind === 'deallocate') this.deallocate(statement.name);
+    if (statement.kind === 'discard' && statement.what === 'all') this.deallocate(undefined);
     this.abort = new AbortController();
     const outcome = await session.execute(statement, parameters, this.abort.signal).catch((error: unknown) => this.rethrow(error));
     if (outcome.kind === 'command') {
