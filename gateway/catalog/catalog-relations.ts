@@ -39,7 +39,7 @@ export async function refreshCatalogRelations(connection: DuckDBConnection, tabl
     [{ name: 'oid', type: 'INTEGER' }, { name: 'relname', type: 'VARCHAR' }, { name: 'natts', type: 'SMALLINT' }, { name: 'rows', type: 'BIGINT' }, { name: 'bytes', type: 'BIGINT' }],
     tables.map((t) => [t.oid, t.name, t.columns.length, t.rows, t.bytes]),
   );
-  await replaceTable(connection, `${Q}.pondgate_user_attributes`, PG_ATTRIBUTE_COLUMNS, pgAttributeRows(tables));
+  await replaceTable(connection, `${Q}.pondgate_user_attributes`, PG_ATTRIBUTE_COLUMNS, pgAttributeRows(tables, true));
   const description = catalogColumns('pg_catalog.pg_description').map(({ name, type }) => ({ name, type }));
   await replaceTable(connection, `${Q}.pondgate_comments`, description, descriptionRows(tables));
 }

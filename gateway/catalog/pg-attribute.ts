@@ -8,7 +8,7 @@
  * relations (once, at start).
  */
 import { pgTypeOf } from '../../src/pg/pg-types.ts';
-import { PG_TYPE_ROWS } from '../../src/pg/pg-type-table.ts';
+import { ExtraOid, PG_TYPE_ROWS } from '../../src/pg/pg-type-table.ts';
 import { catalogColumns } from './pg15-catalog.ts';
 import type { CellValue, TableColumn } from './table-rows.ts';
 
@@ -28,10 +28,32 @@ function arrayDimensions(duckdbType: string): number {
   return (/(\[\d*\]\s*)+$/.exec(duckdbType.trim())?.[0].match(/\[/g) ?? []).length;
 }
 
-/** The pg_attribute rows of the given relations, in PG_ATTRIBUTE_COLUMNS order. Pure. */
-export function pgAttributeRows(relations: readonly AttributeSource[]): CellValue[][] {
+/**
+ * The system columns PostgreSQL gives every table, with negative attnum (DBeaver reads them;
+ * most clients filter attnum > 0): name, attnum, type OID, typlen, byval, align.
+ */
+const SYSTEM_COLUMNS: ReadonlyArray<readonly [string, number, number, number, boolean, string]> = [
+  ['tableoid', -6, ExtraOid.Oid, 4, true, 'i'], ['cmax', -5, ExtraOid.Cid, 4, true, 'i'], ['xmax', -4, ExtraOid.Xid, 4, true, 'i'],
+  ['cmin', -3, ExtraOid.Cid, 4, true, 'i'], ['xmin', -2, ExtraOid.Xid, 4, true, 'i'], ['ctid', -1, ExtraOid.Tid, 6, false, 's'],
+];
+
+/**
+ * The pg_attribute rows of the given relations, in PG_ATTRIBUTE_COLUMNS order: for tables
+ * (`systemColumns`), PostgreSQL's system columns first. Pure.
+ */
+export function pgAttributeRows(relations: readonly AttributeSource[], systemColumns = false): CellValue[][] {
   const rows: CellValue[][] = [];
   for (const relation of relations) {
+    if (systemColumns) {
+      for (const [name, attnum, oid, len, byval, align] of SYSTEM_COLUMNS) {
+        const values: Readonly<Record<string, CellValue>> = {
+          attrelid: relation.oid, attname: name, atttypid: oid, attstattarget: 0, attlen: len, attnum, attndims: 0, attcacheoff: -1,
+          atttypmod: -1, attbyval: byval, attalign: align, attstorage: 'p', attcompression: '', attnotnull: true, atthasdef: false,
+          atthasmissing: false, attidentity: '', attgenerated: '', attisdropped: false, attislocal: true, attinhcount: 0, attcollation: 0,
+        };
+        rows.push(PG_ATTRIBUTE_COLUMNS.map((c) => values[c.name] ?? null));
+      }
+    }
     relation.columns.forEach((column, i) => {
       const type = pgTypeOf(column.type);
       const row = TYPE_ROWS.get(type.oid);

@@ -25,7 +25,7 @@ import {
 } from '../../src/pg/compat-functions.ts';
 import { PG_TYPE_ROWS, type PgTypeRow } from '../../src/pg/pg-type-table.ts';
 import { pgAttributeRows, PG_ATTRIBUTE_COLUMNS } from './pg-attribute.ts';
-import { PG15_RELATIONS, RECORDED_RELATIONS, catalogColumns, pgTextLiteral, recordedRows, type RelationKey } from './pg15-catalog.ts';
+import { PG15_PROC_NAMES, PG15_RELATIONS, RECORDED_RELATIONS, catalogColumns, pgTextLiteral, recordedRows, type RelationKey } from './pg15-catalog.ts';
 import { OIDS, Q, RELATION_SOURCES, compatName, creationOrder } from './pg-relations.ts';
 import { replaceTable, type TableColumn } from './table-rows.ts';
 
@@ -46,15 +46,10 @@ export const KNOWN_SCHEMAS: ReadonlyMap<string, number> = new Map([
   ['pg_toast', OIDS.pgToast],
 ]);
 
-/** pg_proc's function names → OIDs (the first of several overloads), for regproc values. */
+/** Function names → OIDs (the lowest of several overloads), for the regproc columns of pg_type. */
 const PROC_OIDS: ReadonlyMap<string, number> = (() => {
-  const columns = catalogColumns('pg_catalog.pg_proc').map((c) => c.name);
-  const [oid, proname] = [columns.indexOf('oid'), columns.indexOf('proname')];
   const byName = new Map<string, number>();
-  for (const row of recordedRows('pg_catalog.pg_proc')) {
-    const name = String(row[proname]);
-    if (!byName.has(name)) byName.set(name, Number(row[oid]));
-  }
+  for (const [oid, name] of PG15_PROC_NAMES) if (!byName.has(name) || byName.get(name)! > oid) byName.set(name, oid);
   return byName;
 })();
 
@@ -65,8 +60,11 @@ function procOid(name: string): number {
   return oid;
 }
 
-/** The session's user, as the rewrite appends it to functions that name it. */
-const NAME_OF_OWNER = "CASE WHEN role_oid IS NULL THEN NULL WHEN role_oid = 10 THEN session_user_name ELSE 'unknown (OID=' || role_oid || ')' END";
+/** The session's user, as the rewrite appends it to functions that name it; public's schema belongs to pg_database_owner. */
+const NAME_OF_OWNER = "CASE WHEN role_oid IS NULL THEN NULL WHEN role_oid = 10 THEN session_user_name WHEN role_oid = 6171 THEN 'pg_database_owner' ELSE 'unknown (OID=' || role_oid || ')' END";
+
+/** A function's name → OID (the lowest of its overloads), from PostgreSQL 15's pg_proc. */
+const PROC_OID_OF = (name: string) => `(SELECT min(__p.__oid) FROM ${Q}.pondgate_proc_names __p WHERE __p.__name = ${name})`;
 
 /** A relation name (possibly schema-qualified, possibly quoted) → its pg_class OID; user tables first, as search_path has it. */
 const REGCLASS = `CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) ELSE (
@@ -77,7 +75,7 @@ const REGCLASS = `CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name
          ELSE __rc.__nspname IN ('public', 'pg_catalog') END)) END`;
 
 /** Bytes of a relation: the Parquet files of a catalog table; PostgreSQL's own relations count as empty here. */
-const RELATION_BYTES = `coalesce((SELECT sum(__t.__bytes) FROM (SELECT oid AS __oid, bytes AS __bytes FROM ${Q}.pondgate_tables) __t
+const RELATION_BYTES = `coalesce((SELECT CAST(sum(__t.__bytes) AS BIGINT) FROM (SELECT oid AS __oid, bytes AS __bytes FROM ${Q}.pondgate_tables) __t
   WHERE __t.__oid = ${REGCLASS.replace(/\bname\b/g, 'relation')}), 0)`;
 
 /** A function's arguments as pg_get_function_arguments prints them: `name type, …` from proargnames/proargtypes. */
@@ -111,8 +109,12 @@ export const GATEWAY_FUNCTIONS: Readonly<Record<string, MacroOverloads>> = {
   pg_total_relation_size: [['relation', RELATION_BYTES]],
   pg_table_size: [['relation', RELATION_BYTES]],
   pg_indexes_size: [['relation', 'CAST(0 AS BIGINT)']],
-  pg_database_size: [['database', `(SELECT coalesce(sum(bytes), 0) FROM ${Q}.pondgate_tables)`]],
-  pg_tablespace_size: [['tablespace', `(SELECT coalesce(sum(bytes), 0) FROM ${Q}.pondgate_tables)`]],
+  pg_database_size: [['database', `(SELECT CAST(coalesce(sum(bytes), 0) AS BIGINT) FROM ${Q}.pondgate_tables)`]],
+  pg_tablespace_size: [['tablespace', `(SELECT CAST(coalesce(sum(bytes), 0) AS BIGINT) FROM ${Q}.pondgate_tables)`]],
+  // Visible = in a schema of the default search_path (pg_catalog, public): information_schema's objects are not.
+  pg_table_is_visible: [['table_oid', `(SELECT min(__c.__ns) FROM (SELECT oid AS __oid, relnamespace AS __ns FROM ${Q}.pg_class) __c WHERE __c.__oid = table_oid) IN (${OIDS.pgCatalog}, ${OIDS.public})`]],
+  pg_type_is_visible: [['type_oid', `(SELECT min(__t.__ns) FROM (SELECT oid AS __oid, typnamespace AS __ns FROM ${Q}.pg_type) __t WHERE __t.__oid = type_oid) IN (${OIDS.pgCatalog}, ${OIDS.public})`]],
+  pg_function_is_visible: [['function_oid', 'function_oid IS NOT NULL']],
   pg_get_function_arguments: [['function_oid', FUNCTION_ARGUMENTS]],
   pg_get_function_identity_arguments: [['function_oid', FUNCTION_ARGUMENTS]],
   pg_get_function_result: [['function_oid', FUNCTION_RESULT]],
@@ -120,14 +122,15 @@ export const GATEWAY_FUNCTIONS: Readonly<Record<string, MacroOverloads>> = {
   pg_tablespace_location: [['tablespace_oid', "''"]],
   _pg_expandarray: [['arr', "unnest(list_transform(generate_series(1, len(arr)), lambda i: {'x': arr[i], 'n': CAST(i AS INTEGER)}))"]],
   // Casts to reg* types, rewritten into calls (DuckDB has no such types): they give OIDs.
-  pondgate_regproc: [['name', `CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER)
-    ELSE map_extract_value(${sqlMap([['-', 0], ...PROC_OIDS])}, regexp_replace(regexp_replace(CAST(name AS VARCHAR), '^pg_catalog\\.', ''), '\\(.*$', '')) END`]],
+  pondgate_regproc: [['name', `CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) WHEN CAST(name AS VARCHAR) = '-' THEN 0
+    ELSE ${PROC_OID_OF("regexp_replace(regexp_replace(CAST(name AS VARCHAR), '^pg_catalog\\.', ''), '\\(.*$', '')")} END`]],
   pondgate_regtype: [['name', regtypeBody()]],
   pondgate_regnamespace: [['name', regnamespaceBody()]],
   pondgate_regclass: [['name', REGCLASS]],
   pondgate_regrole: [['name', `CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) ELSE ${OIDS.bootstrapSuperuser} END`]],
   // The reverse: an OID printed as PostgreSQL prints a reg* value (the rewrite applies these to results).
-  pondgate_regproc_out: [['oid', `CASE WHEN oid IS NULL THEN NULL WHEN oid = 0 THEN '-' ELSE coalesce(map_extract_value(${sqlMap([...PROC_OIDS].map(([n, o]) => [o, n]))}, oid), CAST(oid AS VARCHAR)) END`]],
+  pondgate_regproc_out: [['oid', `CASE WHEN oid IS NULL THEN NULL WHEN oid = 0 THEN '-'
+    ELSE coalesce((SELECT min(__p.__name) FROM ${Q}.pondgate_proc_names __p WHERE __p.__oid = oid), CAST(oid AS VARCHAR)) END`]],
   pondgate_regtype_out: [['oid', `CASE WHEN oid IS NULL THEN NULL WHEN oid = 0 THEN '-' ELSE ${COMPAT_DATABASE}.${COMPAT_SCHEMA}.format_type(oid, NULL) END`]],
   pondgate_regclass_out: [['oid', `CASE WHEN oid IS NULL THEN NULL WHEN oid = 0 THEN '-' ELSE coalesce((SELECT min(__c.__relname) FROM (SELECT oid AS __oid, relname AS __relname FROM ${Q}.pg_class) __c WHERE __c.__oid = oid), CAST(oid AS VARCHAR)) END`]],
   pondgate_regnamespace_out: [['oid', `CASE WHEN oid IS NULL THEN NULL ELSE coalesce(map_extract_value(${sqlMap([...KNOWN_SCHEMAS].map(([n, o]) => [o, n]))}, oid), CAST(oid AS VARCHAR)) END`]],
@@ -250,6 +253,7 @@ async function createBaseTables(connection: DuckDBConnection): Promise<void> {
     const values = pgTypeValues(t);
     return typeColumns.map((c) => values[c.name] ?? null);
   }));
+  await replaceTable(connection, `${Q}.pondgate_proc_names`, [{ name: '__oid', type: 'INTEGER' }, { name: '__name', type: 'VARCHAR' }], PG15_PROC_NAMES.map(([oid, name]) => [oid, name]));
   await replaceTable(
     connection,
     `${Q}.pondgate_keywords`,

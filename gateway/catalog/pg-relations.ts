@@ -70,11 +70,8 @@ const COLUMN_TYPE_FACTS = `
 const USER_TABLE_PRIVILEGES = ['SELECT'];
 
 export const RELATION_SOURCES: Readonly<Record<RelationKey, RelationSource>> = {
-  'pg_catalog.pg_namespace': {
-    kind: 'view',
-    sql: `SELECT * FROM (VALUES (${OIDS.pgToast}, 'pg_toast'), (${OIDS.pgCatalog}, 'pg_catalog'), (${OIDS.public}, 'public'),
-      (${OIDS.informationSchema}, 'information_schema')) v(oid, nspname), (SELECT ${OIDS.bootstrapSuperuser} AS nspowner)`,
-  },
+  // PostgreSQL's own schemas, with their owners and privileges (public belongs to pg_database_owner).
+  'pg_catalog.pg_namespace': { kind: 'recorded' },
   'pg_catalog.pg_class': {
     kind: 'view',
     sql: `SELECT r.oid, r.relname, r.relnamespace, 0 AS reltype, 0 AS reloftype, ${OIDS.bootstrapSuperuser} AS relowner,
@@ -91,7 +88,8 @@ export const RELATION_SOURCES: Readonly<Record<RelationKey, RelationSource>> = {
     kind: 'view',
     sql: `SELECT * FROM ${Q}.pondgate_user_attributes UNION ALL SELECT * FROM ${Q}.pondgate_system_attributes`,
   },
-  'pg_catalog.pg_type': { kind: 'view', sql: `SELECT * FROM ${Q}.pondgate_types` },
+  // The types pondgate announces, and information_schema's domains (sql_identifier, cardinal_number, …).
+  'pg_catalog.pg_type': { kind: 'view', sql: `SELECT * FROM ${Q}.pondgate_types UNION ALL SELECT * FROM ${Q}.pg15_pg_type` },
   'pg_catalog.pg_proc': { kind: 'recorded' },
   'pg_catalog.pg_aggregate': { kind: 'recorded' },
   'pg_catalog.pg_am': { kind: 'recorded' },
@@ -99,7 +97,8 @@ export const RELATION_SOURCES: Readonly<Record<RelationKey, RelationSource>> = {
   'pg_catalog.pg_language': { kind: 'recorded' },
   'pg_catalog.pg_extension': { kind: 'recorded' },
   'pg_catalog.pg_collation': { kind: 'recorded' },
-  'pg_catalog.pg_description': { kind: 'view', sql: `SELECT * FROM ${Q}.pondgate_comments` },
+  // COMMENT ON of the catalog tables, and PostgreSQL's descriptions of its schemas.
+  'pg_catalog.pg_description': { kind: 'view', sql: `SELECT * FROM ${Q}.pondgate_comments UNION ALL SELECT * FROM ${Q}.pg15_pg_description` },
   'pg_catalog.pg_database': {
     kind: 'session',
     sql: `SELECT ${OIDS.database} AS oid, ${sessionDatabase} AS datname, ${OIDS.bootstrapSuperuser} AS datdba, 6 AS encoding,

@@ -83,6 +83,17 @@ const REG_CASTS: Readonly<Record<string, string>> = {
   regrole: 'pondgate_regrole',
 };
 
+/** PostgreSQL functions that DuckDB has under another name, with the same arguments and meaning. */
+const RENAMED_FUNCTIONS: Readonly<Record<string, string>> = {
+  json_build_object: 'json_object',
+  jsonb_build_object: 'json_object',
+  json_build_array: 'json_array',
+  jsonb_build_array: 'json_array',
+  array_to_json: 'to_json',
+  row_to_json: 'to_json',
+  textlen: 'length',
+};
+
 /** Parameters current_setting() knows beyond SessionState's: fixed facts about the server. */
 const FIXED_SETTINGS: Readonly<Record<string, string>> = {
   server_version_num: '150000',
@@ -98,16 +109,111 @@ function fixedSetting(name: string): string | undefined {
   return FIXED_SETTINGS[name.toLowerCase()];
 }
 
-export function rewriteCatalogQuery(statement: JsonObject, session: CatalogSession): RewriteResult {
+/**
+ * `text`, the statement as the client wrote it, tells quoted aliases from unquoted ones, which
+ * PostgreSQL folds to lower case (`AS DEFAULT` names a column `default`) and DuckDB does not.
+ */
+export function rewriteCatalogQuery(statement: JsonObject, session: CatalogSession, text?: string): RewriteResult {
   const tree = structuredClone(statement);
   const ctes = cteNames(tree);
   const settings: SessionSetting[] = [];
   let changed = false;
   const context: Context = { session, ctes, settings, markChanged: () => (changed = true) };
   const rewritten = transform(tree, context) as JsonObject;
+  if (readsCatalog(rewritten)) {
+    applyPostgresOperators(rewritten, context);
+    if (text !== undefined) foldUnquotedAliases(rewritten, text, context);
+  }
   if (changed) nameRewrittenItems(statement, rewritten);
   nameRegOutputs(rewritten, context);
   return { statement: rewritten, changed, settings };
+}
+
+/** Whether the rewritten query reads pondgate's catalog relations (it is a catalog query, answered with PostgreSQL's semantics). */
+function readsCatalog(tree: Json): boolean {
+  let found = false;
+  walk(tree, (object) => {
+    if (object.type === 'BASE_TABLE' && object.schema_name === COMPAT_SCHEMA) found = true;
+    if (object.type === 'TABLE_FUNCTION' && isObject(object.function) && object.function.schema === COMPAT_SCHEMA) found = true;
+  });
+  return found;
+}
+
+/** PostgreSQL's regular-expression operators search the string; DuckDB's `~` matches it whole. */
+/** Output aliases of the outermost select list, lower-cased unless the client quoted them. */
+function foldUnquotedAliases(tree: JsonObject, text: string, context: Context): void {
+  const node = tree.node;
+  if (!isObject(node) || node.type !== 'SELECT_NODE' || !Array.isArray(node.select_list)) return;
+  for (const item of node.select_list) {
+    if (!isObject(item) || typeof item.alias !== 'string' || item.alias === item.alias.toLowerCase()) continue;
+    if (text.includes(`"${item.alias.replace(/"/g, '""')}"`)) continue;
+    item.alias = item.alias.toLowerCase();
+    context.markChanged();
+  }
+}
+
+/** PostgreSQL's LIKE takes backslash as its escape character by default (psql's `LIKE 'pg\_%'`); DuckDB's has none. */
+const LIKE_OPERATORS: Readonly<Record<string, string>> = {
+  '~~': 'like_escape',
+  '!~~': 'not_like_escape',
+  '~~*': 'ilike_escape',
+  '!~~*': 'not_ilike_escape',
+};
+
+const REGEX_OPERATORS: Readonly<Record<string, { readonly negate: boolean; readonly flags?: string }>> = {
+  regexp_full_match: { negate: false },
+  '!~': { negate: true },
+  '~*': { negate: false, flags: 'i' },
+  '!~*': { negate: true, flags: 'i' },
+};
+
+/**
+ * In a catalog query, PostgreSQL's meaning of two constructs DuckDB reads otherwise:
+ * `a ~ 'x'` searches (regexp_matches), and `x = ANY(array)` is list membership (DuckDB plans it as a
+ * subquery, which it cannot put in an outer join's condition: SQLAlchemy's index query does).
+ */
+function applyPostgresOperators(tree: JsonObject, context: Context): void {
+  const visit = (node: Json): Json => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (!isObject(node)) return node;
+    for (const key of Object.keys(node)) node[key] = visit(node[key]);
+    if (node.class === 'FUNCTION' && String(node.schema ?? '') === '' && Array.isArray(node.children) && node.children.length === 2) {
+      const like = LIKE_OPERATORS[String(node.function_name)];
+      if (like !== undefined) {
+        context.markChanged();
+        return { ...functionCall(like, [...(node.children as ExpressionNode[]), varcharLiteral('\\')]), alias: node.alias ?? '' };
+      }
+      const regex = REGEX_OPERATORS[String(node.function_name)];
+      if (regex !== undefined) {
+        context.markChanged();
+        const args = node.children as ExpressionNode[];
+        const call = functionCall('regexp_matches', regex.flags ? [...args, varcharLiteral(regex.flags)] : args);
+        return { ...(regex.negate ? notOf(call) : call), alias: node.alias ?? '' };
+      }
+    }
+    const list = anyOfList(node);
+    if (list !== undefined) {
+      context.markChanged();
+      return { ...functionCall('list_contains', [list, node.child as ExpressionNode]), alias: node.alias ?? '' };
+    }
+    return node;
+  };
+  tree.node = visit(tree.node ?? null);
+}
+
+function notOf(child: ExpressionNode): ExpressionNode {
+  return { class: 'OPERATOR', type: 'OPERATOR_NOT', alias: '', query_location: 0, children: [child] };
+}
+
+/** `x = ANY(list)`, which DuckDB parses as `x = ANY(SELECT unnest(list))`: the list, if the node is that. */
+function anyOfList(node: JsonObject): ExpressionNode | undefined {
+  if (node.class !== 'SUBQUERY' || node.subquery_type !== 'ANY' || node.comparison_type !== 'COMPARE_EQUAL') return undefined;
+  const select = isObject(node.subquery) && isObject(node.subquery.node) ? node.subquery.node : undefined;
+  if (!select || select.type !== 'SELECT_NODE' || !isObject(select.from_table) || select.from_table.type !== 'EMPTY' || select.where_clause !== null) return undefined;
+  const items = select.select_list;
+  if (!Array.isArray(items) || items.length !== 1 || !isObject(items[0]) || items[0].class !== 'FUNCTION' || items[0].function_name !== 'unnest') return undefined;
+  const args = items[0].children;
+  return Array.isArray(args) && args.length === 1 ? (args[0] as ExpressionNode) : undefined;
 }
 
 interface Context {
@@ -291,6 +397,11 @@ function rewriteFunction(node: ExpressionNode, context: Context): Json {
       break;
     }
   }
+  const renamed = RENAMED_FUNCTIONS[name];
+  if (renamed !== undefined) {
+    context.markChanged();
+    return { ...node, function_name: renamed, schema: '' };
+  }
   if (Object.hasOwn(COMPAT_MACROS, name) && !name.startsWith('pondgate_')) {
     context.markChanged();
     return { ...node, function_name: name, schema: COMPAT_SCHEMA, catalog: COMPAT_DATABASE };
@@ -367,9 +478,32 @@ function unboundTypeName(castType: Json | undefined): string | undefined {
 
 /**
  * PostgreSQL's name for an output column without alias (FigureColname): a function's name, a
- * column's last name, a cast's operand name or else its type name, `case`, or `?column?`.
+ * column's last name, a cast's operand name or else its type name, a CASE's ELSE name or
+ * `case`, or `?column?`.
  */
 function pgColumnName(node: Json): string {
+  return figureColumnName(node).name;
+}
+
+/** FigureColnameInternal: a name and its strength (2 a real name, 1 a type or `case`, 0 none). */
+function figureColumnName(node: Json): { name: string; strength: number } {
+  if (!isObject(node)) return { name: '?column?', strength: 0 };
+  if (node.class === 'CASE') {
+    const fallback = figureColumnName(node.else_expr ?? null);
+    return fallback.strength >= 2 ? fallback : { name: 'case', strength: 1 };
+  }
+  if (node.class === 'CAST') {
+    const inner = figureColumnName(node.child ?? null);
+    if (inner.strength >= 2) return inner;
+    const target = unboundTypeName(node.cast_type);
+    const id = isObject(node.cast_type) ? String(node.cast_type.id).toLowerCase() : undefined;
+    return { name: target ?? (id === 'varchar' ? 'text' : (id ?? '?column?')), strength: 1 };
+  }
+  const name = legacyColumnName(node);
+  return { name, strength: name === '?column?' ? 0 : 2 };
+}
+
+function legacyColumnName(node: Json): string {
   if (!isObject(node)) return '?column?';
   if (node.class === 'FUNCTION' && node.is_operator !== true) {
     const name = String(node.function_name).toLowerCase();

@@ -21,9 +21,13 @@ interface Fixture {
   readonly relations: Readonly<Record<RelationKey, { readonly oid: number; readonly relkind: string }>>;
   readonly columns: Readonly<Record<RelationKey, ReadonlyArray<readonly [string, string]>>>;
   readonly rows: Readonly<Record<RelationKey, ReadonlyArray<ReadonlyArray<string | null>>>>;
+  readonly procNames: ReadonlyArray<readonly [number, string]>;
 }
 
 const FIXTURE = JSON.parse(readFileSync(new URL('./fixtures/pg15-catalog.json', import.meta.url), 'utf8')) as Fixture;
+
+/** Every PostgreSQL 15 function's OID and name: what a regproc value prints. */
+export const PG15_PROC_NAMES: ReadonlyArray<readonly [number, string]> = FIXTURE.procNames;
 
 export const PG15_NAMESPACES: Readonly<Record<string, number>> = FIXTURE.namespaces;
 

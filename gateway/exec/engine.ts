@@ -237,7 +237,7 @@ export class EngineSession {
     if (!parsed.ok) throw toSqlError(new Error(parsed.message));
     // Empty strings, not NULLs: a NULL literal is typed INTEGER, a bound text value VARCHAR.
     const bound = bindParameters(parsed.statement, new Array<string>(parameterCount).fill(''));
-    return describeOn(this.connection, await this.codec.render(bound));
+    return describeOn(this.connection, await this.codec.render(rewriteCatalogQuery(bound, this.catalogView, sql).statement));
   }
 
   async close(): Promise<void> {
@@ -252,7 +252,7 @@ export class EngineSession {
     const parsed = await this.codec.parse(sql);
     if (!parsed.ok) return this.planUnserializable(sql, parsed.errorType, parsed.message, parameters, parsed.position);
     // The catalog rewrite runs first, so pg_catalog relations never count as catalog tables.
-    const rewritten = rewriteCatalogQuery(bindParameters(parsed.statement, parameters), this.catalogView);
+    const rewritten = rewriteCatalogQuery(bindParameters(parsed.statement, parameters), this.catalogView, sql);
     onSettings?.(rewritten.settings);
     const statement = rewritten.statement;
     const boundSql = parameters.length > 0 || rewritten.changed ? await this.codec.render(statement) : sql;
@@ -307,7 +307,7 @@ export class EngineSession {
     sql = normalizePgSyntax(sql);
     const parsed = await this.codec.parse(sql);
     if (!parsed.ok) return sql;
-    const rewritten = rewriteCatalogQuery(parsed.statement, this.catalogView);
+    const rewritten = rewriteCatalogQuery(parsed.statement, this.catalogView, sql);
     return rewritten.changed ? this.codec.render(rewritten.statement) : sql;
   }
 

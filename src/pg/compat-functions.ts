@@ -104,6 +104,15 @@ const SIZE_PRETTY = (() => {
 })();
 
 const ALWAYS = 'true';
+
+/**
+ * has_*_privilege: pondgate serves read-only data to every user alike, so the read privileges
+ * (SELECT, USAGE, CONNECT, EXECUTE, TEMPORARY) are granted and the others (INSERT, UPDATE,
+ * DELETE, TRUNCATE, …) are not. PostgreSQL accepts a comma-separated list: any one suffices.
+ */
+const READ_PRIVILEGE = (privilege: string) => `regexp_matches(upper(CAST(${privilege} AS VARCHAR)), '\\b(SELECT|USAGE|CONNECT|EXECUTE|TEMP|TEMPORARY|MEMBER)\\b')`;
+const hasPrivilege = (...arities: ReadonlyArray<readonly string[]>): MacroOverloads =>
+  arities.map((parameters) => [parameters.join(', '), READ_PRIVILEGE(parameters[parameters.length - 1])] as const);
 const NO_TEXT = 'CAST(NULL AS VARCHAR)';
 
 /**
@@ -127,25 +136,21 @@ export const PG_COMPAT_FUNCTIONS: Readonly<Record<string, MacroOverloads>> = {
   array_lower: [['arr, dimension', 'CASE WHEN dimension = 1 AND len(arr) > 0 THEN 1 END']],
   array_length: [['arr, dimension', 'CASE WHEN dimension = 1 AND len(arr) > 0 THEN CAST(len(arr) AS INTEGER) END']],
   array_ndims: [['arr', 'CASE WHEN len(arr) > 0 THEN 1 END']],
-  // pondgate serves read-only data to every user alike: every read privilege is granted.
-  has_schema_privilege: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
-  has_table_privilege: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
-  has_database_privilege: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
-  has_column_privilege: [['a, b, c', ALWAYS], ['a, b, c, d', ALWAYS]],
-  has_any_column_privilege: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
-  has_function_privilege: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
-  has_type_privilege: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
-  has_sequence_privilege: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
-  has_language_privilege: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
-  has_foreign_data_wrapper_privilege: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
-  has_server_privilege: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
-  has_tablespace_privilege: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
-  has_parameter_privilege: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
-  pg_has_role: [['a, b', ALWAYS], ['a, b, c', ALWAYS]],
+  has_schema_privilege: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
+  has_table_privilege: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
+  has_database_privilege: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
+  has_column_privilege: hasPrivilege(['a', 'b', 'c'], ['a', 'b', 'c', 'd']),
+  has_any_column_privilege: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
+  has_function_privilege: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
+  has_type_privilege: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
+  has_sequence_privilege: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
+  has_language_privilege: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
+  has_foreign_data_wrapper_privilege: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
+  has_server_privilege: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
+  has_tablespace_privilege: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
+  has_parameter_privilege: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
+  pg_has_role: hasPrivilege(['a', 'b'], ['a', 'b', 'c']),
   pg_is_in_recovery: [['', 'false']],
-  pg_table_is_visible: [['table_oid', ALWAYS]],
-  pg_type_is_visible: [['type_oid', ALWAYS]],
-  pg_function_is_visible: [['function_oid', ALWAYS]],
   // Nothing is updatable or insertable: pondgate is read-only.
   pg_column_is_updatable: [['relation, column_number, include_triggers', 'false']],
   pg_relation_is_updatable: [['relation, include_triggers', 'CAST(0 AS INTEGER)']],

@@ -40,6 +40,8 @@ const CASES: ReadonlyArray<readonly [call: string, expected: unknown]> = [
   [`${F}.format_type(1015, 14)`, 'character varying(10)[]'],
   [`${F}.pg_encoding_to_char(6)`, 'UTF8'],
   [`${F}.has_table_privilege('flights', 'SELECT')`, true],
+  [`${F}.has_table_privilege('alice', 'flights', 'INSERT, UPDATE')`, false],
+  [`${F}.has_schema_privilege('public', 'USAGE')`, true],
   [`${F}.pg_column_is_updatable(1, 1, false)`, false],
   [`${F}.pg_size_pretty(CAST(123456789 AS BIGINT))`, '118 MB'],
   [`${F}.pg_size_pretty(CAST(9999 AS BIGINT))`, '9999 bytes'],

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
-import { COMPAT_MACROS } from '../../gateway/catalog/pg-compat.ts';
+import { COMPAT_MACROS, COMPAT_TABLE_FUNCTIONS } from '../../gateway/catalog/pg-compat.ts';
 import { PG_TYPE_ROWS } from '../../src/pg/pg-type-table.ts';
 import { PG_COMPAT_FUNCTIONS } from '../../src/pg/compat-functions.ts';
 import { startPrivatePostgres } from './private-postgres.ts';
@@ -97,12 +97,19 @@ async function recordCatalog(client: pg.Client): Promise<void> {
     functionNames.add(String(name));
   }
   connection.closeSync();
-  for (const name of [...Object.keys(COMPAT_MACROS), ...Object.keys(PG_COMPAT_FUNCTIONS)]) if (!name.startsWith('pondgate_')) functionNames.add(name);
+  for (const name of [...Object.keys(COMPAT_MACROS), ...Object.keys(PG_COMPAT_FUNCTIONS), ...COMPAT_TABLE_FUNCTIONS]) if (!name.startsWith('pondgate_')) functionNames.add(name);
   const names = [...functionNames].sort();
   rows['pg_catalog.pg_proc'] = (await text(`SELECT ${selectList('pg_catalog.pg_proc', 'p')} FROM pg_catalog.pg_proc p WHERE pronamespace = 11 AND proname = ANY($1) ORDER BY oid`, [names])).rows;
   rows['pg_catalog.pg_aggregate'] = (
     await text(`SELECT ${selectList('pg_catalog.pg_aggregate', 'a')} FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid WHERE p.pronamespace = 11 AND p.proname = ANY($1) ORDER BY 1`, [names])
   ).rows;
+
+  // Schemas, their descriptions, and information_schema's domains (and their array types), which clients list too.
+  rows['pg_catalog.pg_namespace'] = (await text(`SELECT ${selectList('pg_catalog.pg_namespace', 'n')} FROM pg_catalog.pg_namespace n WHERE nspname IN ('pg_catalog', 'public', 'information_schema', 'pg_toast') ORDER BY oid`)).rows;
+  rows['pg_catalog.pg_description'] = (await text("SELECT d.* FROM pg_catalog.pg_description d WHERE d.classoid = 'pg_namespace'::regclass ORDER BY 1")).rows;
+  rows['pg_catalog.pg_type'] = (await text(`SELECT ${selectList('pg_catalog.pg_type', 't')} FROM pg_catalog.pg_type t WHERE t.typnamespace = 'information_schema'::regnamespace ORDER BY oid`)).rows;
+  // Every function's name by OID, so that any regproc value prints as PostgreSQL prints it.
+  const procNames = (await text('SELECT oid, proname FROM pg_catalog.pg_proc ORDER BY oid')).rows.map(([oid, name]) => [Number(oid), name]);
 
   const namespaces = Object.fromEntries((await text('SELECT nspname, oid FROM pg_namespace ORDER BY oid')).rows.map(([n, o]) => [n, Number(o)]));
   const keywords = (await text('SELECT word, catcode, barelabel, catdesc, baredesc FROM pg_get_keywords() ORDER BY word')).rows.map(
@@ -115,6 +122,7 @@ async function recordCatalog(client: pg.Client): Promise<void> {
     relations,
     columns,
     rows,
+    procNames,
   };
   await writeFile(CATALOG_FIXTURE, JSON.stringify(fixture, null, 0).replace(/\],"/g, '],\n"').replace(/\],\[/g, '],\n[') + '\n');
   await writeFile(KEYWORDS_FIXTURE, `[${keywords.map((k) => JSON.stringify(k)).join(',\n')}]\n`);
@@ -137,7 +145,7 @@ async function recordReplays(url: string): Promise<void> {
     await client.connect();
     const recordings: Record<string, Recording> = {};
     for (const statement of file.statements) {
-      recordings[statement.name] = await runReplayStatement(client, statement, 'extended');
+      recordings[statement.name] = await runReplayStatement(client, statement, statement.protocol === 'simple' ? 'simple' : 'extended');
       if (recordings[statement.name].error) console.warn(`${file.tool} ${statement.name}: PostgreSQL 15 says ${recordings[statement.name].error}`);
     }
     await client.end();

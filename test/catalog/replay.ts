@@ -9,6 +9,7 @@
  *   -- @protocol: simple|both     how the tool sends it (default: extended)
  *   -- @compare: rows|count|none  what must equal PostgreSQL 15's answer (default rows)
  *   -- @ignore: oid, relid        columns whose values differ by design (OIDs, sizes, times)
+ *   -- @filter: datname=pondgate  compare only the rows with this value (PostgreSQL has other databases)
  *   -- @data: true                reads a pondgate table's rows (runs on the workers)
  *   SELECT …;                     the statement, exactly as the tool sends it
  *
@@ -33,6 +34,7 @@ export interface ReplayStatement {
   readonly protocol: 'extended' | 'simple' | 'both';
   readonly compare: 'rows' | 'count' | 'none';
   readonly ignore: ReadonlySet<string>;
+  readonly filter: { readonly column: string; readonly value: string } | undefined;
   readonly data: boolean;
 }
 
@@ -75,6 +77,7 @@ export function parseReplayFile(tool: string, text: string): ReplayFile {
       protocol: protocol as ReplayStatement['protocol'],
       compare: compare as ReplayStatement['compare'],
       ignore: new Set((directives.get('ignore') ?? '').split(',').map((c) => c.trim()).filter(Boolean)),
+      filter: parseFilter(directives.get('filter')),
       data: directives.get('data') === 'true',
     };
   });
@@ -82,6 +85,12 @@ export function parseReplayFile(tool: string, text: string): ReplayFile {
   const duplicate = names.find((n, i) => names.indexOf(n) !== i || n === '');
   if (duplicate !== undefined) throw new Error(`${tool}: statement name "${duplicate}" is empty or repeated`);
   return { tool, statements };
+}
+
+function parseFilter(text: string | undefined): ReplayStatement['filter'] {
+  if (text === undefined) return undefined;
+  const [column, value] = text.split('=').map((part) => part.trim());
+  return { column, value };
 }
 
 export async function loadReplayFiles(): Promise<ReplayFile[]> {
@@ -118,12 +127,21 @@ async function resolveParams(client: pg.Client, params: readonly string[]): Prom
 
 const TEXT_PARSERS = { getTypeParser: () => (value: unknown) => value };
 
+/** $n → the value as a SQL literal (numbers bare, text quoted); $n inside strings is not expected in replay files. */
+export function inlineParameters(sql: string, values: readonly string[]): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const value = values[Number(n) - 1];
+    return /^-?\d+$/.test(value) ? value : `'${value.replace(/'/g, "''")}'`;
+  });
+}
+
 /** Runs one replay statement the way the tool sends it; values stay PostgreSQL text. */
 export async function runReplayStatement(client: pg.Client, statement: ReplayStatement, protocol: 'extended' | 'simple'): Promise<Recording> {
   try {
     const values = await resolveParams(client, statement.params);
-    const config = { text: statement.sql, values, rowMode: 'array', types: TEXT_PARSERS, ...(protocol === 'extended' ? { queryMode: 'extended' } : {}) };
-    if (protocol === 'simple' && values.length > 0) throw new Error('the simple protocol takes no parameters');
+    // With the simple protocol, parameters are spliced into the text as literals, as psycopg2 and psqlODBC do.
+    const text = protocol === 'simple' ? inlineParameters(statement.sql, values) : statement.sql;
+    const config = { text, values: protocol === 'simple' ? [] : values, rowMode: 'array', types: TEXT_PARSERS, ...(protocol === 'extended' ? { queryMode: 'extended' } : {}) };
     const answer = (await client.query(config as never)) as unknown as pg.QueryResult<unknown[]> | Array<pg.QueryResult<unknown[]>>;
     const results = (Array.isArray(answer) ? answer : [answer]).map((result) => ({
       command: result.command,
