@@ -87,7 +87,7 @@ const FUNCTION_RESULT = `(SELECT CASE WHEN __p.__retset THEN 'SETOF ' ELSE '' EN
   FROM (SELECT oid AS __oid, proretset AS __retset, prorettype AS __rettype FROM ${Q}.pg_proc) __p WHERE __p.__oid = function_oid)`;
 
 const DESCRIPTION = (objoid: string, objsubid: string, classoid?: string) => `(SELECT min(__d.__description) FROM
-  (SELECT objoid AS __objoid, classoid AS __classoid, objsubid AS __objsubid, description AS __description FROM ${Q}.pondgate_comments) __d
+  (SELECT objoid AS __objoid, classoid AS __classoid, objsubid AS __objsubid, description AS __description FROM ${Q}.pg_description) __d
   WHERE __d.__objoid = ${objoid} AND __d.__objsubid = ${objsubid}${classoid ? ` AND __d.__classoid = ${classoid}` : ''})`;
 
 /**
@@ -133,6 +133,7 @@ export const GATEWAY_FUNCTIONS: Readonly<Record<string, MacroOverloads>> = {
     ELSE coalesce((SELECT min(__p.__name) FROM ${Q}.pondgate_proc_names __p WHERE __p.__oid = oid), CAST(oid AS VARCHAR)) END`]],
   pondgate_regtype_out: [['oid', `CASE WHEN oid IS NULL THEN NULL WHEN oid = 0 THEN '-' ELSE ${COMPAT_DATABASE}.${COMPAT_SCHEMA}.format_type(oid, NULL) END`]],
   pondgate_regclass_out: [['oid', `CASE WHEN oid IS NULL THEN NULL WHEN oid = 0 THEN '-' ELSE coalesce((SELECT min(__c.__relname) FROM (SELECT oid AS __oid, relname AS __relname FROM ${Q}.pg_class) __c WHERE __c.__oid = oid), CAST(oid AS VARCHAR)) END`]],
+  pondgate_vector_out: [['list', "array_to_string(list, ' ')"]],
   pondgate_regnamespace_out: [['oid', `CASE WHEN oid IS NULL THEN NULL ELSE coalesce(map_extract_value(${sqlMap([...KNOWN_SCHEMAS].map(([n, o]) => [o, n]))}, oid), CAST(oid AS VARCHAR)) END`]],
 };
 

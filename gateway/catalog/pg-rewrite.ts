@@ -32,6 +32,7 @@ import {
 } from '../sql/duckdb-ast.ts';
 import { COMPAT_DATABASE, COMPAT_MACROS, COMPAT_SCHEMA, COMPAT_TABLE_FUNCTIONS, KNOWN_SCHEMAS, compatRelation } from './pg-compat.ts';
 import { REG_COLUMNS, regOutputMacro } from './reg-columns.ts';
+import { parsePgArray } from './pg15-catalog.ts';
 import { formatCall } from './pg-format.ts';
 
 /** What the rewrite needs to know about the session. */
@@ -177,6 +178,14 @@ function applyPostgresOperators(tree: JsonObject, context: Context): void {
     if (Array.isArray(node)) return node.map(visit);
     if (!isObject(node)) return node;
     for (const key of Object.keys(node)) node[key] = visit(node[key]);
+    // generate_series in a select list returns rows in PostgreSQL (psqlODBC's SQLForeignKeys), a list in DuckDB.
+    if (node.type === 'SELECT_NODE' && Array.isArray(node.select_list)) {
+      node.select_list = node.select_list.map((item) => {
+        if (!isObject(item) || item.class !== 'FUNCTION' || String(item.function_name).toLowerCase() !== 'generate_series' || String(item.schema ?? '') !== '') return item;
+        context.markChanged();
+        return { ...functionCall('unnest', [{ ...(item as ExpressionNode), alias: '' }]), alias: item.alias === '' ? 'generate_series' : item.alias };
+      });
+    }
     if (node.class === 'FUNCTION' && String(node.schema ?? '') === '' && Array.isArray(node.children) && node.children.length === 2) {
       const like = LIKE_OPERATORS[String(node.function_name)];
       if (like !== undefined) {
@@ -449,6 +458,19 @@ const CAST_TYPES: Readonly<Record<string, JsonObject>> = {
 
 function rewriteCast(node: ExpressionNode, context: Context): Json {
   const target = unboundTypeName(node.cast_type);
+  const arrayLiteral = pgArrayLiteral(node);
+  if (arrayLiteral !== undefined) {
+    context.markChanged();
+    return arrayLiteral;
+  }
+  // A catalog vector column (indkey, proargtypes) cast to text prints space-separated, as in PostgreSQL.
+  if (isTextType(node.cast_type) && isObject(node.child) && node.child.class === 'COLUMN_REF' && Array.isArray(node.child.column_names)) {
+    const column = String(node.child.column_names[node.child.column_names.length - 1]).toLowerCase();
+    if (REG_COLUMNS.get(column)?.macro === 'pondgate_vector_out') {
+      context.markChanged();
+      return { ...compatCall('pondgate_vector_out', [node.child as ExpressionNode]), alias: node.alias };
+    }
+  }
   if (target === undefined || node.try_cast === true) {
     // A reg* value cast to text prints its name, as in PostgreSQL.
     if (isTextType(node.cast_type) && isObject(node.child) && regCastMacro(node.child) !== undefined) {
@@ -522,6 +544,23 @@ function legacyColumnName(node: Json): string {
   return '?column?';
 }
 
+/**
+ * `'{a,b}'::text[]`: a PostgreSQL array literal cast to a list type becomes a DuckDB list
+ * of the literal's elements (DuckDB reads only its own `[a, b]` spelling).
+ */
+function pgArrayLiteral(node: ExpressionNode): ExpressionNode | undefined {
+  const castType = node.cast_type;
+  if (!isObject(castType) || castType.id !== 'LIST' || !isConstant(node.child) || node.child.value.is_null) return undefined;
+  const text = node.child.value.value;
+  if (typeof text !== 'string' || !/^\{.*\}$/s.test(text.trim())) return undefined;
+  const elementType = isObject(castType.type_info) ? castType.type_info.child_type : undefined;
+  if (!isObject(elementType)) return undefined;
+  const elements = parsePgArray(text.trim()).map((element): ExpressionNode => ({
+    class: 'CAST', type: 'OPERATOR_CAST', alias: '', query_location: 0, child: varcharLiteral(element), cast_type: elementType, try_cast: false,
+  }));
+  return { ...node, child: functionCall('list_value', elements) };
+}
+
 function isTextType(castType: Json | undefined): boolean {
   if (!isObject(castType)) return false;
   if (castType.id === 'VARCHAR') return true;
@@ -544,11 +583,7 @@ function regCastMacro(node: JsonObject): string | undefined {
 function nameRegOutputs(tree: JsonObject, context: Context): void {
   const node = tree.node;
   if (!isObject(node) || node.type !== 'SELECT_NODE' || !Array.isArray(node.select_list)) return;
-  const relations = new Set<string>();
-  walk(node.from_table ?? null, (object) => {
-    if (object.type === 'BASE_TABLE' && object.schema_name === COMPAT_SCHEMA) relations.add(String(object.table_name));
-    if (object.type === 'TABLE_FUNCTION' && isObject(object.function) && object.function.schema === COMPAT_SCHEMA) relations.add(String(object.function.function_name));
-  });
+  const relations = new Set(directRelations(node.from_table ?? null).map(([, relation]) => relation));
   if (relations.size === 0 && !node.select_list.some((item) => isObject(item) && regCastMacro(item) !== undefined)) return;
   node.select_list = node.select_list.map((item) => {
     if (!isObject(item)) return item;
@@ -586,15 +621,21 @@ function starCoversTwice(column: string, relations: ReadonlySet<string>): boolea
   return [...relations].filter((r) => REG_COLUMNS.get(column)?.relations.has(r)).length > 1;
 }
 
+/**
+ * The compat relations a FROM clause reads directly (through joins, not inside subqueries,
+ * whose columns are their select lists'), with their aliases.
+ */
+function directRelations(from: Json): Array<[alias: string, relation: string]> {
+  if (!isObject(from)) return [];
+  if (from.type === 'JOIN') return [...directRelations(from.left ?? null), ...directRelations(from.right ?? null)];
+  if (from.type === 'BASE_TABLE' && from.schema_name === COMPAT_SCHEMA) return [[String(from.alias), String(from.table_name)]];
+  if (from.type === 'TABLE_FUNCTION' && isObject(from.function) && from.function.schema === COMPAT_SCHEMA) return [[String(from.alias), String(from.function.function_name)]];
+  return [];
+}
+
 /** The compat relation a FROM alias stands for. */
 function aliasOf(from: Json, alias: string): string | undefined {
-  let found: string | undefined;
-  walk(from, (object) => {
-    if (object.alias !== alias) return;
-    if (object.type === 'BASE_TABLE' && object.schema_name === COMPAT_SCHEMA) found = String(object.table_name);
-    if (object.type === 'TABLE_FUNCTION' && isObject(object.function) && object.function.schema === COMPAT_SCHEMA) found = String(object.function.function_name);
-  });
-  return found;
+  return directRelations(from).find(([name]) => name === alias)?.[1];
 }
 
 function columnRefNode(names: string[]): ExpressionNode {

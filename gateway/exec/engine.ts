@@ -106,7 +106,11 @@ export class EngineSession {
   private async run(statement: Statement, parameters: readonly (string | null)[], signal: AbortSignal): Promise<StatementOutcome> {
     switch (statement.kind) {
       case 'query':
-        return { kind: 'rows', rows: await this.runQuery(statement.sql, parameters, signal), tag: 'SELECT' };
+        try {
+          return { kind: 'rows', rows: await this.runQuery(statement.sql, parameters, signal), tag: 'SELECT' };
+        } catch (error) {
+          throw this.catalogFailure(statement.sql, error);
+        }
       case 'explain':
         return { kind: 'rows', rows: await this.explain(statement.sql, parameters), tag: 'EXPLAIN' };
       case 'show':
@@ -200,6 +204,33 @@ export class EngineSession {
       return { columns: [], parameterTypes: inner?.parameterTypes ?? [] };
     }
     if (statement.kind !== 'query') return undefined;
+    try {
+      return await this.describeQuery(statement.sql);
+    } catch (error) {
+      throw this.catalogFailure(statement.sql, error);
+    }
+  }
+
+  /**
+   * A catalog query pondgate cannot answer is the next gap to fill: it is logged with its full
+   * text, and the client's error says so. Cancels, timeouts and resource errors are not gaps.
+   */
+  private catalogFailure(sql: string, error: unknown): unknown {
+    const failure = error instanceof SqlError ? error : toSqlError(error);
+    if (!CATALOG_NAMES.test(sql) || /^(57|53|08|25)/.test(failure.sqlstate)) return error;
+    this.log.warn({ sqlstate: failure.sqlstate, error: failure.message, sql }, 'catalog query not answered');
+    return new SqlError(
+      failure.sqlstate,
+      failure.message,
+      failure.detail ?? 'pondgate emulates the PostgreSQL 15 catalog for its own objects; this catalog query is not covered yet. The gateway logged its full text.',
+      failure.hint,
+      failure.position,
+      failure.location,
+    );
+  }
+
+  private async describeQuery(text: string): Promise<Description | undefined> {
+    const statement = { kind: 'query' as const, sql: text };
     await this.catalog.current();
     const sql = await this.catalogRewrite(statement.sql);
     try {
@@ -349,6 +380,9 @@ export class EngineSession {
     }
   }
 }
+
+/** Names that make a statement a catalog query (PostgreSQL's catalog schemas and relations). */
+const CATALOG_NAMES = /\b(pg_catalog|information_schema|pg_[a-z_]+)\b/i;
 
 /** The text pg_stat_activity shows for a statement. */
 function statementText(statement: Statement): string {

@@ -10,12 +10,15 @@
  *   src/pg/fixtures/pg15-keywords.json — pg_get_keywords(), which quote_ident needs;
  *   test/catalog/replay/*.pg15.json — each replay file's statements run
  *     against tables of the same shape as the test data (replay/setup.sql),
- *     with their RowDescription and rows as text.
+ *     with their RowDescription and rows as text;
+ *   test/catalog/replay/clients.pg15.json — what pgjdbc, SQLAlchemy, psqlODBC
+ *     and psql report about those tables (client-probes.ts).
  *
  * It starts a private server (private-postgres.ts) and removes it afterwards:
  *   npx tsx test/catalog/record-pg15.ts [--catalog-only | --replays-only]
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -23,6 +26,7 @@ import pg from 'pg';
 import { COMPAT_MACROS, COMPAT_TABLE_FUNCTIONS } from '../../gateway/catalog/pg-compat.ts';
 import { PG_TYPE_ROWS } from '../../src/pg/pg-type-table.ts';
 import { PG_COMPAT_FUNCTIONS } from '../../src/pg/compat-functions.ts';
+import { CLIENT_RECORDINGS, probeAll } from './client-probes.ts';
 import { startPrivatePostgres } from './private-postgres.ts';
 import { REPLAY_USER, loadReplayFiles, replayRecordingPath, runReplayStatement, type Recording } from './replay.ts';
 
@@ -106,7 +110,14 @@ async function recordCatalog(client: pg.Client): Promise<void> {
 
   // Schemas, their descriptions, and information_schema's domains (and their array types), which clients list too.
   rows['pg_catalog.pg_namespace'] = (await text(`SELECT ${selectList('pg_catalog.pg_namespace', 'n')} FROM pg_catalog.pg_namespace n WHERE nspname IN ('pg_catalog', 'public', 'information_schema', 'pg_toast') ORDER BY oid`)).rows;
-  rows['pg_catalog.pg_description'] = (await text("SELECT d.* FROM pg_catalog.pg_description d WHERE d.classoid = 'pg_namespace'::regclass ORDER BY 1")).rows;
+  rows['pg_catalog.pg_description'] = (
+    await text(
+      `SELECT d.* FROM pg_catalog.pg_description d WHERE d.classoid = 'pg_namespace'::regclass
+       OR (d.classoid = 'pg_proc'::regclass AND d.objoid IN (SELECT oid FROM pg_catalog.pg_proc WHERE pronamespace = 11 AND proname = ANY($1)))
+       ORDER BY 1`,
+      [names],
+    )
+  ).rows;
   rows['pg_catalog.pg_type'] = (await text(`SELECT ${selectList('pg_catalog.pg_type', 't')} FROM pg_catalog.pg_type t WHERE t.typnamespace = 'information_schema'::regnamespace ORDER BY oid`)).rows;
   // Every function's name by OID, so that any regproc value prints as PostgreSQL prints it.
   const procNames = (await text('SELECT oid, proname FROM pg_catalog.pg_proc ORDER BY oid')).rows.map(([oid, name]) => [Number(oid), name]);
@@ -151,6 +162,15 @@ async function recordReplays(url: string): Promise<void> {
     await client.end();
     await writeFile(replayRecordingPath(file.tool), JSON.stringify({ note: 'Recorded from PostgreSQL 15 by test/catalog/record-pg15.ts', recordings }, null, 1) + '\n');
     console.log(`recorded ${file.statements.length} statements of ${file.tool}`);
+  }
+  const port = Number(new URL(url).port);
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'pondgate-probes-'));
+  try {
+    const results = await probeAll({ port, user: REPLAY_USER, scratch });
+    await writeFile(CLIENT_RECORDINGS, JSON.stringify({ note: 'Recorded from PostgreSQL 15 by test/catalog/record-pg15.ts', results }, null, 1) + '\n');
+    console.log(`recorded ${Object.keys(results).length} client checks`);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 

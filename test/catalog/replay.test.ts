@@ -9,24 +9,12 @@
  * the gateway: their EXPLAIN is a local plan.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { flightsParquetPath, importFlights } from '../../src/datagen/flights.ts';
-import { importTable } from '../../src/storage/import.ts';
-import { makeTempDir, startTestCluster, type TestCluster } from '../support/cluster.ts';
-import { REPLAY_USER, loadRecordings, loadReplayFiles, runReplayStatement, type RecordedResult, type Recording, type ReplayStatement } from './replay.ts';
+import { startBiCluster, type BiCluster } from './bi-cluster.ts';
+import { loadRecordings, loadReplayFiles, runReplayStatement, type RecordedResult, type Recording, type ReplayStatement } from './replay.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const files = await loadReplayFiles();
-
-/** The statements of setup.sql that pondgate runs too (comments; the tables come from the import). */
-async function setupComments(): Promise<string[]> {
-  const setup = await readFile(path.join(here, 'replay', 'setup.sql'), 'utf8');
-  return setup.split('\n').filter((line) => /^COMMENT ON /i.test(line)).map((line) => line.replace(/;\s*$/, ''));
-}
 
 /** Rows as comparable strings: only the compared columns, in a fixed order. */
 function comparable(result: RecordedResult, statement: ReplayStatement): string[] {
@@ -57,23 +45,14 @@ function check(statement: ReplayStatement, actual: Recording, expected: Recordin
 }
 
 describe('BI tools: replayed catalog SQL answers as PostgreSQL 15 does', { timeout: 10 * 60_000 }, () => {
-  let temp: { dir: string; remove: () => Promise<void> };
-  let cluster: TestCluster;
+  let bi: BiCluster;
 
   before(async () => {
-    temp = await makeTempDir('replay');
-    await importFlights({ outDir: temp.dir, partitions: 2, threads: 1, memoryLimit: '1GB' });
-    await importTable(path.join(path.dirname(flightsParquetPath()), 'airports.csv'), { table: 'airports', into: temp.dir, partitions: 1, by: { scheme: 'even' }, format: 'csv', threads: 1, memoryLimit: '1GB' });
-    cluster = await startTestCluster(temp.dir);
-    const client = new pg.Client({ connectionString: cluster.connectionString });
-    await client.connect();
-    for (const comment of await setupComments()) await client.query(comment).catch(() => undefined); // TODO until COMMENT ON
-    await client.end();
+    bi = await startBiCluster('replay');
   });
 
   after(async () => {
-    await cluster?.stop();
-    await temp?.remove();
+    await bi?.stop();
   });
 
   for (const file of files) {
@@ -83,7 +62,7 @@ describe('BI tools: replayed catalog SQL answers as PostgreSQL 15 does', { timeo
 
       before(async () => {
         recordings = await loadRecordings(file.tool);
-        client = new pg.Client({ connectionString: cluster.connectionString.replace('tester@', `${REPLAY_USER}@`) });
+        client = new pg.Client({ connectionString: bi.connectionString });
         await client.connect();
       });
 
