@@ -32,6 +32,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { connect as natsConnect } from 'nats';
 import pg from 'pg';
 import { TaskDispatcher, DEFAULT_DISPATCHER_OPTIONS } from '../gateway/exec/dispatcher.ts';
+import { partitionFilePaths } from '../gateway/plan/stats.ts';
 import { clusterSubjects } from '../src/cluster/subjects.ts';
 import { createLogger } from '../src/log.ts';
 import { importTable } from '../src/storage/import.ts';
@@ -561,12 +562,22 @@ interface DirectResult {
 async function measureDirect(cluster: TestCluster, manifest: Manifest, runs: number, iterations: number): Promise<DirectResult> {
   const nc = await natsConnect({ servers: cluster.natsUrl });
   const dispatcher = new TaskDispatcher(nc, clusterSubjects(CLUSTER), createLogger('wire-bench', 'warn'), DEFAULT_DISPATCHER_OPTIONS);
-  const files = manifest.tables.tiny!.partitions[0]!.files;
-  const sql = 'SELECT v FROM __pondgate_input WHERE id = 7';
+  const tiny = manifest.tables.tiny!;
+  const files = partitionFilePaths(tiny.partitions[0]!);
+  const sql = 'SELECT v FROM __pondgate_in0 WHERE id = 7';
   const result: DirectResult = { sql, p50Ms: [], p99Ms: [], iterations };
   const once = async (): Promise<number> => {
     const started = performance.now();
-    const spec = { queryId: randomUUID(), fragmentId: 0, partition: 0, sql, files, timeZone: 'UTC', deadline: Date.now() + 30_000 };
+    const spec = {
+      queryId: randomUUID(),
+      stageId: 0,
+      task: 0,
+      sql,
+      inputs: [{ name: '__pondgate_in0', root: 'data' as const, files, columns: tiny.columns }],
+      output: { kind: 'stream' as const },
+      timeZone: 'UTC',
+      deadline: Date.now() + 30_000,
+    };
     let ended = false;
     for await (const event of dispatcher.run(spec, new AbortController().signal)) if (event.kind === 'end') ended = true;
     if (!ended) throw new Error('direct task ended without an end message');

@@ -15,6 +15,8 @@ import { installPgCompat } from './catalog/pg-compat.ts';
 import { DEFAULT_DISPATCHER_OPTIONS, TaskDispatcher } from './exec/dispatcher.ts';
 import { QueryEngine } from './exec/engine.ts';
 import { QueryExecutor } from './exec/executor.ts';
+import { ScratchSpace } from './exec/scratch.ts';
+import { WorkerRegistry } from './exec/workers.ts';
 import { ClientConnection } from './wire/connection.ts';
 import { TRUST_POLICY, connectionSecurity, type AccessPolicy, type ConnectionSecurity } from './wire/security.ts';
 
@@ -22,6 +24,8 @@ export interface GatewayOptions {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** Shared scratch directory for exchanges between stages (the workers' too). */
+  readonly scratchDir: string;
   readonly cluster: string;
   readonly database: string;
   readonly resources: DuckDBResources;
@@ -42,6 +46,8 @@ export class Gateway {
     private readonly server: net.Server,
     private readonly duckdb: DuckDBInstance,
     readonly address: { host: string; port: number },
+    private readonly workers: WorkerRegistry,
+    private readonly scratch: ScratchSpace,
   ) {}
 
   static async start(nc: NatsConnection, options: GatewayOptions): Promise<Gateway> {
@@ -55,13 +61,24 @@ export class Gateway {
     await installPgCompat(duckdb);
     const log = options.log;
     const catalog = await Catalog.open(duckdb, options.dataDir, log);
-    const dispatcher = new TaskDispatcher(nc, clusterSubjects(options.cluster), log, {
-      ...DEFAULT_DISPATCHER_OPTIONS,
-      maxMessageBytes: Math.min(DEFAULT_DISPATCHER_OPTIONS.maxMessageBytes, nc.info?.max_payload ? nc.info.max_payload - 16 * 1024 : Infinity),
-    });
-    const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log), log);
+    const subjects = clusterSubjects(options.cluster);
+    const workers = new WorkerRegistry();
+    workers.listen(nc, subjects);
+    await workers.waitForWorkers(500);
+    const scratch = await ScratchSpace.open(options.scratchDir, log);
+    const dispatcher = new TaskDispatcher(
+      nc,
+      subjects,
+      log,
+      {
+        ...DEFAULT_DISPATCHER_OPTIONS,
+        maxMessageBytes: Math.min(DEFAULT_DISPATCHER_OPTIONS.maxMessageBytes, nc.info?.max_payload ? nc.info.max_payload - 16 * 1024 : Infinity),
+      },
+      workers,
+    );
+    const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log, scratch), log, workers);
     const server = net.createServer();
-    const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port });
+    const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port }, workers, scratch);
     // The connection limit is applied per startup packet (53300), not by dropping sockets.
     const security = connectionSecurity(options.access ?? TRUST_POLICY, options.maxConnections);
     server.on('connection', (socket) => gateway.accept(socket, engine, options, security));
@@ -99,6 +116,8 @@ export class Gateway {
       for (const { connection } of this.sessions.values()) connection.cancel();
       for (const socket of this.sockets) socket.destroy();
     });
+    this.workers.stop();
+    await this.scratch.close();
     this.duckdb.closeSync();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The worker's DuckDB: created with explicit resources, then sandboxed so that
- * SQL can read only the data directory. External access, once disabled, cannot
+ * SQL can read only the data directory and write only the scratch directory. External access, once disabled, cannot
  * be re-enabled while the database runs, and allowed_directories cannot change
  * after that. lock_configuration is deliberately NOT set: it would also lock
  * the per-connection TimeZone that each task must set to its session's zone;
@@ -15,12 +15,13 @@ import path from 'node:path';
 import { duckdbConfig, type DuckDBResources } from '../src/duckdb/resources.ts';
 import { installCompatFunctions } from '../src/pg/compat-functions.ts';
 
-export async function openSandboxedDuckDB(dataDir: string, resources: DuckDBResources): Promise<DuckDBInstance> {
+/** `directories`: the data directory and the scratch directory, fixed for the process's life. */
+export async function openSandboxedDuckDB(directories: readonly string[], resources: DuckDBResources): Promise<DuckDBInstance> {
   const instance = await DuckDBInstance.create(':memory:', duckdbConfig(resources));
   const connection = await instance.connect();
   try {
-    const allowed = path.resolve(dataDir).replace(/'/g, "''");
-    await connection.run(`SET allowed_directories = ['${allowed}']`);
+    const allowed = directories.map((dir) => `'${path.resolve(dir).replace(/'/g, "''")}'`);
+    await connection.run(`SET allowed_directories = [${allowed.join(', ')}]`);
     await connection.run('SET enable_external_access = false');
     await connection.run('SET autoinstall_known_extensions = false');
     await connection.run('SET autoload_known_extensions = false');

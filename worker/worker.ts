@@ -12,7 +12,7 @@ import { encodeBatch } from '../src/arrow/ipc.ts';
 import { columnsOf, resultBatches } from '../src/arrow/read-result.ts';
 import { transportSql } from '../src/arrow/transport-sql.ts';
 import {
-  TASK_INPUT_RELATION,
+  BUCKET_COLUMN,
   decodeJson,
   encodeJson,
   resultHeaders,
@@ -21,14 +21,16 @@ import {
   type CreditMessage,
   type EndMessage,
   type HeartbeatMessage,
+  type InputColumn,
   type TaskErrorMessage,
   type TaskMessage,
+  type WrittenFile,
 } from '../src/cluster/messages.ts';
 import { clusterSubjects, type ClusterSubjects } from '../src/cluster/subjects.ts';
 import type { DuckDBResources } from '../src/duckdb/resources.ts';
 import { toSqlError } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
-import { resolveDataPath } from '../src/storage/manifest.ts';
+import { bindInputs, writeOutput } from './task-io.ts';
 import { CreditGate } from './credits.ts';
 import { openSandboxedDuckDB } from './sandbox.ts';
 import { Semaphore } from './semaphore.ts';
@@ -38,6 +40,8 @@ const HEARTBEAT_INTERVAL_MS = 2000;
 
 export interface WorkerOptions {
   readonly dataDir: string;
+  /** Shared scratch directory for exchanges between stages. */
+  readonly scratchDir: string;
   readonly cluster: string;
   readonly slots: number;
   readonly resources: DuckDBResources;
@@ -76,7 +80,7 @@ export class Worker {
   }
 
   static async start(nc: NatsConnection, options: WorkerOptions): Promise<Worker> {
-    const duckdb = await openSandboxedDuckDB(options.dataDir, options.resources);
+    const duckdb = await openSandboxedDuckDB([options.dataDir, options.scratchDir], options.resources);
     const worker = new Worker(nc, duckdb, options);
     worker.listen();
     await nc.flush();
@@ -96,7 +100,8 @@ export class Worker {
         if (!error) this.cancel(decodeJson<CancelMessage>(msg.data).queryId);
       },
     });
-    this.subscriptions.push(tasks, cancels);
+    const pings = this.nc.subscribe(this.subjects.ping, { callback: () => this.heartbeat() });
+    this.subscriptions.push(tasks, cancels, pings);
     this.heartbeat();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_INTERVAL_MS);
     this.heartbeatTimer.unref();
@@ -109,6 +114,7 @@ export class Worker {
       running: this.running.size,
       version: PONDGATE_VERSION,
       startedAt: this.startedAt,
+      intervalMs: HEARTBEAT_INTERVAL_MS,
     };
     this.nc.publish(this.subjects.heartbeat, encodeJson(message));
   }
@@ -148,7 +154,7 @@ export class Worker {
   private async run(task: TaskMessage, record: TaskRecord): Promise<void> {
     const credits = record.credits;
     const started = Date.now();
-    const log = this.options.log.child({ queryId: task.queryId, fragment: task.fragmentId, partition: task.partition, attempt: task.attempt });
+    const log = this.options.log.child({ queryId: task.queryId, stage: task.stageId, task: task.task, attempt: task.attempt });
     let sequence = 0;
     const publish = (kind: 'batch' | 'end' | 'error', data: Uint8Array) =>
       this.nc.publish(task.resultSubject, data, { headers: resultHeaders(kind, sequence++) });
@@ -156,32 +162,49 @@ export class Worker {
     const connection = await this.duckdb.connect();
     running.connection = connection;
     this.running.add(running);
+    const interrupted = () => new Error('INTERRUPT Error: task cancelled');
     // The statement's deadline (statement_timeout), also when the gateway's own cancel gets lost.
     const deadline = setTimeout(() => stopTask(running), Math.max(0, Math.min(task.deadline - Date.now(), 2 ** 31 - 1)));
+    const dirs = { data: this.options.dataDir, scratch: this.options.scratchDir };
     try {
       // Cancelled while it waited for a slot (or its deadline passed): do not start it.
-      if (running.cancelled) throw new Error('INTERRUPT Error: task cancelled');
-      await prepareInput(connection, this.options.dataDir, task);
+      if (running.cancelled) throw interrupted();
+      await connection.run(`SET SESSION TimeZone = '${task.timeZone.replace(/'/g, "''")}'`);
+      await bindInputs(connection, task.inputs, dirs);
       const prepared = await connection.prepare(task.sql);
-      const columns = columnsOf(prepared);
+      const allColumns = columnsOf(prepared);
       prepared.destroySync();
-      const result = await connection.stream(transportSql(task.sql, columns));
       let rows = 0;
       let batches = 0;
-      for await (const batch of resultBatches(result, { columns, targetBytes: Math.floor(task.maxMessageBytes * 0.75) })) {
-        for (const message of encodeBatch(batch, { maxBytes: task.maxMessageBytes })) {
-          await credits.take();
-          if (running.cancelled) throw new Error('INTERRUPT Error: task cancelled');
-          publish('batch', message);
-          batches++;
+      let files: WrittenFile[] = [];
+      let bytesWritten = 0;
+      let columns: InputColumn[] = allColumns;
+      if (task.output.kind === 'stream') {
+        const result = await connection.stream(transportSql(task.sql, allColumns));
+        for await (const batch of resultBatches(result, { columns: allColumns, targetBytes: Math.floor(task.maxMessageBytes * 0.75) })) {
+          for (const message of encodeBatch(batch, { maxBytes: task.maxMessageBytes })) {
+            await credits.take();
+            if (running.cancelled) throw interrupted();
+            publish('batch', message);
+            batches++;
+          }
+          rows += batch.numRows;
         }
-        rows += batch.numRows;
+      } else {
+        if (task.output.kind === 'buckets') {
+          if (allColumns.at(-1)?.name !== BUCKET_COLUMN) throw new Error(`Internal Error: a bucketed task must end with ${BUCKET_COLUMN}`);
+          columns = allColumns.slice(0, -1);
+        }
+        const written = await writeOutput(connection, task, dirs.scratch);
+        rows = written.rows;
+        files = written.files;
+        bytesWritten = written.bytes;
       }
-      // An interrupted DuckDB stream may just end early: never report a cut result as complete.
-      if (running.cancelled) throw new Error('INTERRUPT Error: task cancelled');
-      const end: EndMessage = { rows, batches, elapsedMs: Date.now() - started, workerId: this.id };
+      // An interrupted DuckDB statement may just end early: never report a cut result as complete.
+      if (running.cancelled) throw interrupted();
+      const end: EndMessage = { rows, batches, elapsedMs: Date.now() - started, workerId: this.id, columns, files, bytesWritten };
       publish('end', encodeJson(end));
-      log.debug({ rows, batches, ms: end.elapsedMs }, 'task done');
+      log.debug({ rows, batches, files: files.length, ms: end.elapsedMs }, 'task done');
     } catch (error) {
       const sqlError = toSqlError(error);
       const cancelled = running.cancelled;
@@ -216,12 +239,4 @@ function stopTask(task: TaskRecord): void {
   task.cancelled = true;
   task.credits.close();
   task.connection?.interrupt();
-}
-
-/** Binds the fragment's input relation to the partition's files, and the session's time zone. */
-async function prepareInput(connection: DuckDBConnection, dataDir: string, task: TaskMessage): Promise<void> {
-  const files = task.files.map((file) => `'${resolveDataPath(dataDir, file).replace(/'/g, "''")}'`);
-  if (files.length === 0) throw new Error('Invalid Input Error: task names no input files');
-  await connection.run(`SET SESSION TimeZone = '${task.timeZone.replace(/'/g, "''")}'`);
-  await connection.run(`CREATE OR REPLACE TEMP VIEW ${TASK_INPUT_RELATION} AS SELECT * FROM read_parquet([${files.join(', ')}])`);
 }

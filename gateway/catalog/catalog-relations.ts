@@ -33,6 +33,8 @@ export function descriptionRows(tables: readonly TableFacts[]): CellValue[][] {
 }
 
 export async function refreshCatalogRelations(connection: DuckDBConnection, tables: readonly TableFacts[]): Promise<void> {
+  // The catalog may run before (or without) installPgCompat, in tests of the planner alone.
+  await connection.run(`CREATE SCHEMA IF NOT EXISTS ${Q}`);
   await replaceTable(
     connection,
     `${Q}.pondgate_tables`,

@@ -12,7 +12,7 @@ import { SqlError } from '../../src/errors.ts';
 import { emptyManifest, withTable, writeManifest, type TableEntry } from '../../src/storage/manifest.ts';
 import { makeTempDir } from '../../test/support/cluster.ts';
 import { DuckDBPlannerContext } from '../plan/context.ts';
-import { planQuery } from '../plan/planner.ts';
+import { DEFAULT_PLANNER_SETTINGS, planQuery } from '../plan/planner.ts';
 import { SqlCodec } from '../sql/codec.ts';
 import { Catalog } from './catalog.ts';
 import { installPgCompat } from './pg-compat.ts';
@@ -77,7 +77,7 @@ describe('catalog rewrite', () => {
 
   async function planKind(sql: string): Promise<string> {
     const rewritten = await rewrite(sql);
-    const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec);
+    const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec, DEFAULT_PLANNER_SETTINGS, 4);
     return (await planQuery(rewritten.statement, rewritten.sql, context)).kind;
   }
 

@@ -18,18 +18,22 @@ import {
   type CreditMessage,
   type EndMessage,
   type TaskErrorMessage,
+  type TaskInput,
   type TaskMessage,
+  type TaskOutput,
 } from '../../src/cluster/messages.ts';
 import type { ClusterSubjects } from '../../src/cluster/subjects.ts';
 import { SqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
+import type { WorkerRegistry } from './workers.ts';
 
 export interface TaskSpec {
   readonly queryId: string;
-  readonly fragmentId: number;
-  readonly partition: number;
+  readonly stageId: number;
+  readonly task: number;
   readonly sql: string;
-  readonly files: readonly string[];
+  readonly inputs: readonly TaskInput[];
+  readonly output: TaskOutput;
   readonly timeZone: string;
   readonly deadline: number;
 }
@@ -58,6 +62,7 @@ export class TaskDispatcher {
     private readonly subjects: ClusterSubjects,
     private readonly log: Logger,
     private readonly options: DispatcherOptions = DEFAULT_DISPATCHER_OPTIONS,
+    private readonly workers?: WorkerRegistry,
   ) {}
 
   /**
@@ -67,7 +72,7 @@ export class TaskDispatcher {
    */
   async *run(spec: TaskSpec, signal: AbortSignal): AsyncGenerator<TaskEvent> {
     for (let attempt = 1; ; attempt++) {
-      const key = `${spec.queryId}.${spec.fragmentId}.${spec.partition}.${attempt}.${randomUUID().slice(0, 8)}`;
+      const key = `${spec.queryId}.${spec.stageId}.${spec.task}.${attempt}.${randomUUID().slice(0, 8)}`;
       const resultSubject = this.subjects.result(key);
       const creditSubject = this.subjects.credit(key);
       const subscription = this.nc.subscribe(resultSubject);
@@ -88,7 +93,7 @@ export class TaskDispatcher {
           this.log.warn({ task: key }, 'task not acknowledged in time; offering it again');
           continue;
         }
-        yield* this.receive(subscription, creditSubject, signal);
+        yield* this.receive(subscription, creditSubject, signal, ack.workerId, key);
         return;
       } finally {
         subscription.unsubscribe();
@@ -116,11 +121,25 @@ export class TaskDispatcher {
     }
   }
 
-  private async *receive(subscription: Subscription, creditSubject: string, signal: AbortSignal): AsyncGenerator<TaskEvent> {
+  private async *receive(subscription: Subscription, creditSubject: string, signal: AbortSignal, workerId: string, key: string): AsyncGenerator<TaskEvent> {
     // Aborted while the task was being submitted: the listener below would never fire.
     if (signal.aborted) throw abortError(signal);
     const abort = () => subscription.unsubscribe();
     signal.addEventListener('abort', abort, { once: true });
+    // A worker that stops sending heartbeats while it holds the task has died (or is cut off).
+    let lost: SqlError | undefined;
+    const watch = this.workers
+      ? setInterval(() => {
+          if (this.workers!.isAlive(workerId)) return;
+          lost = new SqlError(
+            '58000',
+            `worker ${workerId} stopped responding (no heartbeat for ${this.workers!.silentFor(workerId).toFixed(0)} s) while running task ${key}`,
+            undefined,
+            'the query was stopped; run it again (the task will go to a live worker)',
+          );
+          subscription.unsubscribe();
+        }, 1000)
+      : undefined;
     let expected = 0;
     try {
       for await (const msg of subscription) {
@@ -146,8 +165,10 @@ export class TaskDispatcher {
             break;
         }
       }
+      if (lost) throw lost;
       throw abortError(signal);
     } finally {
+      clearInterval(watch);
       signal.removeEventListener('abort', abort);
     }
   }

@@ -37,12 +37,18 @@ export interface Description {
   readonly parameterTypes: readonly string[];
 }
 
+/** What the planner needs to know of the cluster: the task slots of the live workers. */
+export interface ClusterView {
+  liveSlots(): number;
+}
+
 export class QueryEngine {
   constructor(
     private readonly duckdb: DuckDBInstance,
     private readonly catalog: Catalog,
     private readonly executor: QueryExecutor,
     private readonly log: Logger,
+    private readonly cluster: ClusterView = { liveSlots: () => 4 },
     /** The live sessions pg_stat_activity shows. */
     private readonly sessions = new SessionRegistry(),
   ) {}
@@ -57,7 +63,7 @@ export class QueryEngine {
       clientAddress: identity.clientAddress,
       clientPort: identity.clientPort,
     });
-    return new EngineSession(connection, state, this.catalog, this.executor, this.log, identity, activity, () => this.sessions.snapshot());
+    return new EngineSession(connection, state, this.catalog, this.executor, this.log, identity, this.cluster, activity, () => this.sessions.snapshot());
   }
 }
 
@@ -76,6 +82,7 @@ export class EngineSession {
     private readonly executor: QueryExecutor,
     private readonly log: Logger,
     identity: SessionIdentity = DEFAULT_IDENTITY,
+    private readonly cluster: ClusterView = { liveSlots: () => 4 },
     private readonly activity: SessionActivity = new SessionRegistry().register({ pid: identity.processId, user: '', applicationName: () => '' }),
     sessions: () => readonly ActivityRow[] = () => [],
   ) {
@@ -287,7 +294,7 @@ export class EngineSession {
     onSettings?.(rewritten.settings);
     const statement = rewritten.statement;
     const boundSql = parameters.length > 0 || rewritten.changed ? await this.codec.render(statement) : sql;
-    const context = new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec);
+    const context = new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec, this.state.planner, this.cluster.liveSlots());
     try {
       return await planQuery(statement, boundSql, context);
     } catch (error) {

@@ -19,8 +19,11 @@ import { transportSql } from '../../src/arrow/transport-sql.ts';
 import { SqlError, toSqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import { CATALOG_SCHEMA } from '../catalog/catalog.ts';
-import type { ColumnSpec, Fragment, QueryPlan } from '../plan/plan.ts';
+import type { InputColumn, TaskInput, TaskOutput } from '../../src/cluster/messages.ts';
+import type { ColumnSpec, DistributedPlan, Stage, StageInput } from '../plan/plan.ts';
+import { partitionFilePaths } from '../plan/stats.ts';
 import type { TaskDispatcher } from './dispatcher.ts';
+import type { ScratchSpace } from './scratch.ts';
 import { interruptOnAbort } from './interrupt.ts';
 
 export interface ExecutionOptions {
@@ -30,12 +33,17 @@ export interface ExecutionOptions {
   readonly signal: AbortSignal;
 }
 
-export interface FragmentStats {
-  readonly fragmentId: number;
+export interface StageStats {
+  readonly stageId: number;
   tasks: number;
+  /** Tasks not run because every split input of theirs was empty. */
+  skipped: number;
   rows: number;
   batches: number;
+  /** Bytes received by the gateway (Arrow). */
   bytes: number;
+  /** Bytes of Parquet written to scratch storage. */
+  bytesWritten: number;
   workers: Set<string>;
   elapsedMs: number;
 }
@@ -44,18 +52,18 @@ export interface FragmentStats {
 export interface RowStream {
   readonly columns: readonly ColumnSpec[];
   readonly batches: AsyncIterable<RecordBatch>;
-  readonly stats: FragmentStats[];
+  readonly stats: StageStats[];
   /** Releases the query's resources; call it whether or not the batches were read to the end. */
   close(): Promise<void>;
 }
 
-type DistributedPlan = Extract<QueryPlan, { kind: 'distributed' }>;
 
 export class QueryExecutor {
   constructor(
     private readonly duckdb: DuckDBInstance,
     private readonly dispatcher: TaskDispatcher,
     private readonly log: Logger,
+    private readonly scratch?: ScratchSpace,
   ) {}
 
   /**
@@ -111,6 +119,7 @@ export class QueryExecutor {
         await connection.run(`DETACH DATABASE IF EXISTS ${database}`);
       } finally {
         connection.closeSync();
+        await this.scratch?.release(queryId);
       }
     };
     try {
@@ -119,8 +128,8 @@ export class QueryExecutor {
       await connection.run(`USE ${database}.${CATALOG_SCHEMA}`);
       await connection.run(`SET SESSION TimeZone = '${options.timeZone.replace(/'/g, "''")}'`);
       const started = Date.now();
-      const stats = await this.gather(plan, queryId, database, connection, options, log);
-      log.debug({ ms: Date.now() - started, fragments: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'fragments gathered');
+      const stats = await this.runStages(plan, queryId, database, connection, options, log);
+      log.debug({ ms: Date.now() - started, stages: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'stages done');
       const result = await connection.stream(transportSql(plan.mergeSql, plan.columns, 'client'));
       const batches = untilAborted(resultBatches(result, { columns: plan.columns }), options.signal);
       return { columns: plan.columns, batches, stats, close: cleanup };
@@ -130,15 +139,15 @@ export class QueryExecutor {
     }
   }
 
-  /** Runs every task of every fragment concurrently; loads each batch as it arrives. */
-  private async gather(
+  /** Runs the plan's stages, each as soon as the stages it reads are complete; loads gateway-bound rows as they arrive. */
+  private async runStages(
     plan: DistributedPlan,
     queryId: string,
     database: string,
     connection: DuckDBConnection,
     options: ExecutionOptions,
     log: Logger,
-  ): Promise<FragmentStats[]> {
+  ): Promise<StageStats[]> {
     const abort = new AbortController();
     // One listener per running task; a query may have many.
     setMaxListeners(0, abort.signal);
@@ -147,48 +156,86 @@ export class QueryExecutor {
     // Tell the workers at once: waiting for every task to notice first could take as long as the task.
     abort.signal.addEventListener('abort', () => this.dispatcher.cancel(queryId), { once: true });
     if (options.signal.aborted) onAbort();
-    // A DuckDB connection runs one statement at a time: every fragment's DDL and appends take turns.
+    // A DuckDB connection runs one statement at a time: every stage's DDL and appends take turns.
     const serial = new SerialQueue();
-    const sinks = plan.fragments.map((fragment) => new FragmentSink(fragment, database, connection, serial));
+    const sinks = new Map<number, StageSink>();
+    const results = new Map<number, Promise<StageResult>>();
+    const stats: StageStats[] = plan.stages.map((stage) => ({ stageId: stage.id, tasks: 0, skipped: 0, rows: 0, batches: 0, bytes: 0, bytesWritten: 0, workers: new Set<string>(), elapsedMs: 0 }));
     const deadline = options.deadline || Date.now() + 24 * 3600_000;
-    try {
-      const tasks = plan.fragments.flatMap((fragment, f) =>
-        fragment.partitions.map(async (partition) => {
-          const stream = this.dispatcher.run(
-            {
-              queryId,
-              fragmentId: fragment.id,
-              partition,
-              sql: fragment.sql,
-              files: fragment.table.partitions[partition].files,
-              timeZone: options.timeZone,
-              deadline,
-            },
-            abort.signal,
-          );
-          for await (const event of stream) {
-            if (event.kind === 'batch') await sinks[f].load(event.data);
-            else sinks[f].finishTask(event.end.rows, event.end.workerId, event.end.elapsedMs);
+    const prefix = this.scratch?.prefix(queryId) ?? `local/${queryId}`;
+    const fail = (error: unknown) => {
+      // The first failure stops the whole query: other tasks' rows would be useless.
+      if (!abort.signal.aborted) abort.abort(toSqlError(error));
+    };
+    const runStage = async (stage: Stage): Promise<StageResult> => {
+      const inputsOf = await Promise.all(stage.dependsOn.map(async (id) => [id, await results.get(id)!] as const));
+      const upstream = new Map(inputsOf);
+      const started = Date.now();
+      const stat = stats[stage.id];
+      const files = new Map<number, string[]>();
+      let columns: readonly InputColumn[] | undefined;
+      const sink = stage.output.kind === 'gateway' ? new StageSink(stage, stage.output.relation, database, connection, serial, stat) : undefined;
+      if (sink) sinks.set(stage.id, sink);
+      const taskInputs = Array.from({ length: stage.tasks }, (_, t) => stage.inputs.map((input) => bindInput(input, t, upstream)));
+      const runnable = taskInputs.map((inputs) => !stage.skipEmptyTasks || stage.inputs.some((input, i) => input.split && inputs[i].files.length > 0));
+      // Every task skipped would leave the next stage (or the merge) without the columns: run one.
+      if (!runnable.includes(true)) runnable[0] = true;
+      stat.skipped = runnable.filter((r) => !r).length;
+      const output: TaskOutput =
+        stage.output.kind === 'gateway' ? { kind: 'stream' }
+        : stage.output.kind === 'buckets' ? { kind: 'buckets', scratchPrefix: prefix, buckets: stage.output.buckets }
+        : { kind: 'files', scratchPrefix: prefix };
+      await Promise.all(
+        taskInputs.map(async (inputs, task) => {
+          if (!runnable[task]) return;
+          try {
+            const stream = this.dispatcher.run({ queryId, stageId: stage.id, task, sql: stage.sql, inputs, output, timeZone: options.timeZone, deadline }, abort.signal);
+            for await (const event of stream) {
+              if (event.kind === 'batch') await sink!.load(event.data);
+              else {
+                const end = event.end;
+                stat.tasks++;
+                stat.rows += end.rows;
+                stat.bytesWritten += end.bytesWritten;
+                stat.workers.add(end.workerId);
+                stat.elapsedMs = Math.max(stat.elapsedMs, end.elapsedMs);
+                columns ??= end.columns;
+                for (const file of end.files) {
+                  const list = files.get(file.bucket) ?? [];
+                  list.push(file.path);
+                  files.set(file.bucket, list);
+                }
+              }
+            }
+          } catch (error) {
+            fail(error);
+            throw error;
           }
         }),
       );
-      const outcomes = await Promise.allSettled(tasks.map((t) => t.catch((error: unknown) => {
-        // The first failure stops the whole query: other tasks' rows would be useless.
-        if (!abort.signal.aborted) abort.abort(toSqlError(error));
-        throw error;
-      })));
+      if (sink) await sink.complete();
+      log.debug({ stage: stage.id, ms: Date.now() - started, rows: stat.rows, tasks: stat.tasks, skipped: stat.skipped }, 'stage done');
+      return { files, columns: columns ?? [] };
+    };
+    try {
+      for (const stage of plan.stages) {
+        const result = runStage(stage);
+        // Rejections surface through the Promise.allSettled below (and through dependent stages).
+        result.catch(() => undefined);
+        results.set(stage.id, result);
+      }
+      const outcomes = await Promise.allSettled([...results.values()]);
       const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       if (failed) {
         const reason: unknown = abort.signal.reason;
         throw reason instanceof SqlError ? reason : toSqlError(failed.reason);
       }
-      for (const sink of sinks) await sink.complete();
-      return sinks.map((s) => s.stats);
+      return stats;
     } catch (error) {
       // Aborting is what tells the workers (the listener above), once per query.
       if (!abort.signal.aborted) abort.abort(toSqlError(error));
-      for (const sink of sinks) sink.abandon();
-      log.info({ err: (error as Error).message }, 'query failed while gathering');
+      for (const sink of sinks.values()) sink.abandon();
+      log.info({ err: (error as Error).message }, 'query failed while running its stages');
       throw error;
     } finally {
       options.signal.removeEventListener('abort', onAbort);
@@ -196,19 +243,42 @@ export class QueryExecutor {
   }
 }
 
-/** Receives the batches of one fragment's tasks into one relation of the query's database. */
-class FragmentSink {
-  readonly stats: FragmentStats;
+interface StageResult {
+  /** Files written, by bucket (files outputs use bucket 0). */
+  readonly files: ReadonlyMap<number, readonly string[]>;
+  readonly columns: readonly InputColumn[];
+}
+
+/** The files task `task` reads for `input`. */
+function bindInput(input: StageInput, task: number, upstream: ReadonlyMap<number, StageResult>): TaskInput {
+  const source = input.source;
+  if (source.kind === 'table') {
+    const partitions = source.tasks[task] ?? [];
+    return {
+      name: input.name,
+      root: 'data',
+      files: partitions.flatMap((p) => partitionFilePaths(source.table.partitions[p])),
+      columns: input.columns ?? source.table.columns,
+    };
+  }
+  const result = upstream.get(source.stageId);
+  if (!result) throw new SqlError('XX000', `stage ${source.stageId} has no result`);
+  const files = source.mode === 'bucket' ? [...(result.files.get(task) ?? [])] : [...result.files.values()].flat();
+  return { name: input.name, root: 'scratch', files, columns: result.columns };
+}
+
+/** Receives the batches of one gateway-bound stage's tasks into one relation of the query's database. */
+class StageSink {
   private loader: Promise<{ loader: ArrowToDuckDBLoader; schema: Schema }> | undefined;
 
   constructor(
-    private readonly fragment: Fragment,
+    private readonly stage: Stage,
+    private readonly relation: string,
     private readonly database: string,
     private readonly connection: DuckDBConnection,
     private readonly serial: SerialQueue,
-  ) {
-    this.stats = { fragmentId: fragment.id, tasks: 0, rows: 0, batches: 0, bytes: 0, workers: new Set(), elapsedMs: 0 };
-  }
+    private readonly stats: StageStats,
+  ) {}
 
   async load(message: Uint8Array): Promise<void> {
     const decoded = decodeMessage(message);
@@ -223,15 +293,8 @@ class FragmentSink {
     this.stats.bytes += message.byteLength;
   }
 
-  finishTask(rows: number, workerId: string, elapsedMs: number): void {
-    this.stats.tasks++;
-    this.stats.rows += rows;
-    this.stats.workers.add(workerId);
-    this.stats.elapsedMs = Math.max(this.stats.elapsedMs, elapsedMs);
-  }
-
   async complete(): Promise<void> {
-    if (!this.loader) throw new SqlError('XX000', `fragment ${this.fragment.id} received no result schema`);
+    if (!this.loader) throw new SqlError('XX000', `stage ${this.stage.id} sent no result schema`);
     const { loader } = await this.loader;
     await this.serial.run(async () => loader.close());
   }
@@ -241,8 +304,8 @@ class FragmentSink {
   }
 
   private async create(schema: Schema): Promise<{ loader: ArrowToDuckDBLoader; schema: Schema }> {
-    const staging = { catalog: this.database, schema: CATALOG_SCHEMA, name: `__staging_${this.fragment.id}` };
-    const view = { catalog: this.database, schema: CATALOG_SCHEMA, name: this.fragment.relation };
+    const staging = { catalog: this.database, schema: CATALOG_SCHEMA, name: `__staging_${this.stage.id}` };
+    const view = { catalog: this.database, schema: CATALOG_SCHEMA, name: this.relation };
     await this.connection.run(stagingTableSql(schema, staging));
     await this.connection.run(restoreViewSql(schema, view, staging));
     return { loader: await ArrowToDuckDBLoader.create(this.connection, staging, schema), schema };

@@ -1,40 +1,75 @@
 /**
- * The distributed plan: fragments that workers run once per partition, and the
- * merge SQL the gateway runs over their gathered results. EXPLAIN prints it.
+ * The distributed plan: a DAG of stages. A stage is DuckDB SQL over named
+ * inputs, run as one task per bucket group; its output goes to the gateway
+ * (where the merge SQL finishes the query), or to Parquet files on shared
+ * scratch storage — split into buckets for the next stage (an exchange) or
+ * whole (to be read by every task of the next stage). EXPLAIN prints it.
  */
 import type { TableEntry } from '../../src/storage/manifest.ts';
 
-export type Strategy = 'partial-aggregate' | 'scan' | 'gather';
-
-export interface Fragment {
-  readonly id: number;
-  /** Relation (in the query's private schema) that receives the rows of every task of this fragment. */
-  readonly relation: string;
-  readonly table: TableEntry;
-  /** Partition indexes of `table` to read; one task each. */
-  readonly partitions: readonly number[];
-  /** DuckDB SQL over the relation TASK_INPUT_RELATION (one partition's files). */
-  readonly sql: string;
-}
+/** `distributed`: stages chosen by the planner; `delegate`: the whole query as one task on one worker (the fallback); `gather`: columns gathered to the gateway (only for queries that mix catalog and user tables). */
+export type Strategy = 'distributed' | 'delegate' | 'gather';
 
 export interface ColumnSpec {
   readonly name: string;
   readonly type: string;
 }
 
+export type InputSource =
+  /** A table's files; `tasks[t]` lists the partitions task t reads (all of them for a broadcast). */
+  | { readonly kind: 'table'; readonly table: TableEntry; readonly tasks: readonly (readonly number[])[] }
+  /** Another stage's output: bucket t for task t (`bucket`), or every file (`all`). */
+  | { readonly kind: 'stage'; readonly stageId: number; readonly mode: 'bucket' | 'all' };
+
+export interface StageInput {
+  /** Relation name in the stage SQL. */
+  readonly name: string;
+  readonly source: InputSource;
+  /** Split inputs are what makes a task's rows its own: a task whose split inputs are all empty has nothing to do. */
+  readonly split: boolean;
+  /** For table inputs: the columns (all of the table's), used when a task gets no files. */
+  readonly columns?: readonly ColumnSpec[];
+  /** For EXPLAIN: what this input is (`lineitem (split, native)`, `exchange of orders by o_custkey` …). */
+  readonly label: string;
+}
+
+export type StageOutput =
+  /** Arrow batches to the gateway, into relation `relation` of the query's private database. */
+  | { readonly kind: 'gateway'; readonly relation: string }
+  /** Parquet files split into `buckets` by the SQL's last column. */
+  | { readonly kind: 'buckets'; readonly buckets: number; readonly label: string }
+  /** Parquet files with every row. */
+  | { readonly kind: 'files' };
+
+export interface Stage {
+  readonly id: number;
+  readonly role: string;
+  readonly sql: string;
+  readonly inputs: readonly StageInput[];
+  readonly tasks: number;
+  readonly output: StageOutput;
+  readonly dependsOn: readonly number[];
+  /** Task t may be skipped when every split input of it is empty. */
+  readonly skipEmptyTasks: boolean;
+}
+
 export type QueryPlan =
   | { readonly kind: 'local'; readonly sql: string; readonly reason: string }
-  | {
-      readonly kind: 'distributed';
-      readonly strategy: Strategy;
-      readonly fragments: readonly Fragment[];
-      /** Runs on the gateway in the query's private schema, where each fragment's relation lives. */
-      readonly mergeSql: string;
-      /** Result columns, as single-node DuckDB would return them. */
-      readonly columns: readonly ColumnSpec[];
-      /** Why a slower strategy was chosen, for EXPLAIN. */
-      readonly notes: readonly string[];
-    };
+  | DistributedPlan;
+
+export interface DistributedPlan {
+  readonly kind: 'distributed';
+  readonly strategy: Strategy;
+  readonly stages: readonly Stage[];
+  /** Runs on the gateway over the relations the gateway-bound stages fill. */
+  readonly mergeSql: string;
+  /** Result columns, as single-node DuckDB would return them. */
+  readonly columns: readonly ColumnSpec[];
+  /** Why, for EXPLAIN: the family of buckets, choices and fallbacks. */
+  readonly notes: readonly string[];
+  /** Manifest version the plan reads. */
+  readonly manifestVersion: number;
+}
 
 export function explainText(plan: QueryPlan): string[] {
   if (plan.kind === 'local') {
@@ -44,19 +79,23 @@ export function explainText(plan: QueryPlan): string[] {
   for (const note of plan.notes) lines.push(`  note: ${note}`);
   lines.push('  Merge on the gateway:');
   lines.push(...indent(plan.mergeSql, 4));
-  for (const fragment of plan.fragments) {
-    lines.push(
-      `  Fragment ${fragment.id}: table ${fragment.table.name}, ${fragment.partitions.length} of ` +
-        `${fragment.table.partitions.length} partitions (${describePartitioning(fragment.table)}) -> ${fragment.relation}`,
-    );
-    lines.push(...indent(fragment.sql, 4));
+  for (const stage of plan.stages) {
+    lines.push(`  Stage ${stage.id}: ${stage.role}, ${stage.tasks} task${stage.tasks === 1 ? '' : 's'} -> ${describeOutput(stage.output)}${stage.dependsOn.length > 0 ? ` (after stage ${stage.dependsOn.join(', ')})` : ''}`);
+    for (const input of stage.inputs) lines.push(`    input ${input.name}: ${input.label}`);
+    lines.push(...indent(stage.sql, 4));
   }
   return lines;
 }
 
-function describePartitioning(table: TableEntry): string {
-  const p = table.partitioning;
-  return p.scheme === 'hash' ? `hash(${p.column}) into ${p.buckets}` : p.scheme;
+function describeOutput(output: StageOutput): string {
+  switch (output.kind) {
+    case 'gateway':
+      return `gateway (${output.relation})`;
+    case 'buckets':
+      return `${output.buckets} bucket${output.buckets === 1 ? '' : 's'} by ${output.label}`;
+    case 'files':
+      return 'files';
+  }
 }
 
 function indent(text: string, spaces: number): string[] {

@@ -14,7 +14,7 @@ import { Catalog } from '../catalog/catalog.ts';
 import { SqlCodec } from '../sql/codec.ts';
 import { DuckDBPlannerContext } from './context.ts';
 import { explainText, type QueryPlan } from './plan.ts';
-import { planQuery } from './planner.ts';
+import { DEFAULT_PLANNER_SETTINGS, planQuery, type PlannerSettings } from './planner.ts';
 
 const lineitem: TableEntry = {
   name: 'lineitem',
@@ -25,7 +25,7 @@ const lineitem: TableEntry = {
     { name: 'l_shipdate', type: 'DATE' },
   ],
   partitioning: { scheme: 'even' },
-  partitions: [0, 1, 2].map((i) => ({ files: [`lineitem/part-${i}.parquet`], rows: 10 })),
+  partitions: [0, 1, 2].map((i) => ({ files: [`lineitem/part-${i}.parquet`], rows: 10_000_000 })),
 };
 const orders: TableEntry = {
   name: 'orders',
@@ -34,7 +34,7 @@ const orders: TableEntry = {
     { name: 'o_totalprice', type: 'DECIMAL(15,2)' },
   ],
   partitioning: { scheme: 'hash', column: 'o_orderkey', buckets: 2 },
-  partitions: [0, 1].map((i) => ({ files: [`orders/part-${i}.parquet`], rows: 10 })),
+  partitions: [0, 1].map((i) => ({ files: [`orders/part-${i}.parquet`], rows: 10_000_000 })),
 };
 
 describe('planner', () => {
@@ -58,19 +58,19 @@ describe('planner', () => {
     await temp.remove();
   });
 
-  async function plan(sql: string): Promise<{ plan: QueryPlan; text: string }> {
+  async function plan(sql: string, settings: Partial<PlannerSettings> = {}): Promise<{ plan: QueryPlan; text: string }> {
     const codec = new SqlCodec(connection);
     const parsed = await codec.parse(sql);
     assert.ok(parsed.ok, `parse failed: ${sql}`);
-    const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec);
+    const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec, { ...DEFAULT_PLANNER_SETTINGS, ...settings }, 2);
     const result = await planQuery(parsed.statement, sql, context);
     return { plan: result, text: explainText(result).join('\n') };
   }
 
   it('decomposes count, sum, avg into partials and casts the final count back to BIGINT', async () => {
     const { plan: p, text } = await plan('SELECT l_returnflag AS f, count(*), avg(l_quantity) FROM lineitem GROUP BY 1 ORDER BY f');
-    assert.equal(p.kind === 'distributed' && p.strategy, 'partial-aggregate');
-    assert.match(text, /SELECT l_returnflag AS g0, count_star\(\) AS a0, sum\(l_quantity\) AS a1, count\(l_quantity\) AS a2 FROM __pondgate_input GROUP BY 1/);
+    assert.equal(p.kind === 'distributed' && p.strategy, 'distributed');
+    assert.match(text, /SELECT l_returnflag AS g0, count_star\(\) AS a0, sum\(l_quantity\) AS a1, count\(l_quantity\) AS a2 FROM __pondgate_in\d+ AS lineitem GROUP BY 1/);
     assert.match(text, /CAST\(COALESCE\(sum\(a0\), 0\) AS BIGINT\)/);
     assert.match(text, /3 of 3 partitions/);
     assert.deepEqual(p.kind === 'distributed' && p.columns.map((c) => c.type), ['VARCHAR', 'BIGINT', 'DOUBLE']);
@@ -78,36 +78,43 @@ describe('planner', () => {
 
   it('pushes WHERE into the partial aggregate and keeps HAVING for the merge', async () => {
     const { text } = await plan("SELECT l_returnflag, sum(l_quantity) FROM lineitem WHERE l_shipdate < DATE '1995-01-01' GROUP BY l_returnflag HAVING count(*) > 5");
-    assert.match(text, /FROM __pondgate_input WHERE \(l_shipdate < '1995-01-01'::DATE\) GROUP BY 1|FROM __pondgate_input WHERE \(l_shipdate < CAST\('1995-01-01' AS DATE\)\) GROUP BY 1/);
+    assert.match(text, /AS lineitem WHERE \(l_shipdate < CAST\('1995-01-01' AS DATE\)\) GROUP BY 1/);
     assert.match(text, /HAVING \(CAST\(COALESCE\(sum\(a\d\), 0\) AS BIGINT\) > 5\)/);
   });
 
-  it('gathers aggregates that do not decompose, and says why', async () => {
+  it('splits count(DISTINCT x) by making x a partial key, and keeps median whole', async () => {
+    const distinct = await plan('SELECT l_returnflag, count(DISTINCT l_orderkey) FROM lineitem GROUP BY 1');
+    assert.match(distinct.text, /SELECT l_returnflag AS g0, l_orderkey AS g1 FROM __pondgate_in\d+ AS lineitem GROUP BY 1, 2/);
+    assert.match(distinct.text, /count\(DISTINCT g1\)/);
     const median = await plan('SELECT median(l_quantity) FROM lineitem');
-    assert.equal(median.plan.kind === 'distributed' && median.plan.strategy, 'gather');
-    assert.match(median.text, /aggregate median is not decomposable/);
-    const distinct = await plan('SELECT count(DISTINCT l_returnflag) FROM lineitem');
-    assert.match(distinct.text, /needs all rows of a group/);
+    assert.doesNotMatch(median.text, /median\(.*\) AS a\d/, 'median must never be split into partials');
   });
 
-  it('pushes top-N to every partition only when the order keys are table columns', async () => {
+  it('pushes top-N to every task, and re-sorts and cuts at the merge', async () => {
     const topN = await plan('SELECT l_orderkey, l_quantity * 2 AS q2 FROM lineitem ORDER BY q2 DESC, 1 LIMIT 5 OFFSET 2');
-    assert.match(topN.text, /top-N pushed down/);
-    assert.match(topN.text, /ORDER BY \(l_quantity \* 2\) DESC, l_orderkey LIMIT 7/);
-    const distinct = await plan('SELECT DISTINCT l_returnflag FROM lineitem ORDER BY 1 LIMIT 2');
-    assert.doesNotMatch(distinct.text, /LIMIT 2\n?$|top-N/);
+    assert.match(topN.text, /ORDER BY q2 DESC, 1 LIMIT 7/);
+    assert.match(topN.text, /ORDER BY c1 DESC, c0 LIMIT 5 OFFSET 2/);
   });
 
-  it('reads only the columns a query mentions', async () => {
-    const { text } = await plan('SELECT l_orderkey FROM lineitem WHERE l_returnflag = \'R\'');
-    assert.match(text, /SELECT l_orderkey, l_returnflag FROM __pondgate_input WHERE \(l_returnflag = 'R'\)/);
+  it('joins with a hash-partitioned table by exchanging only the other side into its buckets (join strategy shuffle)', async () => {
+    const sql = 'SELECT o_orderkey, sum(l_quantity) FROM orders JOIN public.lineitem ON o_orderkey = l_orderkey GROUP BY 1';
+    const { plan: p, text } = await plan(sql, { joinStrategy: 'shuffle' });
+    assert.equal(p.kind === 'distributed' && p.strategy, 'distributed');
+    assert.match(text, /exchange lineitem by l_orderkey, 2 tasks -> 2 buckets by l_orderkey in hash\(BIGINT\) % 2/);
+    assert.match(text, /\(hash\(lineitem\.l_orderkey\) % 2\) AS __pondgate_bucket/);
+    assert.match(text, /orders \(split on o_orderkey, 2 of 2 partitions\)/);
+    assert.doesNotMatch(text, /exchange orders/);
+    // Grouping on the join key completes the groups in each task: no partial aggregate.
+    assert.doesNotMatch(text, /AS g0/);
   });
 
-  it('gathers both sides of a join and runs the original query on the gateway', async () => {
-    const { plan: p, text } = await plan('SELECT o_orderkey, sum(l_quantity) FROM orders JOIN public.lineitem ON o_orderkey = l_orderkey GROUP BY 1');
-    assert.equal(p.kind === 'distributed' && p.strategy, 'gather');
-    assert.equal(p.kind === 'distributed' && p.fragments.length, 2);
-    assert.match(text, /join of orders, lineitem/);
+  it('broadcasts the smaller side under join strategy broadcast, and never the side an outer join preserves', async () => {
+    const inner = await plan('SELECT count(*) FROM orders JOIN lineitem ON o_orderkey = l_orderkey', { joinStrategy: 'broadcast' });
+    assert.match(inner.text, /lineitem \(split/);
+    assert.match(inner.text, /orders \(broadcast/);
+    const outer = await plan('SELECT count(*) FROM orders LEFT JOIN lineitem ON o_orderkey = l_orderkey', { joinStrategy: 'broadcast' });
+    assert.match(outer.text, /orders \(split/);
+    assert.match(outer.text, /lineitem \(broadcast/);
   });
 
   it('runs queries without catalog tables on the gateway alone', async () => {
@@ -115,5 +122,11 @@ describe('planner', () => {
     assert.equal(p.kind, 'local');
     const cte = await plan('WITH lineitem AS (SELECT 1 AS x) SELECT * FROM lineitem');
     assert.equal(cte.plan.kind, 'local');
+  });
+
+  it('runs everything as one delegate task when pondgate.distributed is off', async () => {
+    const { plan: p, text } = await plan('SELECT count(*) FROM lineitem', { distributed: false });
+    assert.equal(p.kind === 'distributed' && p.strategy, 'delegate');
+    assert.match(text, /Stage 0: whole query, 1 task/);
   });
 });

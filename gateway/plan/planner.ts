@@ -1,35 +1,57 @@
 /**
- * The distributed planner. It picks the fastest strategy that is known to give
- * single-node DuckDB's answer:
+ * The distributed planner: turns a client's SELECT (DuckDB's parse tree) into
+ * a DAG of stages whose union of results, finished by a merge on the gateway,
+ * is exactly single-node DuckDB's answer.
  *
- *   partial-aggregate  one table, decomposable aggregates: workers aggregate
- *                      their partition, the gateway combines the partials;
- *   scan               one table, no aggregates: workers filter and project
- *                      (and apply top-N), the gateway runs the query over them;
- *   gather             anything else (joins, windows, subqueries, …): workers
- *                      return the referenced columns, the gateway runs the
- *                      original query over them.
+ *   1. analysis (analysis.ts)       binds columns to relations, finds joins and subqueries;
+ *   2. cuts                         CTEs read twice, and subqueries that cannot run inside a
+ *                                   split stage, become stages of their own (materialized to
+ *                                   scratch files, read whole or by bucket);
+ *   3. placement (placement.ts)     which relations each stage splits and how (own layout,
+ *                                   exchange, materialized buckets), which it broadcasts —
+ *                                   proved correct by distribution.ts, chosen by cost;
+ *   4. finishing                    what the merge still does: nothing but ORDER BY/LIMIT
+ *                                   (rows complete per task), the final step of split
+ *                                   aggregates (split-aggregate.ts), a final DISTINCT, or —
+ *                                   for what splits no other way — the block's post-WHERE
+ *                                   part over gathered rows;
+ *   5. stages                       each stage's SQL is a substituted copy of the client's
+ *                                   own tree (substitute.ts), so DuckDB binds it alike.
  *
- * Every strategy ends with a merge query on the gateway whose result types are
- * those of the original query; a rule that cannot prove its rewrite falls
- * through to the next, slower strategy instead of failing.
+ * What no rule covers runs as `delegate`: the whole query, one task, one worker, over all
+ * the files. Queries that mix catalog relations (pg_catalog …) with user tables `gather`
+ * the user tables' columns to the gateway, which has the catalog.
  */
-import { TASK_INPUT_RELATION } from '../../src/cluster/messages.ts';
-import { findTable, type Manifest, type TableEntry } from '../../src/storage/manifest.ts';
+import { BUCKET_COLUMN } from '../../src/cluster/messages.ts';
+import type { Manifest, TableEntry } from '../../src/storage/manifest.ts';
+import {
+  analyze,
+  blocksOf,
+  type Analysis,
+  type Block,
+  type CteInfo,
+  type QueryInfo,
+  type Relation,
+  type SubqueryUse,
+} from './analysis.ts';
+import { hasAggregate } from './distribution.ts';
+import { describeFamily, taskSql, type Family } from './families.ts';
+import { mentionedNames, neededColumns, place, type MaterializedInfo, type Placement, type PlacementSettings } from './placement.ts';
+import type { ColumnSpec, DistributedPlan, QueryPlan, Stage, StageInput, StageOutput } from './plan.ts';
+import { PARTIALS_RELATION, aggregatesSplittable, canonical, splitAggregate } from './split-aggregate.ts';
+import { selectAllFrom, Substituter, withAlias, type RelationInput, type Substitutions } from './substitute.ts';
 import {
   baseTable,
   clone,
   columnRef,
   integerConstant,
   integerLiteral,
-  isBaseTable,
   isColumnRef,
   isFunction,
   isObject,
-  sameExpression,
+  quoteIdent,
   some,
   walk,
-  type BaseTableNode,
   type ExpressionNode,
   type Json,
   type JsonObject,
@@ -37,411 +59,859 @@ import {
   type OrderItem,
   type SelectNode,
 } from '../sql/duckdb-ast.ts';
-import { decompose } from './aggregates.ts';
-import type { ColumnSpec, Fragment, QueryPlan } from './plan.ts';
+
+export interface PlannerSettings extends PlacementSettings {
+  /** `SET pondgate.distributed = off`: every query over tables runs as `delegate`. */
+  readonly distributed: boolean;
+}
+
+export const DEFAULT_PLANNER_SETTINGS: PlannerSettings = {
+  distributed: true,
+  broadcastLimitBytes: Number.POSITIVE_INFINITY,
+  joinStrategy: 'auto',
+};
 
 export interface PlannerContext {
   readonly manifest: Manifest;
   /** Names of DuckDB's aggregate functions (lower case). */
   readonly aggregateNames: ReadonlySet<string>;
-  render(node: SelectNode): Promise<string>;
+  readonly settings: PlannerSettings;
+  /** Task slots of the live workers. */
+  readonly slots: number;
+  /** Renders a query node (SELECT or set operation) back to SQL. */
+  render(node: JsonObject): Promise<string>;
+  /** Parses one SELECT statement into its tree (for templates). */
+  parse(sql: string): Promise<JsonObject>;
   /** Result columns of `sql` over the gateway's empty copies of the catalog tables; throws DuckDB's error. */
   describe(sql: string): Promise<ColumnSpec[]>;
-  /** Result columns of a fragment's SQL when its input relation has the columns of `table`. */
-  describeFragment(sql: string, table: TableEntry): Promise<ColumnSpec[]>;
-  /** Whether `mergeSql` binds over a relation `relation` with `columns`; the plan's safety net. */
-  bindsOver(mergeSql: string, relation: string, columns: readonly ColumnSpec[]): Promise<boolean>;
+  /** Whether `sql` binds over a relation `relation` with `columns`: the merge's safety net. */
+  bindsOver(sql: string, relation: string, columns: readonly ColumnSpec[]): Promise<boolean>;
   /** A CAST node to `type`, with `child` as its operand. */
   castTo(type: string, child: ExpressionNode): Promise<ExpressionNode>;
 }
 
-export const PARTIALS_RELATION = '__pondgate_partials';
-
-interface TableReference {
-  readonly node: BaseTableNode;
-  readonly table: TableEntry;
-}
+/** A planner rule that cannot prove its rewrite: the query runs as `delegate` instead. */
+export class PlanFailure extends Error {}
 
 export async function planQuery(statement: JsonObject, sql: string, context: PlannerContext): Promise<QueryPlan> {
   const tree = clone(statement);
-  const references = catalogReferences(tree, context.manifest);
-  if (references.length === 0) return { kind: 'local', sql, reason: 'no catalog tables' };
-  // The catalog tables live in schema public of the query's private database; a database
-  // qualifier ("pondgate".public.t) would point elsewhere.
-  for (const reference of references) reference.node.catalog_name = '';
-  const node = tree.node;
+  resolveGroupByAll(tree, context.aggregateNames);
+  const analysis = analyze(tree, context.manifest);
+  const tables = analysis.relations.filter((r) => r.kind === 'table');
+  if (tables.length === 0) return { kind: 'local', sql, reason: 'no catalog tables' };
   const columns = await context.describe(sql);
-  const notes: string[] = [];
-
-  if (isObject(node) && node.type === 'SELECT_NODE' && isSingleTableQuery(node as SelectNode, references)) {
-    const select = node as SelectNode;
-    const reference = references[0];
-    stripQualifiers(select, reference.table);
-    if (hasAggregation(select, context.aggregateNames)) {
-      const aggregate = await planPartialAggregate(select, reference, columns, context);
-      if (aggregate.ok) return aggregate.plan;
-      notes.push(aggregate.reason);
-    } else {
-      return planScan(select, reference, tree, columns, context);
-    }
-  } else {
-    notes.push(describeWhyGather(tree, references));
+  if (analysis.foreignRelations > 0) return planGather(tree, tables, columns, context);
+  if (!context.settings.distributed) return planDelegate(tree, analysis, columns, context, ['pondgate.distributed is off']);
+  const builder = new PlanBuilder(analysis, context);
+  try {
+    return await builder.top(columns);
+  } catch (error) {
+    if (!(error instanceof PlanFailure)) throw error;
+    if (process.env.PONDGATE_DEBUG_PLANNER) process.stderr.write(`delegate: ${error.message}\n`);
+    return planDelegate(tree, analysis, columns, context, [`not distributed: ${error.message}`]);
   }
-  return planGather(tree, references, columns, notes, context);
 }
 
-/** Base tables that name catalog tables (not CTEs, not pg_catalog …). */
-function catalogReferences(tree: Json, manifest: Manifest): TableReference[] {
-  const cteNames = new Set<string>();
-  walk(tree, (object) => {
-    const map = object.cte_map;
-    if (isObject(map) && Array.isArray(map.map)) {
-      for (const entry of map.map) if (isObject(entry) && typeof entry.key === 'string') cteNames.add(entry.key.toLowerCase());
-    }
-  });
-  const references: TableReference[] = [];
-  walk(tree, (object) => {
-    if (!isBaseTable(object)) return;
-    const schema = object.schema_name.toLowerCase();
-    const catalog = object.catalog_name.toLowerCase();
-    if (schema !== '' && schema !== 'public') return;
-    if (catalog !== '' && catalog !== 'pondgate') return;
-    if (schema === '' && cteNames.has(object.table_name.toLowerCase())) return;
-    const table = findTable(manifest, object.table_name);
-    if (table) references.push({ node: object, table });
-  });
-  return references;
+// ---------------------------------------------------------------- the builder
+
+type Target =
+  | { readonly kind: 'files' }
+  | { readonly kind: 'buckets'; readonly family: Family; readonly tasks: number; readonly column: number; readonly type: string };
+
+/** What a stage still leaves to do after it: the merge of its tasks' rows. */
+type Finish =
+  /** Rows are final; the merge applies ORDER BY (output positions or hidden keys h0…) and LIMIT/OFFSET. */
+  | { readonly kind: 'rows'; readonly distinct: boolean; readonly order: readonly MappedOrder[]; readonly limit?: { readonly limit: number | undefined; readonly offset: number } }
+  /** A SELECT over the stage's rows (relation PARTIALS_RELATION) finishes the query: split aggregates, gathered post-WHERE parts. */
+  | { readonly kind: 'query'; readonly node: SelectNode; readonly keys: readonly string[]; readonly fromSql?: string };
+
+interface MappedOrder {
+  readonly column: string;
+  readonly item: OrderItem;
 }
 
-function isSingleTableQuery(select: SelectNode, references: readonly TableReference[]): boolean {
-  if (references.length !== 1 || select.from_table !== references[0].node) return false;
-  if (select.cte_map.map.length > 0 || select.qualify !== null || select.sample !== null) return false;
-  if (select.from_table.sample !== null && select.from_table.sample !== undefined) return false;
-  return !some(select, (o) => o.class === 'SUBQUERY' || o.class === 'WINDOW' || o.type === 'SET_OPERATION_NODE');
+interface Produced {
+  readonly sql: string;
+  readonly inputs: StageInput[];
+  readonly tasks: number;
+  readonly dependsOn: number[];
+  readonly role: string;
+  /** Names of the stage's output columns (c0… for rows, g/a for partials, p… for gathered columns). */
+  readonly outputs: readonly string[];
+  readonly finish: Finish;
+  readonly columns: readonly ColumnSpec[];
 }
 
-function describeWhyGather(tree: Json, references: readonly TableReference[]): string {
-  const tables = new Set(references.map((r) => r.table.name));
-  if (references.length > 1) return `${tables.size > 1 ? 'join' : 'self-join'} of ${[...tables].join(', ')}: gathered to the gateway`;
-  if (some(tree, (o) => o.class === 'WINDOW')) return 'window function: gathered to the gateway';
-  if (some(tree, (o) => o.class === 'SUBQUERY')) return 'subquery: gathered to the gateway';
-  return 'query shape is not distributed yet: gathered to the gateway';
-}
+class PlanBuilder {
+  private readonly stages: Stage[] = [];
+  private readonly notes: string[] = [];
+  private readonly substituter: Substituter;
+  private readonly materializations = new Map<QueryInfo, Map<string, number>>();
+  private readonly describedCuts = new Map<QueryInfo, ColumnSpec[]>();
+  private inputCounter = 0;
+  private relationCounter = 0;
 
-/** In a single-table query, `t.col` and `public.t.col` mean `col`; plain names make expressions comparable. */
-function stripQualifiers(select: SelectNode, table: TableEntry): void {
-  const columnNames = new Set(table.columns.map((c) => c.name.toLowerCase()));
-  walk(select, (object) => {
-    if (!isColumnRef(object)) return;
-    const names = object.column_names;
-    let first = 0;
-    while (first < names.length - 1 && !columnNames.has(names[first].toLowerCase())) first++;
-    if (first > 0 && columnNames.has(names[first].toLowerCase())) object.column_names = names.slice(first);
-  });
-}
-
-function hasAggregation(select: SelectNode, aggregateNames: ReadonlySet<string>): boolean {
-  return (
-    select.group_expressions.length > 0 ||
-    select.having !== null ||
-    some(select.select_list, (o) => isFunction(o) && aggregateNames.has(o.function_name.toLowerCase()))
-  );
-}
-
-// ---------------------------------------------------------------- partial aggregate
-
-type AggregateAttempt = { ok: true; plan: QueryPlan } | { ok: false; reason: string };
-
-async function planPartialAggregate(
-  select: SelectNode,
-  reference: TableReference,
-  columns: readonly ColumnSpec[],
-  context: PlannerContext,
-): Promise<AggregateAttempt> {
-  if (select.aggregate_handling !== 'STANDARD_HANDLING') return { ok: false, reason: 'GROUP BY ALL is gathered' };
-  if (select.group_sets.length > 1) return { ok: false, reason: 'GROUPING SETS / ROLLUP / CUBE are gathered' };
-  const keys = resolveGroupKeys(select, reference.table);
-  const partialAggregates: ExpressionNode[] = [];
-  const explicitAliases = new Set(select.select_list.map((e) => e.alias.toLowerCase()).filter(Boolean));
-  let failure: string | undefined;
-
-  const rewrite = (expression: ExpressionNode, allowAliases: boolean): ExpressionNode => {
-    const keyIndex = keys.findIndex((key) => sameExpression(key, expression));
-    if (keyIndex >= 0) return { ...columnRef(`g${keyIndex}`), alias: expression.alias };
-    if (isFunction(expression) && context.aggregateNames.has(expression.function_name.toLowerCase())) {
-      const result = decompose(expression);
-      if (!result.ok) {
-        failure ??= result.reason;
-        return expression;
-      }
-      const first = partialAggregates.length;
-      partialAggregates.push(...result.decomposition.partials);
-      const partialColumns = result.decomposition.partials.map((_, i) => columnRef(`a${first + i}`));
-      const final = result.decomposition.final(partialColumns);
-      return { ...(result.decomposition.castToBigint ? bigintCast(final) : final), alias: expression.alias };
-    }
-    if (isColumnRef(expression)) {
-      const name = expression.column_names.join('.').toLowerCase();
-      if (!(allowAliases && expression.column_names.length === 1 && explicitAliases.has(name))) {
-        failure ??= `column ${expression.column_names.join('.')} is neither grouped nor aggregated here`;
-      }
-      return expression;
-    }
-    if (expression.class === 'LAMBDA' || expression.class === 'STAR') {
-      failure ??= `${expression.class.toLowerCase()} expression in an aggregate query is gathered`;
-      return expression;
-    }
-    return mapChildren(expression, (child) => rewrite(child, allowAliases));
-  };
-
-  const finalSelectList = select.select_list.map((e) => rewrite(e, false));
-  const finalHaving = select.having === null ? null : rewrite(select.having, true);
-  // ORDER BY and DISTINCT ON bind a bare name to the output column of that name before any
-  // table column (DuckDB's and PostgreSQL's rule); the merge's select list carries those names.
-  const isOutputName = (e: ExpressionNode) => isColumnRef(e) && e.column_names.length === 1 && explicitAliases.has(e.column_names[0].toLowerCase());
-  const finalModifiers = select.modifiers.map((modifier) => rewriteModifier(modifier, (e) => (isOutputName(e) ? e : rewrite(e, true))));
-  if (failure) return { ok: false, reason: failure };
-
-  const partial: SelectNode = {
-    ...emptySelect(),
-    select_list: [
-      ...keys.map((key, i) => ({ ...clone(key), alias: `g${i}` })),
-      ...partialAggregates.map((aggregate, i) => ({ ...aggregate, alias: `a${i}` })),
-    ],
-    from_table: baseTable(TASK_INPUT_RELATION, ''),
-    where_clause: select.where_clause,
-    group_expressions: keys.map((_, i) => integerLiteral(i + 1)),
-    group_sets: keys.length > 0 ? [keys.map((_, i) => i)] : [],
-  };
-  const finalSelect: SelectNode = {
-    ...select,
-    select_list: await Promise.all(
-      finalSelectList.map(async (expression, i) => ({
-        ...(await context.castTo(columns[i].type, { ...expression, alias: '' })),
-        alias: columns[i].name,
-      })),
-    ),
-    from_table: baseTable(PARTIALS_RELATION, ''),
-    where_clause: null,
-    group_expressions: keys.map((_, i) => columnRef(`g${i}`)),
-    group_sets: keys.length > 0 ? [keys.map((_, i) => i)] : [],
-    having: finalHaving,
-    modifiers: finalModifiers,
-  };
-  const partialSql = await context.render(partial);
-  const mergeSql = await context.render(finalSelect);
-  const partialColumns = await context.describeFragment(partialSql, reference.table);
-  if (!(await context.bindsOver(mergeSql, PARTIALS_RELATION, partialColumns))) {
-    return { ok: false, reason: 'the combined aggregate did not bind over the partial results' };
+  constructor(
+    private readonly analysis: Analysis,
+    private readonly context: PlannerContext,
+  ) {
+    this.substituter = new Substituter(analysis);
   }
-  const fragment: Fragment = {
-    id: 0,
-    relation: PARTIALS_RELATION,
-    table: reference.table,
-    partitions: reference.table.partitions.map((_, i) => i),
-    sql: partialSql,
-  };
-  return { ok: true, plan: { kind: 'distributed', strategy: 'partial-aggregate', fragments: [fragment], mergeSql, columns, notes: [] } };
-}
 
-/** GROUP BY 1 and GROUP BY alias mean the select-list expression. */
-function resolveGroupKeys(select: SelectNode, table: TableEntry): ExpressionNode[] {
-  const columnNames = new Set(table.columns.map((c) => c.name.toLowerCase()));
-  return select.group_expressions.map((expression) => {
-    const position = integerConstant(expression);
-    if (position !== undefined && position >= 1 && position <= select.select_list.length) {
-      return { ...select.select_list[position - 1], alias: '' };
-    }
-    if (isColumnRef(expression) && expression.column_names.length === 1) {
-      const name = expression.column_names[0].toLowerCase();
-      if (!columnNames.has(name)) {
-        const aliased = select.select_list.find((e) => e.alias.toLowerCase() === name);
-        if (aliased) return { ...aliased, alias: '' };
-      }
-    }
-    return expression;
-  });
-}
-
-function bigintCast(expression: ExpressionNode): ExpressionNode {
-  return {
-    class: 'CAST',
-    type: 'OPERATOR_CAST',
-    alias: '',
-    query_location: 0,
-    child: expression,
-    cast_type: { id: 'BIGINT', type_info: null },
-    try_cast: false,
-  };
-}
-
-function rewriteModifier(modifier: ModifierNode, rewrite: (e: ExpressionNode) => ExpressionNode): ModifierNode {
-  if (modifier.type === 'ORDER_MODIFIER' && Array.isArray(modifier.orders)) {
+  async top(columns: readonly ColumnSpec[]): Promise<DistributedPlan> {
+    const mergeNode = await this.toGateway(this.analysis.root, columns);
     return {
-      ...modifier,
-      orders: (modifier.orders as OrderItem[]).map((order) =>
-        integerConstant(order.expression) !== undefined ? order : { ...order, expression: rewrite(order.expression) },
-      ),
+      kind: 'distributed',
+      strategy: 'distributed',
+      stages: this.stages,
+      mergeSql: await this.context.render(mergeNode),
+      columns,
+      notes: this.notes,
+      manifestVersion: this.context.manifest.version,
     };
   }
-  if (modifier.type === 'DISTINCT_MODIFIER' && Array.isArray(modifier.distinct_on_targets)) {
-    return { ...modifier, distinct_on_targets: (modifier.distinct_on_targets as ExpressionNode[]).map(rewrite) };
+
+  /** Plans `query` with its last stage streaming to the gateway; returns the merge query node. */
+  private async toGateway(query: QueryInfo, columns: readonly ColumnSpec[]): Promise<JsonObject> {
+    if (query.kind === 'setop') {
+      if (query.ctes.length > 0) throw new PlanFailure('WITH on a set operation');
+      const left = await this.toGateway(query.left, await this.describeQuery(query.left));
+      const right = await this.toGateway(query.right, await this.describeQuery(query.right));
+      return { ...query.node, left, right, cte_map: { map: [] } };
+    }
+    const produced = await this.produce(query, columns, 'gateway');
+    const relation = `__pondgate_r${this.relationCounter++}`;
+    this.addStage(produced, { kind: 'gateway', relation });
+    return this.finishNode(produced, relation, columns);
   }
-  return modifier;
-}
 
-/** Applies `rewrite` to each direct sub-expression (any property holding an expression or a list of them). */
-function mapChildren(expression: ExpressionNode, rewrite: (child: ExpressionNode) => ExpressionNode): ExpressionNode {
-  const result: JsonObject = {};
-  for (const [key, value] of Object.entries(expression)) {
-    if (isExpression(value)) result[key] = rewrite(value);
-    else if (Array.isArray(value)) result[key] = value.map((item) => (isExpression(item) ? rewrite(item) : item));
-    else if (isObject(value) && Array.isArray(value.orders)) {
-      result[key] = { ...value, orders: (value.orders as OrderItem[]).map((o) => ({ ...o, expression: rewrite(o.expression) })) };
-    } else result[key] = value;
+  /** The merge (or finishing stage) query over `relation` holding the produced rows. */
+  private async finishNode(produced: Produced, relation: string, columns: readonly ColumnSpec[]): Promise<SelectNode> {
+    const finish = produced.finish;
+    if (finish.kind === 'query') {
+      const node = structuredClone(finish.node);
+      node.from_table = finish.fromSql ? await this.subqueryFrom(finish.fromSql.replaceAll(PARTIALS_RELATION, quoteIdent(relation))) : baseTable(relation, '');
+      return node;
+    }
+    const select: SelectNode = {
+      ...selectAllFrom(relation),
+      select_list: columns.map((c, i) => ({ ...columnRef(produced.outputs[i]), alias: c.name })),
+      modifiers: [],
+    };
+    if (finish.distinct) select.modifiers.push({ type: 'DISTINCT_MODIFIER', distinct_on_targets: [] });
+    if (finish.order.length > 0) {
+      select.modifiers.push({ type: 'ORDER_MODIFIER', orders: finish.order.map((o) => ({ ...o.item, expression: columnRef(o.column) })) });
+    }
+    if (finish.limit) {
+      select.modifiers.push({
+        type: 'LIMIT_MODIFIER',
+        limit: finish.limit.limit === undefined ? null : integerLiteral(finish.limit.limit),
+        offset: finish.limit.offset > 0 ? integerLiteral(finish.limit.offset) : null,
+      });
+    }
+    return select;
   }
-  return result as ExpressionNode;
-}
 
-function isExpression(value: Json | undefined): value is ExpressionNode {
-  return isObject(value) && typeof value.class === 'string' && typeof value.type === 'string';
-}
+  private async subqueryFrom(sql: string): Promise<JsonObject> {
+    const parsed = await this.context.parse(sql);
+    return { type: 'SUBQUERY', alias: '__pondgate_w', sample: null, query_location: 0, subquery: { node: parsed.node as Json, named_param_map: [] }, column_name_alias: [] };
+  }
 
-function emptySelect(): SelectNode {
-  return {
-    type: 'SELECT_NODE',
-    modifiers: [],
-    cte_map: { map: [] },
-    select_list: [],
-    from_table: { type: 'EMPTY', alias: '', sample: null, query_location: 0 },
-    where_clause: null,
-    group_expressions: [],
-    group_sets: [],
-    aggregate_handling: 'STANDARD_HANDLING',
-    having: null,
-    sample: null,
-    qualify: null,
-  };
-}
+  private addStage(produced: Produced, output: StageOutput, sqlOverride?: string): number {
+    const id = this.stages.length;
+    this.stages.push({
+      id,
+      role: produced.role,
+      sql: sqlOverride ?? produced.sql,
+      inputs: produced.inputs,
+      tasks: produced.tasks,
+      output,
+      dependsOn: [...new Set(produced.dependsOn)],
+      skipEmptyTasks: produced.inputs.some((i) => i.split),
+    });
+    return id;
+  }
 
-// ---------------------------------------------------------------- scan and gather
+  // ------------------------------------------------------------ materialized subqueries
 
-async function planScan(
-  select: SelectNode,
-  reference: TableReference,
-  tree: JsonObject,
-  columns: readonly ColumnSpec[],
-  context: PlannerContext,
-): Promise<QueryPlan> {
-  const table = reference.table;
-  const fragmentSelect: SelectNode = {
-    ...emptySelect(),
-    select_list: neededColumns(tree, table).map((name) => columnRef(name)),
-    from_table: baseTable(TASK_INPUT_RELATION, ''),
-    where_clause: select.where_clause,
-    modifiers: pushableLimit(select, table),
-  };
-  const fragment: Fragment = {
-    id: 0,
-    relation: table.name,
-    table,
-    partitions: table.partitions.map((_, i) => i),
-    sql: await context.render(fragmentSelect),
-  };
-  const notes = fragmentSelect.modifiers.length > 0 ? ['top-N pushed down to every partition'] : [];
-  return { kind: 'distributed', strategy: 'scan', fragments: [fragment], mergeSql: await context.render(tree.node as SelectNode), columns, notes };
-}
+  /** Plans `query` to write its rows to scratch files (whole, or in the consumer's buckets); returns the stage. */
+  private async materialize(query: QueryInfo, target: Target): Promise<number> {
+    const key = target.kind === 'files' ? 'files' : `${describeFamily(target.family)}:${target.tasks}:${target.column}`;
+    const known = this.materializations.get(query)?.get(key);
+    if (known !== undefined) return known;
+    const columns = await this.describeQuery(query);
+    const produced = query.kind === 'setop' ? await this.produceSetop(query, columns) : await this.produce(query, columns, 'files');
+    let stageId: number;
+    if (produced.finish.kind === 'rows' && !produced.finish.limit && !produced.finish.distinct) {
+      stageId = this.addStage(produced, outputFor(target), wrapOutput(produced.sql, produced.outputs.slice(0, columns.length), target));
+    } else {
+      // A finishing stage: the partial rows go to it whole (or by group key), it writes the result.
+      const keys = produced.finish.kind === 'query' ? produced.finish.keys : produced.finish.distinct ? [produced.outputs[0]] : [];
+      const buckets = keys.length > 0 ? Math.max(1, this.context.slots) : 1;
+      const partialSql = keys.length > 0
+        ? `SELECT *, (hash(${keys.map(quoteIdent).join(', ')}) % ${buckets}) AS ${quoteIdent(BUCKET_COLUMN)} FROM (\n${produced.sql}\n) AS __pondgate_p`
+        : produced.sql;
+      const partialStage = this.addStage({ ...produced, role: `${produced.role} (partial)` }, keys.length > 0 ? { kind: 'buckets', buckets, label: keys.join(', ') } : { kind: 'files' }, partialSql);
+      const relation = PARTIALS_RELATION;
+      const finishNode = await this.finishNode(produced, relation, columns);
+      const finishSql = await this.context.render(finishNode);
+      const finish: Produced = {
+        sql: finishSql,
+        inputs: [{ name: relation, source: { kind: 'stage', stageId: partialStage, mode: keys.length > 0 ? 'bucket' : 'all' }, split: keys.length > 0, label: `stage ${partialStage}` + (keys.length > 0 ? ' by bucket' : ', all files') }],
+        tasks: buckets,
+        dependsOn: [partialStage],
+        role: `finish ${produced.role}`,
+        outputs: columns.map((_, i) => `c${i}`),
+        finish: { kind: 'rows', distinct: false, order: [] },
+        columns,
+      };
+      stageId = this.addStage(finish, outputFor(target), wrapOutput(finishSql, columns.map((c) => c.name), target, true));
+    }
+    let byTarget = this.materializations.get(query);
+    if (!byTarget) this.materializations.set(query, (byTarget = new Map()));
+    byTarget.set(key, stageId);
+    return stageId;
+  }
 
-/**
- * ORDER BY … LIMIT n OFFSET m may run per partition as ORDER BY … LIMIT n+m when every
- * ordering key is an expression over the table's columns: the global top n+m rows are
- * among the union of each partition's top n+m. Without ORDER BY any n+m rows will do.
- */
-function pushableLimit(select: SelectNode, table: TableEntry): ModifierNode[] {
-  if (select.modifiers.some((m) => m.type === 'DISTINCT_MODIFIER')) return [];
-  const limitModifier = select.modifiers.find((m) => m.type === 'LIMIT_MODIFIER');
-  if (!limitModifier) return [];
-  const limit = integerConstant(limitModifier.limit as Json);
-  const offset = limitModifier.offset === null ? 0 : integerConstant(limitModifier.offset as Json);
-  if (limit === undefined || offset === undefined || limit < 0 || offset < 0) return [];
-  const columnNames = new Set(table.columns.map((c) => c.name.toLowerCase()));
-  const orderModifier = select.modifiers.find((m) => m.type === 'ORDER_MODIFIER');
-  const pushedLimit: ModifierNode = { type: 'LIMIT_MODIFIER', limit: integerLiteral(limit + offset), offset: null };
-  if (!orderModifier) return [pushedLimit];
-  const orders: OrderItem[] = [];
-  for (const order of orderModifier.orders as OrderItem[]) {
-    const expression = resolveSelectReference(order.expression, select);
-    if (!expression) return [];
-    const onlyTableColumns = !some(expression, (o) =>
-      isColumnRef(o) ? !columnNames.has(o.column_names[0].toLowerCase()) : o.class === 'LAMBDA' || o.class === 'STAR',
+  /** A set operation inside a subquery: each side materialized, combined by one task. */
+  private async produceSetop(query: Extract<QueryInfo, { kind: 'setop' }>, columns: readonly ColumnSpec[]): Promise<Produced> {
+    if (query.ctes.length > 0 || (Array.isArray(query.node.modifiers) && query.node.modifiers.length > 0)) {
+      throw new PlanFailure('a set operation with WITH, ORDER BY or LIMIT inside a subquery');
+    }
+    const left = await this.materialize(query.left, { kind: 'files' });
+    const right = await this.materialize(query.right, { kind: 'files' });
+    const names = columns.map((_, i) => `c${i}`);
+    const l = this.inputName();
+    const r = this.inputName();
+    const node = { ...query.node, left: selectAllFrom(l), right: selectAllFrom(r), cte_map: { map: [] }, modifiers: [] };
+    return {
+      sql: await this.context.render(node),
+      inputs: [
+        { name: l, source: { kind: 'stage', stageId: left, mode: 'all' }, split: false, label: `stage ${left}` },
+        { name: r, source: { kind: 'stage', stageId: right, mode: 'all' }, split: false, label: `stage ${right}` },
+      ],
+      tasks: 1,
+      dependsOn: [left, right],
+      role: `${String(query.setopType).toLowerCase()}${query.all ? ' all' : ''}`,
+      outputs: names,
+      finish: { kind: 'rows', distinct: false, order: [] },
+      columns,
+    };
+  }
+
+  // ------------------------------------------------------------ one SELECT block
+
+  private async produce(query: QueryInfo, columns: readonly ColumnSpec[], purpose: 'gateway' | 'files'): Promise<Produced> {
+    if (query.kind === 'unsupported') throw new PlanFailure(query.reason);
+    if (query.kind === 'setop') return this.produceSetop(query, columns);
+    const block = query.block;
+    if (block.node.sample !== null) throw new PlanFailure('SAMPLE');
+    let cut = this.initialCuts(query);
+    let placement = await this.tryPlace(query, cut, columns);
+    if ('failure' in placement) {
+      const more = new Set([...cut, ...cuttable(query)]);
+      if (more.size > cut.size) {
+        cut = more;
+        placement = await this.tryPlace(query, cut, columns);
+      }
+    }
+    if ('failure' in placement) throw new PlanFailure(placement.failure);
+    const chosen = placement;
+    this.notes.push(
+      `${purpose === 'gateway' ? 'query' : 'subquery'}: ${chosen.tasks} task${chosen.tasks === 1 ? '' : 's'} in ${describeFamily(chosen.family)}` +
+        (chosen.split.size > 0 ? `; split ${[...chosen.split.values()].map((s) => `${s.relation.qualifier}${s.column ? `.${s.column}` : ''} (${s.how})`).join(', ')}` : '') +
+        (chosen.broadcast.length > 0 ? `; broadcast ${chosen.broadcast.map((r) => r.qualifier || 'subquery').join(', ')}` : ''),
     );
-    if (!onlyTableColumns) return [];
-    orders.push({ ...order, expression });
+    const { inputs, subs, dependsOn } = await this.bindInputs(query, chosen, cut);
+    return this.finishBlock(block, columns, chosen, inputs, subs, dependsOn, purpose);
   }
-  return [{ type: 'ORDER_MODIFIER', orders }, pushedLimit];
-}
 
-/** ORDER BY 2 and ORDER BY alias refer to the select list; returns the expression meant. */
-function resolveSelectReference(expression: ExpressionNode, select: SelectNode): ExpressionNode | undefined {
-  const position = integerConstant(expression);
-  if (position !== undefined) {
-    const item = select.select_list[position - 1];
-    return item && item.class !== 'STAR' ? { ...item, alias: '' } : undefined;
-  }
-  if (isColumnRef(expression) && expression.column_names.length === 1) {
-    const name = expression.column_names[0].toLowerCase();
-    // A bare name means the output column of that name first, even when a table column has
-    // the same name (`SELECT b AS a … ORDER BY a` orders by b).
-    const aliased = select.select_list.find((e) => e.alias.toLowerCase() === name);
-    if (aliased) return { ...aliased, alias: '' };
-  }
-  return expression;
-}
-
-async function planGather(
-  tree: JsonObject,
-  references: readonly TableReference[],
-  columns: readonly ColumnSpec[],
-  notes: string[],
-  context: PlannerContext,
-): Promise<QueryPlan> {
-  const tables = new Map<string, TableEntry>();
-  for (const reference of references) tables.set(reference.table.name, reference.table);
-  const fragments: Fragment[] = [];
-  for (const table of tables.values()) {
-    const fragmentSelect: SelectNode = {
-      ...emptySelect(),
-      select_list: neededColumns(tree, table).map((name) => columnRef(name)),
-      from_table: baseTable(TASK_INPUT_RELATION, ''),
-    };
-    fragments.push({
-      id: fragments.length,
-      relation: table.name,
-      table,
-      partitions: table.partitions.map((_, i) => i),
-      sql: await context.render(fragmentSelect),
+  private async tryPlace(query: QueryInfo, cut: ReadonlySet<QueryInfo>, columns: readonly ColumnSpec[]): Promise<Placement | { failure: string }> {
+    const materialized = new Map<QueryInfo, MaterializedInfo>();
+    for (const q of cut) {
+      const described = await this.describeQuery(q).catch(() => undefined);
+      if (!described) return { failure: 'a subquery to materialize cannot be described on its own' };
+      materialized.set(q, { columns: described, rows: estimateRows(q) });
+    }
+    const block = query.kind === 'select' ? query.block : undefined;
+    return place({
+      analysis: this.analysis,
+      root: query,
+      cut,
+      slots: Math.max(1, this.context.slots),
+      aggregateNames: this.context.aggregateNames,
+      settings: this.context.settings,
+      materialized,
+      mentionedNames: mentionedNames(query.node as Json),
+      finishCost: (output, rowsIn) => {
+        if (output.kind !== 'needs-merge' || !block) return 0;
+        const plan = pendingPlan(block, this.context.aggregateNames, columns.length);
+        if (plan === 'aggregate' || plan === 'limit' || plan === 'distinct') return 5;
+        return rowsIn * 0.002;
+      },
     });
   }
-  return { kind: 'distributed', strategy: 'gather', fragments, mergeSql: await context.render(tree.node as SelectNode), columns, notes };
+
+  /** CTEs read more than once (computed once, as DuckDB would) and uncorrelated scalar subqueries over tables. */
+  private initialCuts(query: QueryInfo): Set<QueryInfo> {
+    const cut = new Set<QueryInfo>();
+    for (const block of blocksOf(query)) {
+      for (const relation of block.relations) {
+        const cte = relation.cte;
+        if (cte && cte.references.length > 1 && hasTables(cte.query) && !isCorrelated(cte.query)) cut.add(cte.query);
+      }
+      for (const use of block.subqueries) {
+        if (use.type === 'SCALAR' && hasTables(use.query) && !isCorrelated(use.query)) cut.add(use.query);
+      }
+    }
+    return cut;
+  }
+
+  /** Input bindings and substitutions for a placed block; materializes what was cut. */
+  private async bindInputs(query: QueryInfo, placement: Placement, cut: ReadonlySet<QueryInfo>): Promise<{ inputs: StageInput[]; subs: Substitutions; dependsOn: number[] }> {
+    const inputs: StageInput[] = [];
+    const dependsOn: number[] = [];
+    const relations = new Map<Relation, RelationInput>();
+    const subqueries = new Map<SubqueryUse, string>();
+    const droppedCtes = new Set<CteInfo>();
+    const tasks = placement.tasks;
+    const everyTask = <T>(value: T): T[] => Array.from({ length: tasks }, () => value);
+    const tableInputs = new Map<string, string>();
+    for (const relation of regionLeaves(query, cut)) {
+      const choice = placement.split.get(relation);
+      if (relation.kind === 'table' && relation.table) {
+        const table = relation.table;
+        const kept = placement.kept.get(relation) ?? table.partitions.map((_, i) => i);
+        if (choice?.how === 'exchange') {
+          const stageId = await this.exchange(relation, placement);
+          const name = this.inputName();
+          inputs.push({ name, source: { kind: 'stage', stageId, mode: 'bucket' }, split: true, label: `${relation.qualifier}: exchange (stage ${stageId}) by ${choice.column}` });
+          dependsOn.push(stageId);
+          relations.set(relation, { input: name, columns: 'none' });
+          continue;
+        }
+        if (choice?.how === 'native') {
+          const perTask: number[][] = everyTask(0).map(() => []);
+          for (const [partition, task] of choice.partitionTasks ?? []) perTask[task].push(partition);
+          const name = this.inputName();
+          inputs.push({ name, source: { kind: 'table', table, tasks: perTask }, split: true, columns: table.columns, label: `${table.name} (split${choice.column ? ` on ${choice.column}` : ''}, ${kept.length} of ${table.partitions.length} partitions)` });
+          relations.set(relation, { input: name, columns: 'original' });
+          continue;
+        }
+        // Broadcast: every task reads the kept partitions; one input per table and partition set.
+        const keyName = `${table.name}:${kept.join(',')}`;
+        let name = tableInputs.get(keyName);
+        if (!name) {
+          name = this.inputName();
+          tableInputs.set(keyName, name);
+          inputs.push({ name, source: { kind: 'table', table, tasks: everyTask(kept) }, split: false, columns: table.columns, label: `${table.name} (broadcast, ${kept.length} of ${table.partitions.length} partitions)` });
+        }
+        relations.set(relation, { input: name, columns: 'original' });
+        continue;
+      }
+      if (relation.query && cut.has(relation.query)) {
+        const described = await this.describeQuery(relation.query);
+        const target: Target = choice
+          ? { kind: 'buckets', family: placement.family, tasks, column: relation.columns?.indexOf(choice.column) ?? -1, type: choice.type }
+          : { kind: 'files' };
+        if (target.kind === 'buckets' && target.column < 0) throw new PlanFailure('a materialized subquery is split on an unknown column');
+        const stageId = await this.materialize(relation.query, target);
+        const name = this.inputName();
+        inputs.push({ name, source: { kind: 'stage', stageId, mode: choice ? 'bucket' : 'all' }, split: choice !== undefined, label: `${relation.qualifier || 'subquery'}: stage ${stageId}${choice ? ` by ${choice.column}` : ', all files'}` });
+        dependsOn.push(stageId);
+        const visible = relation.columns ?? described.map((c) => c.name);
+        relations.set(relation, { input: name, columns: visible });
+        if (relation.cte) droppedCtes.add(relation.cte);
+      }
+    }
+    for (const block of regionBlocks(query, cut)) {
+      for (const use of block.subqueries) {
+        if (!cut.has(use.query)) continue;
+        const stageId = await this.materialize(use.query, { kind: 'files' });
+        const name = this.inputName();
+        inputs.push({ name, source: { kind: 'stage', stageId, mode: 'all' }, split: false, label: `subquery: stage ${stageId}, all files` });
+        dependsOn.push(stageId);
+        subqueries.set(use, name);
+      }
+    }
+    return { inputs, subs: { relations, subqueries, droppedCtes }, dependsOn };
+  }
+
+  /** A stage writing `relation`'s needed columns (filtered) into the placement's buckets. */
+  private async exchange(relation: Relation, placement: Placement): Promise<number> {
+    const table = relation.table as TableEntry;
+    const choice = placement.split.get(relation)!;
+    const kept = placement.kept.get(relation) ?? table.partitions.map((_, i) => i);
+    const producers = Math.max(1, Math.min(kept.length, this.context.slots));
+    const perTask: number[][] = Array.from({ length: producers }, () => []);
+    kept.forEach((partition, i) => perTask[Math.floor((i * producers) / kept.length)].push(partition));
+    const name = this.inputName();
+    const qualifier = relation.qualifier;
+    const needed = placement.neededColumns.get(relation) ?? neededColumns(relation, new Set(['*']));
+    const renames = Array.isArray(relation.node.column_name_alias) && relation.node.column_name_alias.length > 0
+      ? `(${relation.node.column_name_alias.map((n) => quoteIdent(String(n))).join(', ')})`
+      : '';
+    const q = quoteIdent(qualifier);
+    const bucket = taskSql(placement.family, `${q}.${quoteIdent(choice.column)}`, choice.type, placement.tasks);
+    const template = `SELECT ${needed.map((c) => `${q}.${quoteIdent(c)} AS ${quoteIdent(c)}`).join(', ')}, ${bucket} AS ${quoteIdent(BUCKET_COLUMN)} FROM ${quoteIdent(name)} AS ${q}${renames}`;
+    const parsed = (await this.context.parse(template)).node as SelectNode;
+    const filters = placement.filters.get(relation) ?? [];
+    if (filters.length > 0) {
+      const copies = filters.map((f) => this.substituter.apply(f, { relations: new Map(), subqueries: new Map(), droppedCtes: new Set() }));
+      parsed.where_clause = copies.length === 1 ? copies[0] : ({ class: 'CONJUNCTION', type: 'CONJUNCTION_AND', alias: '', query_location: 0, children: copies } as ExpressionNode);
+    }
+    const sql = await this.context.render(parsed);
+    return this.addStage(
+      {
+        sql,
+        inputs: [{ name, source: { kind: 'table', table, tasks: perTask }, split: true, columns: table.columns, label: `${table.name} (${kept.length} of ${table.partitions.length} partitions)` }],
+        tasks: producers,
+        dependsOn: [],
+        role: `exchange ${table.name}${qualifier !== table.name ? ` (${qualifier})` : ''} by ${choice.column}`,
+        outputs: needed,
+        finish: { kind: 'rows', distinct: false, order: [] },
+        columns: [],
+      },
+      { kind: 'buckets', buckets: placement.tasks, label: `${choice.column} in ${describeFamily(placement.family)}` },
+    );
+  }
+
+  // ------------------------------------------------------------ finishing a block
+
+  private async finishBlock(
+    block: Block,
+    columns: readonly ColumnSpec[],
+    placement: Placement,
+    inputs: StageInput[],
+    subs: Substitutions,
+    dependsOn: number[],
+    purpose: 'gateway' | 'files',
+  ): Promise<Produced> {
+    const node = block.node;
+    const tasks = placement.tasks;
+    const base = { inputs, tasks, dependsOn, columns };
+    const limit = limitOf(node);
+    if (limit === 'unsupported') throw new PlanFailure('LIMIT/OFFSET that is not a constant');
+    const rowsRole = placement.split.size > 0 ? 'scan and join' : 'whole query';
+    const pending = placement.output.kind === 'needs-merge' ? pendingPlan(block, this.context.aggregateNames, columns.length) : 'none';
+    if (pending === 'none' || pending === 'limit' || pending === 'distinct') {
+      // Rows are final per task (or only need a DISTINCT / top-N over all tasks).
+      const order = orderModifier(node);
+      const mapped = purpose === 'gateway' || limit ? this.mapOrder(block, columns, order) : { order: [], hidden: [] };
+      if (mapped === undefined) throw new PlanFailure('an ORDER BY key that cannot be carried to the merge');
+      const stageNode = this.substituter.apply(node, subs);
+      stageNode.select_list = [...stageNode.select_list, ...mapped.hidden.map((h, i) => ({ ...this.substituter.apply(h, subs), alias: `__h${i}` }))];
+      const single = tasks === 1;
+      if (!single) {
+        // Each task keeps its top n+m rows (ORDER BY binds in the task's SQL exactly as in the query).
+        stageNode.modifiers = stageNode.modifiers.filter((m) => m.type === 'DISTINCT_MODIFIER' || (limit && m.type === 'ORDER_MODIFIER'));
+        if (limit && limit.limit !== undefined) stageNode.modifiers.push({ type: 'LIMIT_MODIFIER', limit: integerLiteral(limit.limit + limit.offset), offset: null });
+      }
+      const outputs = [...columns.map((_, i) => `c${i}`), ...mapped.hidden.map((_, i) => `h${i}`)];
+      const sql = wrapRows(await this.context.render(stageNode), outputs);
+      const distinct = node.modifiers.some((m) => m.type === 'DISTINCT_MODIFIER' && !(Array.isArray(m.distinct_on_targets) && m.distinct_on_targets.length > 0));
+      return {
+        ...base,
+        sql,
+        role: rowsRole,
+        outputs,
+        // One task ran the whole block (LIMIT/OFFSET included): the merge only keeps its order.
+        finish: { kind: 'rows', distinct: !single && pending === 'distinct' && distinct, order: mapped.order, limit: single ? undefined : (limit ?? undefined) },
+      };
+    }
+    if (pending === 'aggregate') {
+      const constants = new Set([...subs.subqueries.keys()].filter((u) => u.type === 'SCALAR').map((u) => u.node));
+      const result = await splitAggregate(block, columns, {
+        aggregateNames: this.context.aggregateNames,
+        castTo: (t, c) => this.context.castTo(t, c),
+        isConstantSubquery: (node) => constants.has(node),
+      });
+      if (result.ok) {
+        const split = result.split;
+        const partialSql = await this.context.render(this.substituter.apply(split.partial, subs));
+        const partialColumns = await this.describePartial(split.partial);
+        const finalSql = await this.context.render(split.final);
+        const fromSql = split.windowFromSql;
+        const checkSql = fromSql ? finalSql.replace(quoteIdent(PARTIALS_RELATION), `(${fromSql})`) : finalSql;
+        if (partialColumns && (await this.context.bindsOver(fromSql ? await this.context.render({ ...split.final, from_table: await this.subqueryFrom(fromSql) }) : checkSql, PARTIALS_RELATION, partialColumns))) {
+          return {
+            ...base,
+            sql: partialSql,
+            role: 'partial aggregate',
+            outputs: partialColumns.map((c) => c.name),
+            finish: { kind: 'query', node: split.final, keys: partialColumns.slice(0, split.keys).map((c) => c.name), fromSql },
+          };
+        }
+        this.notes.push('the split aggregate did not bind over its partial rows: rows are gathered instead');
+      } else {
+        this.notes.push(`aggregate not split: ${result.reason}`);
+      }
+    }
+    return this.lift(block, columns, placement, base, subs);
+  }
+
+  /** Gathers the columns the block's post-WHERE part reads; the merge (or a finishing stage) runs that part. */
+  private async lift(block: Block, columns: readonly ColumnSpec[], placement: Placement, base: { inputs: StageInput[]; tasks: number; dependsOn: number[]; columns: readonly ColumnSpec[] }, subs: Substitutions): Promise<Produced> {
+    const node = block.node;
+    const projected = new Map<string, { name: string; ref: ExpressionNode }>();
+    const outputNames = new Set(columns.map((c) => c.name.toLowerCase()));
+    let failure: string | undefined;
+    const rewrite = (value: Json): Json => {
+      if (Array.isArray(value)) return value.map(rewrite);
+      if (!isObject(value)) return value;
+      if (value.class === 'SUBQUERY') {
+        failure ??= 'a subquery over gathered rows';
+        return value;
+      }
+      if (value.class === 'STAR' || value.class === 'COLUMNS') {
+        failure ??= 'a star over gathered rows';
+        return value;
+      }
+      if (isColumnRef(value)) {
+        const binding = block.refs.get(value);
+        if (binding?.kind === 'column' && binding.column.depth === 0) {
+          const key = canonical(value, block);
+          let entry = projected.get(key);
+          if (!entry) projected.set(key, (entry = { name: `p${projected.size}`, ref: value }));
+          return { ...columnRef(entry.name), alias: value.alias };
+        }
+        if (value.column_names.length === 1 && outputNames.has(value.column_names[0].toLowerCase())) return value;
+        failure ??= `column ${value.column_names.join('.')} cannot be gathered`;
+        return value;
+      }
+      const out: JsonObject = {};
+      for (const [k, v] of Object.entries(value)) out[k] = rewrite(v);
+      return out;
+    };
+    const lifted: SelectNode = {
+      ...node,
+      cte_map: { map: [] },
+      select_list: rewrite(node.select_list) as ExpressionNode[],
+      from_table: baseTable(PARTIALS_RELATION, ''),
+      where_clause: null,
+      group_expressions: rewrite(node.group_expressions) as ExpressionNode[],
+      having: rewrite(node.having) as ExpressionNode | null,
+      qualify: rewrite(node.qualify) as ExpressionNode | null,
+      modifiers: rewrite(node.modifiers) as ModifierNode[],
+    };
+    if (failure) throw new PlanFailure(failure);
+    const projection: SelectNode = {
+      ...node,
+      select_list: [...projected.values()].map((p) => withAlias(p.ref, p.name)),
+      group_expressions: [],
+      group_sets: [],
+      aggregate_handling: 'STANDARD_HANDLING',
+      having: null,
+      qualify: null,
+      modifiers: [],
+    };
+    if (projection.select_list.length === 0) projection.select_list = [{ ...integerLiteral(1), alias: 'p_one' }];
+    const sql = await this.context.render(this.substituter.apply(projection, subs));
+    this.notes.push(`rows gathered for: ${placement.output.kind === 'needs-merge' ? placement.output.reason : 'the merge'}`);
+    return { ...base, sql, role: 'scan and join (rows gathered)', outputs: projection.select_list.map((e) => e.alias), finish: { kind: 'query', node: lifted, keys: [] } };
+  }
+
+  /** ORDER BY terms as output columns (c…) or hidden keys (h…) the stage adds; undefined when a key cannot be carried. */
+  private mapOrder(block: Block, columns: readonly ColumnSpec[], order: readonly OrderItem[]): { order: MappedOrder[]; hidden: ExpressionNode[] } | undefined {
+    const out: MappedOrder[] = [];
+    const hidden: ExpressionNode[] = [];
+    const names = columns.map((c) => c.name.toLowerCase());
+    const distinct = block.node.modifiers.some((m) => m.type === 'DISTINCT_MODIFIER');
+    for (const item of order) {
+      const position = integerConstant(item.expression);
+      if (position !== undefined) {
+        if (position < 1 || position > columns.length) return undefined;
+        out.push({ column: `c${position - 1}`, item });
+        continue;
+      }
+      const expression = item.expression;
+      if (isColumnRef(expression) && expression.column_names.length === 1) {
+        const index = names.indexOf(expression.column_names[0].toLowerCase());
+        if (index >= 0) {
+          out.push({ column: `c${index}`, item });
+          continue;
+        }
+      }
+      // An expression key is computed by the stage; its bare names must mean the same there
+      // (table columns), so a name that is also an output alias is refused.
+      if (distinct) return undefined;
+      if (some(expression, (o) => o.class === 'SUBQUERY' || (isColumnRef(o) && o.column_names.length === 1 && names.includes(o.column_names[0].toLowerCase())))) return undefined;
+      out.push({ column: `h${hidden.length}`, item });
+      hidden.push(expression);
+    }
+    return { order: out, hidden };
+  }
+
+  private async describePartial(partial: SelectNode): Promise<ColumnSpec[] | undefined> {
+    try {
+      return await this.context.describe(await this.context.render(partial));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Result columns of a (sub)query rendered on its own, with the CTEs it reads from outside it. */
+  private async describeQuery(query: QueryInfo): Promise<ColumnSpec[]> {
+    const known = this.describedCuts.get(query);
+    if (known) return known;
+    const node = clone(query.node as Json) as JsonObject;
+    const outer = referencedOuterCtes(query);
+    if (outer.length > 0) {
+      const map = isObject(node.cte_map) && Array.isArray(node.cte_map.map) ? node.cte_map.map : [];
+      node.cte_map = { map: [...outer.map((c) => clone(c.node)), ...map] };
+    }
+    if (isCorrelated(query)) throw new PlanFailure('a correlated subquery cannot run on its own');
+    const columns = await this.context.describe(await this.context.render(node));
+    this.describedCuts.set(query, columns);
+    return columns;
+  }
+
+  private inputName(): string {
+    return `__pondgate_in${this.inputCounter++}`;
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+type Pending = 'none' | 'limit' | 'distinct' | 'aggregate' | 'gather';
+
+/** What a block's merge must do when its output spans tasks. */
+function pendingPlan(block: Block, aggregateNames: ReadonlySet<string>, _columns: number): Pending {
+  const node = block.node;
+  const aggregated = node.group_expressions.length > 0 || node.having !== null || hasAggregate(node.select_list, aggregateNames);
+  const windows = some(node.select_list as unknown as Json, (o) => o.class === 'WINDOW') || node.qualify !== null;
+  const distinctOn = node.modifiers.some((m) => m.type === 'DISTINCT_MODIFIER' && Array.isArray(m.distinct_on_targets) && m.distinct_on_targets.length > 0);
+  const distinct = node.modifiers.some((m) => m.type === 'DISTINCT_MODIFIER');
+  if (aggregated) {
+    if (windows) return 'gather';
+    return aggregatesSplittable(block, aggregateNames) ? 'aggregate' : 'gather';
+  }
+  if (windows || distinctOn) return 'gather';
+  if (distinct) return 'distinct';
+  return 'limit';
+}
+
+function limitOf(node: SelectNode): { limit: number | undefined; offset: number } | undefined | 'unsupported' {
+  const modifier = node.modifiers.find((m) => m.type === 'LIMIT_MODIFIER' || m.type === 'LIMIT_PERCENT_MODIFIER');
+  if (!modifier) return undefined;
+  if (modifier.type === 'LIMIT_PERCENT_MODIFIER') return 'unsupported';
+  const limit = modifier.limit === null || modifier.limit === undefined ? undefined : integerConstant(modifier.limit as Json);
+  const offset = modifier.offset === null || modifier.offset === undefined ? 0 : integerConstant(modifier.offset as Json);
+  if ((modifier.limit !== null && modifier.limit !== undefined && limit === undefined) || offset === undefined || (limit !== undefined && limit < 0) || offset < 0) {
+    return 'unsupported';
+  }
+  return { limit, offset };
+}
+
+function orderModifier(node: SelectNode): OrderItem[] {
+  const modifier = node.modifiers.find((m) => m.type === 'ORDER_MODIFIER');
+  return modifier && Array.isArray(modifier.orders) ? (modifier.orders as OrderItem[]) : [];
+}
+
+/** `SELECT * FROM (<sql>) AS __pondgate_q(c0, …)`: positional names, so repeated or odd names cannot collide. */
+function wrapRows(sql: string, outputs: readonly string[]): string {
+  const inner = sql.replace(/[\s;]+$/, '');
+  return `SELECT * FROM (\n${inner}\n) AS __pondgate_q(${outputs.map(quoteIdent).join(', ')})`;
+}
+
+/** A stage's rows as a materialized result: positional c0…, plus the bucket column for a bucketed target. */
+function wrapOutput(sql: string, outputs: readonly string[], target: Target, rename = false): string {
+  const inner = sql.replace(/[\s;]+$/, '');
+  const names = outputs.map((_, i) => `c${i}`);
+  const source = rename || outputs.some((o, i) => o !== names[i])
+    ? `(\n${inner}\n) AS __pondgate_m(${names.map(quoteIdent).join(', ')})`
+    : `(\n${inner}\n) AS __pondgate_m`;
+  const projection = names.map(quoteIdent).join(', ');
+  if (target.kind === 'files') return `SELECT ${projection} FROM ${source}`;
+  return `SELECT ${projection}, ${taskSql(target.family, quoteIdent(`c${target.column}`), target.type, target.tasks)} AS ${quoteIdent(BUCKET_COLUMN)} FROM ${source}`;
+}
+
+function outputFor(target: Target): StageOutput {
+  return target.kind === 'files' ? { kind: 'files' } : { kind: 'buckets', buckets: target.tasks, label: `c${target.column} in ${describeFamily(target.family)}` };
+}
+
+/** Leaf relations a stage over `query` reads (tables, and materialized subqueries). */
+function regionLeaves(query: QueryInfo, cut: ReadonlySet<QueryInfo>): Relation[] {
+  const out: Relation[] = [];
+  for (const block of regionBlocks(query, cut)) {
+    for (const relation of block.relations) {
+      if (relation.kind === 'table' || (relation.query && cut.has(relation.query))) out.push(relation);
+    }
+  }
+  return out;
+}
+
+function regionBlocks(query: QueryInfo, cut: ReadonlySet<QueryInfo>): Block[] {
+  const out: Block[] = [];
+  const seen = new Set<QueryInfo>();
+  const visit = (q: QueryInfo) => {
+    if (seen.has(q) || cut.has(q)) return;
+    seen.add(q);
+    if (q.kind === 'select') {
+      out.push(q.block);
+      for (const relation of q.block.relations) if (relation.query) visit(relation.query);
+      for (const use of q.block.subqueries) visit(use.query);
+    } else if (q.kind === 'setop') {
+      visit(q.left);
+      visit(q.right);
+    }
+  };
+  visit(query);
+  return out;
+}
+
+/** Uncorrelated subqueries, derived tables and CTEs of a query's region that could run as stages of their own. */
+function cuttable(query: QueryInfo): QueryInfo[] {
+  const out: QueryInfo[] = [];
+  for (const block of regionBlocks(query, new Set())) {
+    for (const relation of block.relations) {
+      if (relation.query && hasTables(relation.query) && !isCorrelated(relation.query) && !relation.lateral) out.push(relation.query);
+    }
+    for (const use of block.subqueries) if (hasTables(use.query) && !isCorrelated(use.query)) out.push(use.query);
+  }
+  return out;
+}
+
+function hasTables(query: QueryInfo): boolean {
+  return blocksOf(query).some((b) => b.relations.some((r) => r.kind === 'table' || (r.query !== undefined && hasTables(r.query))));
+}
+
+/** Whether some column reference in the query reaches outside it. */
+function isCorrelated(query: QueryInfo): boolean {
+  const blocks = new Set(blocksOf(query));
+  for (const block of blocks) {
+    for (const binding of block.refs.values()) {
+      if (binding.kind === 'column' && !blocks.has(binding.column.relation.block)) return true;
+      if (binding.kind === 'unknown' && /not a column of a relation in scope/.test(binding.reason)) continue;
+    }
+  }
+  return false;
+}
+
+/** CTEs defined outside `query` that it reads (with the CTEs those read), in definition order. */
+function referencedOuterCtes(query: QueryInfo): CteInfo[] {
+  const inside = new Set<CteInfo>();
+  const collect = (q: QueryInfo) => {
+    for (const c of q.ctes) {
+      inside.add(c);
+      collect(c.query);
+    }
+    if (q.kind === 'setop') {
+      collect(q.left);
+      collect(q.right);
+    }
+  };
+  collect(query);
+  for (const block of blocksOf(query)) for (const relation of block.relations) if (relation.query && !relation.cte) collect(relation.query);
+  const out: CteInfo[] = [];
+  for (const block of blocksOf(query)) {
+    for (const relation of block.relations) {
+      if (relation.cte && !inside.has(relation.cte) && !out.includes(relation.cte)) {
+        for (const dependency of referencedOuterCtes(relation.cte.query)) if (!out.includes(dependency)) out.push(dependency);
+        out.push(relation.cte);
+      }
+    }
+  }
+  return out;
+}
+
+function estimateRows(query: QueryInfo): number {
+  let rows = 1;
+  for (const block of blocksOf(query)) {
+    for (const relation of block.relations) {
+      if (relation.table) rows = Math.max(rows, relation.table.partitions.reduce((sum, p) => sum + p.rows, 0));
+    }
+  }
+  const aggregated = query.kind === 'select' && (query.block.node.group_expressions.length > 0 || query.block.node.having !== null);
+  return aggregated ? Math.max(1, Math.round(rows * 0.05)) : rows;
+}
+
+/** GROUP BY ALL → GROUP BY the positions of the select items without aggregates (DuckDB's meaning). */
+function resolveGroupByAll(tree: Json, aggregateNames: ReadonlySet<string>): void {
+  walk(tree, (object) => {
+    if (object.type !== 'SELECT_NODE' || object.aggregate_handling !== 'FORCE_AGGREGATES') return;
+    const select = object as SelectNode;
+    if (some(select.select_list as unknown as Json, (o) => o.class === 'WINDOW' || o.class === 'STAR' || o.class === 'SUBQUERY')) return;
+    const positions: ExpressionNode[] = [];
+    select.select_list.forEach((item, i) => {
+      if (!hasAggregate([item], aggregateNames)) positions.push(integerLiteral(i + 1));
+    });
+    select.group_expressions = positions;
+    select.group_sets = positions.length > 0 ? [positions.map((_, i) => i)] : [];
+    select.aggregate_handling = 'STANDARD_HANDLING';
+  });
+}
+
+// ---------------------------------------------------------------- delegate and gather
+
+/** The whole query as one task on one worker, every table read whole: correct for anything DuckDB runs. */
+async function planDelegate(tree: JsonObject, analysis: Analysis, columns: readonly ColumnSpec[], context: PlannerContext, notes: string[]): Promise<DistributedPlan> {
+  const substituter = new Substituter(analysis);
+  const relations = new Map<Relation, RelationInput>();
+  const inputs: StageInput[] = [];
+  const byTable = new Map<TableEntry, string>();
+  for (const relation of analysis.relations) {
+    if (relation.kind !== 'table' || !relation.table) continue;
+    let name = byTable.get(relation.table);
+    if (!name) {
+      name = `__pondgate_in${byTable.size}`;
+      byTable.set(relation.table, name);
+      inputs.push({ name, source: { kind: 'table', table: relation.table, tasks: [relation.table.partitions.map((_, i) => i)] }, split: false, columns: relation.table.columns, label: `${relation.table.name} (all ${relation.table.partitions.length} partitions)` });
+    }
+    relations.set(relation, { input: name, columns: 'original' });
+  }
+  const node = substituter.apply(tree.node as JsonObject, { relations, subqueries: new Map(), droppedCtes: new Set() });
+  const outputs = columns.map((_, i) => `c${i}`);
+  const relation = '__pondgate_r0';
+  const stage: Stage = {
+    id: 0,
+    role: 'whole query',
+    sql: wrapRows(await context.render(node), outputs),
+    inputs,
+    tasks: 1,
+    output: { kind: 'gateway', relation },
+    dependsOn: [],
+    skipEmptyTasks: false,
+  };
+  const merge = `SELECT ${columns.map((c, i) => `${quoteIdent(outputs[i])} AS ${quoteIdent(c.name)}`).join(', ')} FROM ${quoteIdent(relation)}`;
+  return { kind: 'distributed', strategy: 'delegate', stages: [stage], mergeSql: merge, columns, notes, manifestVersion: context.manifest.version };
 }
 
 /**
- * The columns of `table` the query may read: every column whose name appears in a
- * column reference anywhere in the query (an over-approximation is harmless), or all
- * of them when the query has a star. A query that reads no column (count(*)) still
- * needs one to carry the row count.
+ * Catalog relations (pg_catalog …) live on the gateway only: the user tables' columns the
+ * query mentions are gathered there and the query runs on the gateway.
  */
-function neededColumns(tree: Json, table: TableEntry): string[] {
-  if (some(tree, (o) => o.class === 'STAR')) return table.columns.map((c) => c.name);
-  const mentioned = new Set<string>();
-  walk(tree, (object) => {
-    if (isColumnRef(object)) for (const name of object.column_names) mentioned.add(name.toLowerCase());
-  });
-  const needed = table.columns.filter((c) => mentioned.has(c.name.toLowerCase())).map((c) => c.name);
-  return needed.length > 0 ? needed : [smallestColumn(table)];
+async function planGather(tree: JsonObject, tables: readonly Relation[], columns: readonly ColumnSpec[], context: PlannerContext): Promise<DistributedPlan> {
+  const names = mentionedNames(tree);
+  const stages: Stage[] = [];
+  const seen = new Set<TableEntry>();
+  for (const relation of tables) {
+    const table = relation.table as TableEntry;
+    if (seen.has(table)) continue;
+    seen.add(table);
+    const needed = names.has('*') ? table.columns.map((c) => c.name) : table.columns.filter((c) => names.has(c.name.toLowerCase())).map((c) => c.name);
+    const list = needed.length > 0 ? needed : [table.columns[0].name];
+    const input = '__pondgate_in0';
+    stages.push({
+      id: stages.length,
+      role: `gather ${table.name}`,
+      sql: `SELECT ${list.map(quoteIdent).join(', ')} FROM ${quoteIdent(input)}`,
+      inputs: [{ name: input, source: { kind: 'table', table, tasks: table.partitions.map((_, i) => [i]) }, split: true, columns: table.columns, label: `${table.name} (every partition)` }],
+      tasks: table.partitions.length,
+      output: { kind: 'gateway', relation: table.name },
+      dependsOn: [],
+      skipEmptyTasks: false,
+    });
+  }
+  for (const relation of tables) relation.node.catalog_name = '';
+  return {
+    kind: 'distributed',
+    strategy: 'gather',
+    stages,
+    mergeSql: await context.render(tree.node as JsonObject),
+    columns,
+    notes: ['catalog relations are on the gateway: the user tables\' columns are gathered there'],
+    manifestVersion: context.manifest.version,
+  };
 }
 
-function smallestColumn(table: TableEntry): string {
-  const fixed = table.columns.find((c) => /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|DATE)$/.test(c.type));
-  return (fixed ?? table.columns[0]).name;
-}

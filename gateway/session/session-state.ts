@@ -15,6 +15,25 @@ interface ParameterSpec {
   readonly follows?: string;
 }
 
+const JOIN_STRATEGIES = ['auto', 'broadcast', 'shuffle', 'colocate'] as const;
+export type JoinStrategySetting = (typeof JOIN_STRATEGIES)[number];
+
+const TRUE_WORDS = /^(on|true|yes|1)$/i;
+const FALSE_WORDS = /^(off|false|no|0)$/i;
+
+function validateBoolean(name: string): (value: string) => string | undefined {
+  return (value) => (TRUE_WORDS.test(value.trim()) || FALSE_WORDS.test(value.trim()) ? undefined : `parameter "${name}" requires a Boolean value`);
+}
+
+function validateChoice(name: string, choices: readonly string[]): (value: string) => string | undefined {
+  return (value) => (choices.includes(value.trim().toLowerCase()) ? undefined : `invalid value for parameter "${name}": "${value}" (one of ${choices.join(', ')})`);
+}
+
+function validateLimit(value: string): string | undefined {
+  const n = Number(value);
+  return Number.isFinite(n) && (n >= 0 || n === -1) ? undefined : `invalid value for parameter "pondgate.broadcast_limit_mb": "${value}" (megabytes, or -1 for no limit)`;
+}
+
 const PARAMETERS: Readonly<Record<string, ParameterSpec>> = {
   server_version: { name: 'server_version', default: SERVER_VERSION, reported: true },
   server_encoding: { name: 'server_encoding', default: 'UTF8', reported: true },
@@ -31,17 +50,21 @@ const PARAMETERS: Readonly<Record<string, ParameterSpec>> = {
   search_path: { name: 'search_path', default: '"$user", public', reported: false },
   statement_timeout: { name: 'statement_timeout', default: '0', reported: false, validate: validateTimeout },
   default_transaction_isolation: { name: 'default_transaction_isolation', default: 'read committed', reported: false, validate: validateIsolation },
-  default_transaction_read_only: { name: 'default_transaction_read_only', default: 'on', reported: false, validate: validateBoolean },
-  default_transaction_deferrable: { name: 'default_transaction_deferrable', default: 'off', reported: false, validate: validateBoolean },
+  default_transaction_read_only: { name: 'default_transaction_read_only', default: 'on', reported: false, validate: validateBoolean('default_transaction_read_only') },
+  default_transaction_deferrable: { name: 'default_transaction_deferrable', default: 'off', reported: false, validate: validateBoolean('default_transaction_deferrable') },
   // A transaction's own modes start as the session's defaults (SET TRANSACTION changes them for one transaction).
   transaction_isolation: { name: 'transaction_isolation', default: 'read committed', reported: false, validate: validateIsolation, follows: 'default_transaction_isolation' },
-  transaction_read_only: { name: 'transaction_read_only', default: 'on', reported: false, validate: validateBoolean, follows: 'default_transaction_read_only' },
-  transaction_deferrable: { name: 'transaction_deferrable', default: 'off', reported: false, validate: validateBoolean, follows: 'default_transaction_deferrable' },
+  transaction_read_only: { name: 'transaction_read_only', default: 'on', reported: false, validate: validateBoolean('transaction_read_only'), follows: 'default_transaction_read_only' },
+  transaction_deferrable: { name: 'transaction_deferrable', default: 'off', reported: false, validate: validateBoolean('transaction_deferrable'), follows: 'default_transaction_deferrable' },
   max_identifier_length: { name: 'max_identifier_length', default: '63', reported: false },
   lc_messages: { name: 'lc_messages', default: 'C', reported: false },
   lc_monetary: { name: 'lc_monetary', default: 'C', reported: false },
   lc_numeric: { name: 'lc_numeric', default: 'C', reported: false },
   lc_time: { name: 'lc_time', default: 'C', reported: false },
+  // pondgate's own settings (the planner): for comparisons and for tests at small scale.
+  'pondgate.distributed': { name: 'pondgate.distributed', default: 'on', reported: false, validate: validateBoolean('pondgate.distributed') },
+  'pondgate.join_strategy': { name: 'pondgate.join_strategy', default: 'auto', reported: false, validate: validateChoice('pondgate.join_strategy', JOIN_STRATEGIES) },
+  'pondgate.broadcast_limit_mb': { name: 'pondgate.broadcast_limit_mb', default: '-1', reported: false, validate: validateLimit },
 };
 
 // SQL-standard spellings PostgreSQL accepts in SHOW (pgjdbc and SQLAlchemy send the first on connect).
@@ -153,6 +176,16 @@ export class SessionState {
   get statementTimeoutMs(): number {
     return parseTimeout(this.get('statement_timeout')) ?? 0;
   }
+
+  /** The planner's session settings. */
+  get planner(): { distributed: boolean; joinStrategy: JoinStrategySetting; broadcastLimitBytes: number } {
+    const limit = Number(this.get('pondgate.broadcast_limit_mb'));
+    return {
+      distributed: TRUE_WORDS.test(this.get('pondgate.distributed').trim()),
+      joinStrategy: this.get('pondgate.join_strategy').trim().toLowerCase() as JoinStrategySetting,
+      broadcastLimitBytes: limit < 0 ? Number.POSITIVE_INFINITY : limit * 1024 * 1024,
+    };
+  }
 }
 
 function validateTimeZone(value: string): string | undefined {
@@ -170,10 +203,6 @@ function canonicalTimeZone(value: string): string {
 
 function validateIsolation(value: string): string | undefined {
   return /^(serializable|repeatable read|read committed|read uncommitted)$/i.test(value.trim()) ? undefined : `invalid value for parameter "transaction_isolation": "${value}"`;
-}
-
-function validateBoolean(value: string): string | undefined {
-  return /^(on|off|true|false|yes|no|1|0|t|f)$/i.test(value.trim()) ? undefined : `parameter requires a Boolean value, not "${value}"`;
 }
 
 function validateEncoding(value: string): string | undefined {

@@ -10,6 +10,8 @@ export interface ClusterSubjects {
   readonly workerQueue: string;
   /** Workers announce themselves here every few seconds. */
   readonly heartbeat: string;
+  /** A gateway asks every worker for a heartbeat now (when it starts). */
+  readonly ping: string;
   /** Broadcast: stop every task of a query. */
   readonly cancel: string;
   /** Per task attempt: result stream from the worker to the gateway. */
@@ -27,6 +29,7 @@ export function clusterSubjects(cluster: string): ClusterSubjects {
     task: `${prefix}.task`,
     workerQueue: `${prefix}.workers`,
     heartbeat: `${prefix}.heartbeat`,
+    ping: `${prefix}.ping`,
     cancel: `${prefix}.cancel`,
     result: (taskKey) => `${prefix}.result.${taskKey}`,
     credit: (taskKey) => `${prefix}.credit.${taskKey}`,

@@ -62,7 +62,7 @@ describe('PostgreSQL-compatibility functions on the workers', () => {
 
   before(async () => {
     temp = await makeTempDir('compat-functions');
-    worker = await openSandboxedDuckDB(temp.dir, { threads: 1, memoryLimitMb: 256 });
+    worker = await openSandboxedDuckDB([temp.dir], { threads: 1, memoryLimitMb: 256 });
     gateway = await Instance.create(':memory:', { threads: '1', memory_limit: '256MB' });
     await installPgCompat(gateway);
     onWorker = await worker.connect();

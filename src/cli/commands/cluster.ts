@@ -16,6 +16,7 @@ import { startGateway, type RunningGateway } from './gateway.ts';
 
 interface ClusterOptions extends AccessCliOptions {
   data: string;
+  scratch?: string;
   workers: number;
   slots: number;
   host: string;
@@ -32,6 +33,7 @@ export function registerCluster(program: Command): void {
     .command('cluster')
     .description('start a whole cluster on this machine: NATS (unless --nats), workers and the gateway')
     .option('--data <dir>', 'data directory', DEFAULTS.dataDir)
+    .option('--scratch <dir>', 'shared scratch directory for exchanges between stages (default: DATA/.scratch)')
     .option('--workers <n>', 'worker processes', positiveInteger, DEFAULTS.workers)
     .option('--slots <n>', 'tasks each worker runs at once', positiveInteger, DEFAULTS.slots)
     .option('--host <address>', 'gateway address', DEFAULTS.host)
@@ -66,7 +68,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
     const processes = String(options.workers + 1);
     const started = await Promise.all(
       Array.from({ length: options.workers }, () =>
-        startChild(['worker', '--nats', natsUrl, '--data', options.data, '--cluster', options.cluster, '--slots', String(options.slots), '--processes', processes], /ready/),
+        startChild(['worker', '--nats', natsUrl, '--data', options.data, ...(options.scratch ? ['--scratch', options.scratch] : []), '--cluster', options.cluster, '--slots', String(options.slots), '--processes', processes], /ready/),
       ),
     );
     workers.push(...started);
@@ -74,6 +76,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
     gateway = await startGateway({
       nats: natsUrl,
       data: options.data,
+      scratch: options.scratch,
       host: options.host,
       port: options.port,
       cluster: options.cluster,

@@ -6,6 +6,7 @@ import { DEFAULT_MAX_MESSAGE_LENGTH, MAX_STARTUP_PACKET_LENGTH } from '../../../
 import { connectNats } from '../../cluster/nats-connect.ts';
 import { defaultResources } from '../../duckdb/resources.ts';
 import { createLogger } from '../../log.ts';
+import { defaultScratchDir } from '../../storage/scratch.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
 import { DEFAULTS, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
@@ -13,6 +14,7 @@ import { onShutdown } from '../shutdown.ts';
 export interface GatewayCliOptions extends AccessCliOptions {
   nats: string;
   data: string;
+  scratch?: string;
   host: string;
   port: number;
   cluster: string;
@@ -30,6 +32,7 @@ export function registerGateway(program: Command): void {
     .description('run the PostgreSQL-protocol gateway that plans queries and merges worker results')
     .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://127.0.0.1:4222')
     .option('--data <dir>', 'data directory (shared storage; the gateway reads only the manifest)', DEFAULTS.dataDir)
+    .option('--scratch <dir>', 'shared scratch directory for exchanges between stages, the same for every process of the cluster (default: DATA/.scratch)')
     .option('--host <address>', 'address to listen on', DEFAULTS.host)
     .option('--port <port>', 'port to listen on', port, DEFAULTS.port)
     .option('--cluster <name>', 'cluster name (NATS subject prefix)', DEFAULTS.cluster)
@@ -71,6 +74,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
       host: options.host,
       port: options.port,
       dataDir: options.data,
+      scratchDir: options.scratch ?? defaultScratchDir(options.data),
       cluster: options.cluster,
       database: options.database,
       resources,

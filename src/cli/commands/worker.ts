@@ -1,9 +1,11 @@
 /** `pondgate worker`: one DuckDB worker process serving a cluster's tasks. */
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { connectNats } from '../../cluster/nats-connect.ts';
 import { defaultResources } from '../../duckdb/resources.ts';
 import { createLogger } from '../../log.ts';
+import { defaultScratchDir } from '../../storage/scratch.ts';
 import { Worker } from '../../../worker/worker.ts';
 import { DEFAULTS, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
@@ -14,18 +16,21 @@ export function registerWorker(program: Command): void {
     .description('run a DuckDB worker that takes tasks from NATS and reads the shared data directory')
     .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://127.0.0.1:4222')
     .option('--data <dir>', 'data directory (shared storage)', DEFAULTS.dataDir)
+    .option('--scratch <dir>', 'shared scratch directory for exchanges between stages, the same for every process of the cluster (default: DATA/.scratch)')
     .option('--slots <n>', 'tasks run at once', positiveInteger, DEFAULTS.slots)
     .option('--cluster <name>', 'cluster name (NATS subject prefix)', DEFAULTS.cluster)
     .option('--threads <n>', 'DuckDB threads (default: cores / processes on this machine)', positiveInteger)
     .option('--memory-limit-mb <n>', 'DuckDB memory limit in MB', positiveInteger)
     .option('--processes <n>', 'pondgate processes sharing this machine, for the resource defaults', positiveInteger, 3)
-    .action(async (options: { nats: string; data: string; slots: number; cluster: string; threads?: number; memoryLimitMb?: number; processes: number }) => {
+    .action(async (options: { nats: string; data: string; scratch?: string; slots: number; cluster: string; threads?: number; memoryLimitMb?: number; processes: number }) => {
       const log = createLogger('worker');
       if (!existsSync(options.data)) throw new Error(`data directory ${options.data} does not exist`);
+      const scratchDir = options.scratch ?? defaultScratchDir(options.data);
+      await mkdir(scratchDir, { recursive: true });
       const defaults = defaultResources(options.processes);
       const resources = { threads: options.threads ?? defaults.threads, memoryLimitMb: options.memoryLimitMb ?? defaults.memoryLimitMb };
       const nc = await connectNats(options.nats, 'pondgate-worker');
-      const worker = await Worker.start(nc, { dataDir: options.data, cluster: options.cluster, slots: options.slots, resources, log });
+      const worker = await Worker.start(nc, { dataDir: options.data, scratchDir, cluster: options.cluster, slots: options.slots, resources, log });
       log.info({ workerId: worker.id, resources }, 'worker started');
       process.stdout.write(`worker ${worker.id} ready (cluster ${options.cluster}, ${options.slots} slots)\n`);
       onShutdown(async () => {

@@ -1,0 +1,77 @@
+/**
+ * The gateway's part of the shared scratch directory (see src/storage/scratch.ts):
+ * it owns `<scratch>/<gateway id>/`, keeps an `owner` file there fresh while it
+ * runs, removes each query's directory when the query ends (and once more a
+ * little later, for files a cancelled task finished writing after that), and at
+ * start removes the directories of gateways whose owner file went stale — what
+ * a crashed gateway left behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { queryPrefix } from '../../src/storage/scratch.ts';
+import type { Logger } from '../../src/log.ts';
+
+const OWNER_FILE = 'owner';
+const REFRESH_MS = 10_000;
+/** An owner file older than this belongs to a gateway that is gone. */
+const STALE_MS = 120_000;
+const SECOND_SWEEP_MS = 5_000;
+
+export class ScratchSpace {
+  readonly gatewayId = `g-${randomBytes(6).toString('hex')}`;
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly directory: string,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(directory: string, log: Logger): Promise<ScratchSpace> {
+    const space = new ScratchSpace(directory, log);
+    await mkdir(path.join(directory, space.gatewayId), { recursive: true });
+    await writeFile(space.ownerFile(), JSON.stringify({ pid: process.pid, started: new Date().toISOString() }) + '\n');
+    await space.removeStale();
+    space.timer = setInterval(() => {
+      const now = new Date();
+      void utimes(space.ownerFile(), now, now).catch(() => undefined);
+    }, REFRESH_MS);
+    space.timer.unref();
+    return space;
+  }
+
+  /** Scratch-relative directory of a query's stage outputs. */
+  prefix(queryId: string): string {
+    return queryPrefix(this.gatewayId, queryId);
+  }
+
+  /** Removes a query's files now, and again shortly (a cancelled task may still be finishing a write). */
+  async release(queryId: string): Promise<void> {
+    const dir = path.join(this.directory, this.prefix(queryId));
+    await rm(dir, { recursive: true, force: true }).catch((error: unknown) => this.log.warn({ err: error, dir }, 'could not remove scratch files'));
+    setTimeout(() => void rm(dir, { recursive: true, force: true }).catch(() => undefined), SECOND_SWEEP_MS).unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await rm(path.join(this.directory, this.gatewayId), { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  private ownerFile(): string {
+    return path.join(this.directory, this.gatewayId, OWNER_FILE);
+  }
+
+  private async removeStale(): Promise<void> {
+    const entries = await readdir(this.directory).catch(() => [] as string[]);
+    for (const entry of entries) {
+      if (!entry.startsWith('g-') || entry === this.gatewayId) continue;
+      const owner = path.join(this.directory, entry, OWNER_FILE);
+      const info = await stat(owner).catch(() => undefined);
+      const age = info ? Date.now() - info.mtimeMs : Number.POSITIVE_INFINITY;
+      if (age > STALE_MS) {
+        await rm(path.join(this.directory, entry), { recursive: true, force: true }).catch(() => undefined);
+        this.log.info({ directory: entry }, 'removed scratch files a stopped gateway left behind');
+      }
+    }
+  }
+}
