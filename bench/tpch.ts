@@ -16,7 +16,7 @@
  * Progress goes to stderr.
  */
 import { existsSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,8 @@ import pg from 'pg';
 import { generateTpch } from '../src/datagen/tpch.ts';
 import { TPCH_QUERIES, type TpchQuery } from '../src/datagen/tpch-queries.ts';
 import { defaultResources } from '../src/duckdb/resources.ts';
-import { MANIFEST_FILE, readManifest, resolveDataPath, type Manifest } from '../src/storage/manifest.ts';
+import { resolveDataPath, tableBytes, tablePaths, tableRows, type Manifest } from '../src/storage/manifest.ts';
+import { MANIFEST_FILE, readManifest } from '../src/storage/manifest-store.ts';
 import { startTestCluster, type TestCluster } from '../test/support/cluster.ts';
 import { keepSections } from './sections.ts';
 
@@ -115,12 +116,8 @@ async function prepareData(options: BenchOptions): Promise<{ dataDir: string; re
   return { dataDir, relDir, manifest: await readManifest(dataDir), generatedSeconds };
 }
 
-async function parquetBytes(dataDir: string, manifest: Manifest): Promise<number> {
-  let total = 0;
-  for (const table of Object.values(manifest.tables)) {
-    for (const file of table.partitions.flatMap((p) => p.files)) total += (await stat(resolveDataPath(dataDir, file))).size;
-  }
-  return total;
+function parquetBytes(manifest: Manifest): number {
+  return Object.values(manifest.tables).reduce((total, table) => total + tableBytes(table), 0);
 }
 
 // ---------------------------------------------------------------- systems
@@ -193,7 +190,7 @@ async function openDuckDB(dataDir: string, manifest: Manifest, threads: number, 
   const connection: DuckDBConnection = await instance.connect();
   await connection.run('CREATE SCHEMA public');
   for (const table of Object.values(manifest.tables)) {
-    const files = table.partitions.flatMap((p) => p.files).map((f) => `'${resolveDataPath(dataDir, f).replace(/'/g, "''")}'`);
+    const files = tablePaths(table).map((f) => `'${resolveDataPath(dataDir, f).replace(/'/g, "''")}'`);
     await connection.run(`CREATE VIEW public."${table.name}" AS SELECT * FROM read_parquet([${files.join(', ')}])`);
   }
   await connection.run('USE memory.public');
@@ -327,7 +324,7 @@ interface ReportContext {
 
 function renderReport(c: ReportContext): string {
   const { options, results } = c;
-  const lineitem = c.manifest.tables.lineitem?.partitions.reduce((sum, p) => sum + p.rows, 0) ?? 0;
+  const lineitem = c.manifest.tables.lineitem ? tableRows(c.manifest.tables.lineitem) : 0;
   const ratios = results.map(ratioOf).filter((r): r is number => r !== undefined);
   const geomean = ratios.length > 0 ? Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length) : undefined;
   const sumOf = (side: 'pondgate' | 'duckdb') => results.reduce((s, r) => s + (ratioOf(r) !== undefined ? r[side].medianMs! : 0), 0);
@@ -400,7 +397,7 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const started = performance.now();
   const { dataDir, relDir, manifest, generatedSeconds } = await prepareData(options);
-  const bytes = await parquetBytes(dataDir, manifest);
+  const bytes = parquetBytes(manifest);
 
   // startTestCluster starts each process with --processes workers+2 (nats and the gateway count too);
   // the workers' DuckDB resources follow from that on this machine.

@@ -10,6 +10,7 @@ import type { NatsConnection } from 'nats';
 import { clusterSubjects } from '../src/cluster/subjects.ts';
 import { duckdbConfig, type DuckDBResources } from '../src/duckdb/resources.ts';
 import type { Logger } from '../src/log.ts';
+import { openDataDir } from '../src/storage/upgrade.ts';
 import { Catalog } from './catalog/catalog.ts';
 import { installPgCompat } from './catalog/pg-compat.ts';
 import { DEFAULT_DISPATCHER_OPTIONS, TaskDispatcher } from './exec/dispatcher.ts';
@@ -60,6 +61,8 @@ export class Gateway {
     setup.closeSync();
     await installPgCompat(duckdb);
     const log = options.log;
+    // A format-1 data directory is upgraded before the catalog reads it.
+    await openDataDir(options.dataDir, { log });
     const catalog = await Catalog.open(duckdb, options.dataDir, log);
     const subjects = clusterSubjects(options.cluster);
     const workers = new WorkerRegistry();

@@ -3,12 +3,14 @@
  * the gateway mirrors each as an EMPTY table in schema `public` of its own
  * DuckDB, so that DuckDB itself binds queries, reports their result types and
  * errors (unknown column, wrong types) exactly as single-node DuckDB would,
- * without touching data. The manifest is re-read when its file changes.
+ * without touching data. The manifest is re-read when its file changes or a
+ * newer version appears in its log (manifest-store.ts).
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { MANIFEST_FILE, emptyManifest, readManifest, resolveDataPath, type Manifest, type TableEntry } from '../../src/storage/manifest.ts';
+import { emptyManifest, type Manifest, type TableEntry } from '../../src/storage/manifest.ts';
+import { MANIFEST_FILE, hasNewerVersion, readManifest } from '../../src/storage/manifest-store.ts';
 import { quoteIdent } from '../sql/duckdb-ast.ts';
 import { refreshCatalogRelations, type TableFacts } from './catalog-relations.ts';
 import type { Logger } from '../../src/log.ts';
@@ -60,8 +62,14 @@ export class Catalog {
     const file = path.join(this.dataDir, MANIFEST_FILE);
     const info = await stat(file).catch(() => undefined);
     const stamp = info ? `${info.mtimeMs}:${info.size}:${info.ino}` : 'missing';
-    if (stamp === this.loadedStamp) return;
+    // A committer that died before updating manifest.json leaves a newer version in the log only.
+    if (stamp === this.loadedStamp && !(await hasNewerVersion(this.dataDir, this.manifest.version))) return;
     const next = await readManifest(this.dataDir);
+    // The pointer may also be rewritten with a version already loaded (see manifest-store.ts).
+    if (next.version === this.manifest.version && this.loadedStamp !== '') {
+      this.loadedStamp = stamp;
+      return;
+    }
     await this.mirror(this.manifest, next);
     this.manifest = next;
     this.loadedStamp = stamp;
@@ -92,25 +100,15 @@ export class Catalog {
         name: table.name,
         columns: table.columns,
         rows: table.partitions.reduce((sum, p) => sum + p.rows, 0),
-        bytes: await this.bytesOf(table),
-        ...commentOf(table),
+        bytes: this.bytesOf(table),
+        ...(table.comment !== undefined ? { comment: table.comment } : {}),
       });
     }
     await refreshCatalogRelations(this.connection, facts);
   }
 
-  /** The size of a table's Parquet files, which pg_relation_size reports. */
-  private async bytesOf(table: TableEntry): Promise<number> {
-    let bytes = 0;
-    for (const partition of table.partitions) {
-      for (const file of partition.files) bytes += (await stat(resolveDataPath(this.dataDir, file)).catch(() => undefined))?.size ?? 0;
-    }
-    return bytes;
+  /** The size of a table's Parquet files, which pg_relation_size reports (the manifest records each file's bytes). */
+  private bytesOf(table: TableEntry): number {
+    return table.partitions.reduce((sum, partition) => sum + partition.files.reduce((bytes, file) => bytes + file.bytes, 0), 0);
   }
-}
-
-/** The table's COMMENT ON, if the manifest records one. */
-function commentOf(table: TableEntry): { comment?: string } {
-  const comment = (table as { comment?: unknown }).comment;
-  return typeof comment === 'string' ? { comment } : {};
 }

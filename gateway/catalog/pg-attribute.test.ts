@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { pino } from 'pino';
-import { emptyManifest, withTable, writeManifest, type ColumnDef, type TableEntry } from '../../src/storage/manifest.ts';
+import type { ColumnDef, TableEntry } from '../../src/storage/manifest.ts';
+import { commitTables, fixtureTable } from '../../test/support/manifest.ts';
 import { makeTempDir } from '../../test/support/cluster.ts';
 import { PgOid, pgTypeOf } from '../../src/pg/pg-types.ts';
 import { SqlCodec } from '../sql/codec.ts';
@@ -26,7 +27,7 @@ const COLUMNS: ColumnDef[] = [
 ];
 
 function table(name: string, columns: ColumnDef[]): TableEntry {
-  return { name, columns, partitioning: { scheme: 'even' }, partitions: [{ files: [`${name}/part-0.parquet`], rows: 1 }] };
+  return fixtureTable({ name, columns, rowsPerFile: 1 });
 }
 
 const session: CatalogSession = {
@@ -71,7 +72,7 @@ describe('pg_attribute over the catalog', () => {
 
   before(async () => {
     temp = await makeTempDir('pg-attribute');
-    await writeManifest(temp.dir, withTable(emptyManifest(), table('facts', COLUMNS)));
+    await commitTables(temp.dir, table('facts', COLUMNS));
     instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
     await installPgCompat(instance);
     catalog = await Catalog.open(instance, temp.dir, pino({ level: 'silent' }));
@@ -115,7 +116,7 @@ describe('pg_attribute over the catalog', () => {
 
   it('follows the manifest: a changed table and a new table are described under their new OIDs', async () => {
     const changed = [{ name: 'k', type: 'INTEGER' }, { name: 'note', type: 'VARCHAR' }];
-    await writeManifest(temp.dir, withTable(withTable(emptyManifest(), table('facts', changed)), table('more_facts', [{ name: 'd', type: 'DATE' }])));
+    await commitTables(temp.dir, table('facts', changed), table('more_facts', [{ name: 'd', type: 'DATE' }]));
     assert.deepEqual(await describeColumns('facts'), [['k', 'integer'], ['note', 'text']]);
     assert.deepEqual(await describeColumns('more_facts'), [['d', 'date']]);
     // No attribute is left pointing at a table OID pg_class no longer has.

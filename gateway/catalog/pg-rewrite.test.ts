@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { pino } from 'pino';
 import { SqlError } from '../../src/errors.ts';
-import { emptyManifest, withTable, writeManifest, type TableEntry } from '../../src/storage/manifest.ts';
+import type { TableEntry } from '../../src/storage/manifest.ts';
+import { commitTables, fixtureTable } from '../../test/support/manifest.ts';
 import { makeTempDir } from '../../test/support/cluster.ts';
 import { DuckDBPlannerContext } from '../plan/context.ts';
 import { DEFAULT_PLANNER_SETTINGS, planQuery } from '../plan/planner.ts';
@@ -19,12 +20,11 @@ import { installPgCompat } from './pg-compat.ts';
 import { effectiveSchemas, rewriteCatalogQuery, type CatalogSession } from './pg-rewrite.ts';
 
 function table(name: string): TableEntry {
-  return {
+  return fixtureTable({
     name,
     columns: [{ name: 'k', type: 'BIGINT' }, { name: 'typname', type: 'VARCHAR' }],
-    partitioning: { scheme: 'even' },
-    partitions: [0, 1].map((i) => ({ files: [`${name}/part-${i}.parquet`], rows: 10 })),
-  };
+    files: [0, 1].map((i) => [`${name}/part-${i}.parquet`]),
+  });
 }
 
 const session: CatalogSession = {
@@ -47,7 +47,7 @@ describe('catalog rewrite', () => {
   before(async () => {
     temp = await makeTempDir('pg-rewrite');
     // User tables named like catalog relations: one in pg_catalog (pg_type), one in information_schema (tables).
-    await writeManifest(temp.dir, withTable(withTable(withTable(emptyManifest(), table('lineitem')), table('pg_type')), table('tables')));
+    await commitTables(temp.dir, table('lineitem'), table('pg_type'), table('tables'));
     instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
     await installPgCompat(instance);
     catalog = await Catalog.open(instance, temp.dir, pino({ level: 'silent' }));

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { pino } from 'pino';
-import { emptyManifest, withTable, writeManifest, type TableEntry } from '../../src/storage/manifest.ts';
+import type { TableEntry } from '../../src/storage/manifest.ts';
+import { commitTables, fixtureTable } from '../../test/support/manifest.ts';
 import { makeTempDir } from '../../test/support/cluster.ts';
 import { Catalog } from '../catalog/catalog.ts';
 import { SqlCodec } from '../sql/codec.ts';
@@ -16,7 +17,7 @@ import { DuckDBPlannerContext } from './context.ts';
 import { explainText, type QueryPlan } from './plan.ts';
 import { DEFAULT_PLANNER_SETTINGS, planQuery, type PlannerSettings } from './planner.ts';
 
-const lineitem: TableEntry = {
+const lineitem: TableEntry = fixtureTable({
   name: 'lineitem',
   columns: [
     { name: 'l_orderkey', type: 'BIGINT' },
@@ -25,17 +26,19 @@ const lineitem: TableEntry = {
     { name: 'l_shipdate', type: 'DATE' },
   ],
   partitioning: { scheme: 'even' },
-  partitions: [0, 1, 2].map((i) => ({ files: [`lineitem/part-${i}.parquet`], rows: 10_000_000 })),
-};
-const orders: TableEntry = {
+  files: [0, 1, 2].map((i) => [`lineitem/part-${i}.parquet`]),
+  rowsPerFile: 10_000_000,
+});
+const orders: TableEntry = fixtureTable({
   name: 'orders',
   columns: [
     { name: 'o_orderkey', type: 'BIGINT' },
     { name: 'o_totalprice', type: 'DECIMAL(15,2)' },
   ],
-  partitioning: { scheme: 'hash', column: 'o_orderkey', buckets: 2 },
-  partitions: [0, 1].map((i) => ({ files: [`orders/part-${i}.parquet`], rows: 10_000_000 })),
-};
+  partitioning: { scheme: 'hash', column: 'o_orderkey', keyType: 'BIGINT', buckets: 2, hashedBy: 'v1.5.6' },
+  files: [0, 1].map((i) => [`orders/part-${i}.parquet`]),
+  rowsPerFile: 10_000_000,
+});
 
 describe('planner', () => {
   let temp: { dir: string; remove: () => Promise<void> };
@@ -45,7 +48,7 @@ describe('planner', () => {
 
   before(async () => {
     temp = await makeTempDir('planner');
-    await writeManifest(temp.dir, withTable(withTable(emptyManifest(), lineitem), orders));
+    await commitTables(temp.dir, lineitem, orders);
     instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '512MB' });
     catalog = await Catalog.open(instance, temp.dir, pino({ level: 'silent' }));
     connection = await instance.connect();

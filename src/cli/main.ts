@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerCluster } from './commands/cluster.ts';
 import { registerGateway } from './commands/gateway.ts';
+import { registerGc } from './commands/gc.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerImport } from './commands/import.ts';
 import { registerPasswd } from './commands/passwd.ts';
@@ -21,6 +22,7 @@ registerGateway(program);
 registerWorker(program);
 registerGenerate(program);
 registerImport(program);
+registerGc(program);
 registerPasswd(program);
 
 try {

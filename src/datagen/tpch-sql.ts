@@ -14,7 +14,7 @@ import {
   PRIORITIES, REGIONS, SEGMENTS, SHIP_INSTRUCTIONS, SHIP_MODES, TYPE_SYLLABLE_1, TYPE_SYLLABLE_2,
   TYPE_SYLLABLE_3, VERBS,
 } from './tpch-vocab.ts';
-import { bucketExpr } from '../storage/bucket.ts';
+import { bucketExpr, hashKeySql } from '../storage/bucket.ts';
 import { sqlString } from '../storage/duckdb.ts';
 
 export interface TpchParams {
@@ -49,6 +49,9 @@ export const CURRENT_DATE = '1995-06-17';
 /** Last order date: ENDDATE (1998-12-31) minus 151 days. */
 export const LAST_ORDER_DATE = '1998-08-02';
 const ORDER_DATE_SPAN_DAYS = (Date.parse(LAST_ORDER_DATE) - Date.parse(START_DATE)) / 86_400_000;
+
+/** Type of o_orderkey / l_orderkey, and so the type their hash buckets are computed on. */
+export const ORDER_KEY_TYPE = 'BIGINT';
 
 /** A slice of orders: order indices [from, to) (0-based), or one hash bucket of o_orderkey. */
 export type OrderSlice =
@@ -185,11 +188,11 @@ function orderKeysSql(p: TpchParams, slice: OrderSlice): string {
   const [from, to, filter] =
     slice.kind === 'range'
       ? [slice.from, slice.to, '']
-      : [0, total, `WHERE ${bucketExpr('o_orderkey', slice.buckets)} = ${slice.bucket}`];
+      : [0, total, `WHERE ${bucketExpr(hashKeySql('o_orderkey', ORDER_KEY_TYPE), slice.buckets)} = ${slice.bucket}`];
   return `SELECT o_orderkey,
       (DATE '${START_DATE}' + ${r.int(S.orderdate, 'o_orderkey', 0, ORDER_DATE_SPAN_DAYS)}::INTEGER) AS o_orderdate,
       ${r.int(S.lines, 'o_orderkey', 1, 7)} AS lines
-    FROM (SELECT ((i // 8) * 32 + i % 8 + 1)::BIGINT AS o_orderkey FROM range(${from}, ${to}) t(i)) ${filter}`;
+    FROM (SELECT ((i // 8) * 32 + i % 8 + 1)::${ORDER_KEY_TYPE} AS o_orderkey FROM range(${from}, ${to}) t(i)) ${filter}`;
 }
 
 /** Line items of the orders of a slice, in (l_orderkey, l_linenumber) order. */

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { generateTpch, TPCH_TABLES } from './tpch.ts';
@@ -9,7 +9,8 @@ import { tpchCounts } from './tpch-sql.ts';
 import { TPCH_QUERIES } from './tpch-queries.ts';
 import { evenRanges } from '../storage/bucket.ts';
 import { openStorageDb, queryRows, sqlString, type StorageDb } from '../storage/duckdb.ts';
-import { readManifest, resolveDataPath, type Manifest } from '../storage/manifest.ts';
+import { resolveDataPath, tablePaths, type Manifest } from '../storage/manifest.ts';
+import { readManifest } from '../storage/manifest-store.ts';
 
 const SF = 0.01;
 const PARTITIONS = 4;
@@ -21,7 +22,8 @@ let manifest: Manifest;
 let db: StorageDb;
 const progress: [string, number, number][] = [];
 
-const files = (dir: string, table: string) => `read_parquet(${sqlString(path.join(dir, table, '*.parquet'))})`;
+// Each table has one write directory: <table>/<write>/part-*.parquet.
+const files = (dir: string, table: string) => `read_parquet(${sqlString(path.join(dir, table, '*', '*.parquet'))})`;
 const rows = (sql: string) => queryRows(db.connection, sql);
 const one = async (sql: string): Promise<unknown> => Object.values((await rows(sql))[0])[0];
 
@@ -58,7 +60,7 @@ test('row counts follow the spec ratios', async () => {
   assert.equal(Number(await one('SELECT max(l_linenumber) FROM lineitem')), 7);
 });
 
-test('manifest records partitions, row counts, DuckDB types and stats', async () => {
+test('manifest records partitions, row counts, sizes, DuckDB types and stats', async () => {
   assert.deepEqual(Object.keys(manifest.tables).sort(), [...TPCH_TABLES].sort());
   assert.deepEqual(await readManifest(even), manifest);
   for (const table of Object.values(manifest.tables)) {
@@ -66,7 +68,16 @@ test('manifest records partitions, row counts, DuckDB types and stats', async ()
     assert.deepEqual(table.partitioning, { scheme: 'even' });
     const total = table.partitions.reduce((s, p) => s + p.rows, 0);
     assert.equal(total, Number(await one(`SELECT count(*) FROM ${table.name}`)), table.name);
-    table.partitions.forEach((p, i) => assert.deepEqual(p.files, [`${table.name}/part-${String(i).padStart(5, '0')}.parquet`]));
+    // One fresh directory per table and run, one file per partition.
+    const directory = path.posix.dirname(table.partitions[0].files[0].path);
+    assert.match(directory, new RegExp(`^${table.name}/\\d{8}T\\d{6}Z-[0-9a-f]{8}$`));
+    table.partitions.forEach((p, i) => assert.deepEqual(p.files.map((f) => f.path), [`${directory}/part-${String(i).padStart(5, '0')}.parquet`]));
+    for (const p of table.partitions) {
+      const [file] = p.files;
+      assert.equal(file.bytes, (await stat(resolveDataPath(even, file.path))).size, file.path);
+      assert.deepEqual([p.rows, p.bytes], [file.rows, file.bytes]);
+      assert.deepEqual(Object.keys(file.columns), table.columns.map((c) => c.name));
+    }
   }
   const types = Object.fromEntries(manifest.tables.lineitem.columns.map((c) => [c.name, c.type]));
   assert.deepEqual(types, {
@@ -80,14 +91,16 @@ test('manifest records partitions, row counts, DuckDB types and stats', async ()
   ]);
   // Stats of every partition equal what the file holds.
   for (const [i, part] of manifest.tables.orders.partitions.entries()) {
-    const file = sqlString(resolveDataPath(even, part.files[0]));
-    const [s] = await rows(`SELECT min(o_orderkey)::VARCHAR AS lo, max(o_orderdate)::VARCHAR AS hi FROM read_parquet(${file})`);
-    assert.equal(part.stats?.o_orderkey.min, s.lo, `partition ${i}`);
-    assert.equal(part.stats?.o_orderdate.max, s.hi, `partition ${i}`);
+    const [file] = part.files;
+    const [s] = await rows(`SELECT min(o_orderkey)::VARCHAR AS lo, max(o_orderdate)::VARCHAR AS hi, count(*) - count(o_comment) AS nulls
+      FROM read_parquet(${sqlString(resolveDataPath(even, file.path))})`);
+    assert.equal(file.columns.o_orderkey.min, s.lo, `partition ${i}`);
+    assert.equal(file.columns.o_orderdate.max, s.hi, `partition ${i}`);
+    assert.equal(file.columns.o_comment.nulls, Number(s.nulls), `partition ${i}`);
   }
   // Even partitions are key ranges in order.
-  const parts = manifest.tables.customer.partitions;
-  for (let i = 1; i < parts.length; i++) assert.ok(Number(parts[i - 1].stats?.c_custkey.max) < Number(parts[i].stats?.c_custkey.min));
+  const keys = manifest.tables.customer.partitions.map((p) => p.files[0].columns.c_custkey);
+  for (let i = 1; i < keys.length; i++) assert.ok(Number(keys[i - 1].max) < Number(keys[i].min));
   assert.equal(progress.length, 2 + 4 * PARTITIONS + 2 * PARTITIONS);
   assert.deepEqual(progress[0], ['region', 0, 5]);
 });
@@ -152,11 +165,12 @@ test('value domains follow the spec', async () => {
 });
 
 test('generation is deterministic: same arguments give byte-identical files', async () => {
+  // Write directories are named by time and chance; the files in them are compared.
   const digest = async (dir: string) => {
     const out: Record<string, string> = {};
-    for (const table of TPCH_TABLES) {
-      for (const file of (await readdir(path.join(dir, table))).sort()) {
-        out[`${table}/${file}`] = createHash('sha256').update(await readFile(path.join(dir, table, file))).digest('hex');
+    for (const table of Object.values((await readManifest(dir)).tables)) {
+      for (const file of tablePaths(table)) {
+        out[`${table.name}/${path.posix.basename(file)}`] = createHash('sha256').update(await readFile(resolveDataPath(dir, file))).digest('hex');
       }
     }
     return out;
@@ -176,12 +190,14 @@ test('hash partitioning: union of partitions equals the even data set', async ()
 
 test('hash partitioning co-locates lineitem with orders', async () => {
   const m = await readManifest(hashed);
-  assert.deepEqual(m.tables.orders.partitioning, { scheme: 'hash', column: 'o_orderkey', buckets: PARTITIONS });
-  assert.deepEqual(m.tables.lineitem.partitioning, { scheme: 'hash', column: 'l_orderkey', buckets: PARTITIONS });
+  const [{ version }] = await rows('SELECT library_version AS version FROM pragma_version()');
+  const hash = { scheme: 'hash', keyType: 'BIGINT', buckets: PARTITIONS, hashedBy: version };
+  assert.deepEqual(m.tables.orders.partitioning, { ...hash, column: 'o_orderkey' });
+  assert.deepEqual(m.tables.lineitem.partitioning, { ...hash, column: 'l_orderkey' });
   assert.deepEqual(m.tables.customer.partitioning, { scheme: 'even' });
   const bucketed = (table: string, key: string) =>
     `(SELECT ${key} AS k, regexp_extract(filename, 'part-(\\d+)', 1)::INTEGER AS p
-      FROM read_parquet(${sqlString(path.join(hashed, table, '*.parquet'))}, filename = true))`;
+      FROM read_parquet(${sqlString(path.join(hashed, table, '*', '*.parquet'))}, filename = true))`;
   // Every row sits in the bucket hash(key) % N, in both tables ...
   for (const [table, key] of [['orders', 'o_orderkey'], ['lineitem', 'l_orderkey']]) {
     assert.equal(Number(await one(`SELECT count(*) FROM ${bucketed(table, key)} WHERE hash(k) % ${PARTITIONS} <> p`)), 0, table);

@@ -2,8 +2,9 @@
  * TPC-H-style data generator: DuckDB evaluates the SQL of tpch-sql.ts slice by
  * slice and streams each slice into one Parquet partition file, so memory use
  * is bounded by one partition (lineitem is generated per order range or hash
- * bucket, never all at once). Output: `<outDir>/<table>/part-NNNNN.parquet`
- * plus the manifest (other tables in it are kept).
+ * bucket, never all at once). Output: `<outDir>/<table>/<write>/part-NNNNN.parquet`
+ * (a fresh directory per table and run, storage/layout.ts) plus the manifest
+ * (other tables in it are kept; a format-1 directory is upgraded first).
  *
  * Partitioning: `even` by default (rows split evenly in key order). With
  * `hashKey`, orders and lineitem are both split by `hash(orderkey) % N` (see
@@ -11,14 +12,15 @@
  * and joins on the order key need no exchange. region and nation are always
  * one partition; a table never gets more partitions than rows.
  */
-import path from 'node:path';
 import { writePartition } from '../storage/partition-file.ts';
-import { openStorageDb, sqlString, type DuckDBResources } from '../storage/duckdb.ts';
-import { assertPartitionCount, evenRanges, partitionFile } from '../storage/bucket.ts';
+import { duckdbLibraryVersion, openStorageDb, sqlString, type DuckDBResources } from '../storage/duckdb.ts';
+import { assertPartitionCount, evenRanges } from '../storage/bucket.ts';
+import { newTableDirectory, partitionFile } from '../storage/layout.ts';
 import { createStaging, discardStaging, publishTables } from '../storage/publish.ts';
-import type { ColumnDef, Manifest, PartitionEntry, Partitioning, TableEntry } from '../storage/manifest.ts';
+import { openDataDir } from '../storage/upgrade.ts';
+import { resolveDataPath, type ColumnDef, type Manifest, type PartitionEntry, type Partitioning, type TableEntry } from '../storage/manifest.ts';
 import {
-  customerSql, lineitemSql, nationSql, ordersSql, partSql, partsuppSql, regionSql, supplierSql, tpchCounts,
+  ORDER_KEY_TYPE, customerSql, lineitemSql, nationSql, ordersSql, partSql, partsuppSql, regionSql, supplierSql, tpchCounts,
   type OrderSlice, type TpchParams,
 } from './tpch-sql.ts';
 
@@ -62,35 +64,40 @@ export async function generateTpch(options: TpchOptions): Promise<Manifest> {
   const params: TpchParams = { scaleFactor: options.scaleFactor, seed: options.seed ?? TPCH_DEFAULT_SEED };
   const counts = tpchCounts(params.scaleFactor);
   const db = await openStorageDb({ threads: options.threads ?? 2, memoryLimit: options.memoryLimit ?? '1GB' });
-  const staging = await createStaging(options.outDir);
   const progress = options.onProgress ?? (() => {});
   try {
-    const tables: TableEntry[] = [];
-    const writeTable = async (name: TpchTable, sqls: readonly string[]): Promise<void> => {
-      const parts: PartitionEntry[] = [];
-      let columns: ColumnDef[] = [];
-      for (const [i, selectSql] of sqls.entries()) {
-        const written = await writePartition(db.connection, { dataDir: staging, file: partitionFile(name, i), selectSql });
-        parts.push(written.entry);
-        columns = written.columns;
-        progress(name, i, written.entry.rows);
-      }
-      tables.push({ name, columns, partitioning: { scheme: 'even' }, partitions: parts });
-    };
-    const keyed = (count: number, sql: (from: number, to: number) => string) =>
-      evenRanges(1, count + 1, Math.min(partitions, count)).map(([a, b]) => sql(a, b));
+    await openDataDir(options.outDir, { connection: db.connection });
+    const staging = await createStaging(options.outDir);
+    try {
+      const tables: TableEntry[] = [];
+      const writeTable = async (name: TpchTable, sqls: readonly string[]): Promise<void> => {
+        const parts: PartitionEntry[] = [];
+        let columns: ColumnDef[] = [];
+        const directory = newTableDirectory(name);
+        for (const [i, selectSql] of sqls.entries()) {
+          const written = await writePartition(db.connection, { dataDir: staging, file: partitionFile(directory, i), selectSql });
+          parts.push(written.entry);
+          columns = written.columns;
+          progress(name, i, written.entry.rows);
+        }
+        tables.push({ name, columns, partitioning: { scheme: 'even' }, partitions: parts });
+      };
+      const keyed = (count: number, sql: (from: number, to: number) => string) =>
+        evenRanges(1, count + 1, Math.min(partitions, count)).map(([a, b]) => sql(a, b));
 
-    await writeTable('region', [regionSql(params)]);
-    await writeTable('nation', [nationSql(params)]);
-    await writeTable('supplier', keyed(counts.supplier, (a, b) => supplierSql(params, a, b)));
-    await writeTable('customer', keyed(counts.customer, (a, b) => customerSql(params, a, b)));
-    await writeTable('part', keyed(counts.part, (a, b) => partSql(params, a, b)));
-    await writeTable('partsupp', keyed(counts.part, (a, b) => partsuppSql(params, a, b)));
-    tables.push(...(await writeOrdersAndLineitem(db.connection, staging, params, orderSlices(counts.orders, partitions, options.hashKey), progress)));
-    return await publishTables(options.outDir, staging, tables);
-  } catch (error) {
-    await discardStaging(staging);
-    throw error;
+      await writeTable('region', [regionSql(params)]);
+      await writeTable('nation', [nationSql(params)]);
+      await writeTable('supplier', keyed(counts.supplier, (a, b) => supplierSql(params, a, b)));
+      await writeTable('customer', keyed(counts.customer, (a, b) => customerSql(params, a, b)));
+      await writeTable('part', keyed(counts.part, (a, b) => partSql(params, a, b)));
+      await writeTable('partsupp', keyed(counts.part, (a, b) => partsuppSql(params, a, b)));
+      const slices = orderSlices(counts.orders, partitions, options.hashKey);
+      tables.push(...(await writeOrdersAndLineitem(db.connection, staging, params, slices, await duckdbLibraryVersion(db.connection), progress)));
+      return await publishTables(options.outDir, staging, tables);
+    } catch (error) {
+      await discardStaging(staging);
+      throw error;
+    }
   } finally {
     await db.close();
   }
@@ -107,27 +114,29 @@ async function writeOrdersAndLineitem(
   staging: string,
   params: TpchParams,
   slices: readonly OrderSlice[],
+  hashedBy: string,
   progress: TpchProgress,
 ): Promise<TableEntry[]> {
+  const [lineitemDir, ordersDir] = [newTableDirectory('lineitem'), newTableDirectory('orders')];
   const lineitem: PartitionEntry[] = [];
   const orders: PartitionEntry[] = [];
   let lineitemColumns: ColumnDef[] = [];
   let ordersColumns: ColumnDef[] = [];
   for (const [i, slice] of slices.entries()) {
-    const liFile = partitionFile('lineitem', i);
+    const liFile = partitionFile(lineitemDir, i);
     const li = await writePartition(connection, { dataDir: staging, file: liFile, selectSql: lineitemSql(params, slice) });
     lineitem.push(li.entry);
     lineitemColumns = li.columns;
     progress('lineitem', i, li.entry.rows);
-    const source = `read_parquet(${sqlString(path.join(path.resolve(staging), liFile))})`;
-    const o = await writePartition(connection, { dataDir: staging, file: partitionFile('orders', i), selectSql: ordersSql(params, slice, source) });
+    const source = `read_parquet(${sqlString(resolveDataPath(staging, liFile))})`;
+    const o = await writePartition(connection, { dataDir: staging, file: partitionFile(ordersDir, i), selectSql: ordersSql(params, slice, source) });
     orders.push(o.entry);
     ordersColumns = o.columns;
     progress('orders', i, o.entry.rows);
   }
   const first = slices[0];
   const partitioning = (column: string): Partitioning =>
-    first?.kind === 'bucket' ? { scheme: 'hash', column, buckets: first.buckets } : { scheme: 'even' };
+    first?.kind === 'bucket' ? { scheme: 'hash', column, keyType: ORDER_KEY_TYPE, buckets: first.buckets, hashedBy } : { scheme: 'even' };
   return [
     { name: 'orders', columns: ordersColumns, partitioning: partitioning('o_orderkey'), partitions: orders },
     { name: 'lineitem', columns: lineitemColumns, partitioning: partitioning('l_orderkey'), partitions: lineitem },

@@ -10,6 +10,17 @@ export function bucketExpr(keySql: string, buckets: number): string {
   return `(hash(${keySql}) % ${buckets})`;
 }
 
+/**
+ * The key as the manifest records it was hashed (`Partitioning.keyType`).
+ * DuckDB's hash() depends on the type (a DECIMAL hashes its scaled integer),
+ * so writers hash `CAST(key AS keyType)` and a planner that re-partitions
+ * another input to join with the table casts its key to the same type.
+ * Casting a value to its own type changes nothing.
+ */
+export function hashKeySql(keySql: string, keyType: string): string {
+  return `CAST(${keySql} AS ${keyType})`;
+}
+
 /** Upper bound on partitions: more files than this is a mistake, not a plan. */
 export const MAX_PARTITIONS = 4096;
 
@@ -18,10 +29,6 @@ export function assertPartitionCount(count: number, what = 'partition count'): v
     throw new RangeError(`${what} must be an integer between 1 and ${MAX_PARTITIONS}, got ${String(count)}`);
   }
 }
-
-/** Manifest-relative path of partition `index` of `table`: `<table>/part-00000.parquet`. */
-export const partitionFile = (table: string, index: number): string =>
-  `${table}/part-${String(index).padStart(5, '0')}.parquet`;
 
 /** Splits [from, to) into `parts` contiguous ranges whose sizes differ by at most one. */
 export function evenRanges(from: number, to: number, parts: number): [number, number][] {

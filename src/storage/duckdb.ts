@@ -36,6 +36,9 @@ export async function openStorageDb(resources: DuckDBResources = {}): Promise<St
     preserve_insertion_order: 'true',
   });
   const connection = await instance.connect();
+  // Statistics hold TIMESTAMPTZ values as text: the same text on every machine.
+  // (Not a creation option: ICU, which owns the setting, loads only after creation.)
+  await connection.run("SET TimeZone = 'UTC'");
   return {
     connection,
     async close() {
@@ -50,6 +53,15 @@ export async function openStorageDb(resources: DuckDBResources = {}): Promise<St
 export async function queryRows(connection: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   const reader = await connection.runAndReadAll(sql);
   return reader.getRowObjectsJS() as Record<string, unknown>[];
+}
+
+/**
+ * DuckDB's library version (`v1.5.6`): recorded as `hashedBy` of hash-partitioned
+ * tables, because hash() values may change between DuckDB versions.
+ */
+export async function duckdbLibraryVersion(connection: DuckDBConnection): Promise<string> {
+  const [row] = await queryRows(connection, 'SELECT library_version FROM pragma_version()');
+  return String(row.library_version);
 }
 
 /** SQL string literal. */

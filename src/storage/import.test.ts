@@ -5,8 +5,10 @@ import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { importTable, ImportError, type ImportOptions, type ImportScheme } from './import.ts';
-import { openStorageDb, queryRows, sqlString, type StorageDb } from './duckdb.ts';
-import { emptyManifest, readManifest, resolveDataPath, withTable, writeManifest, type TableEntry } from './manifest.ts';
+import { duckdbLibraryVersion, openStorageDb, queryRows, sqlString, type StorageDb } from './duckdb.ts';
+import { partitionPaths, resolveDataPath, tablePaths, type TableEntry } from './manifest.ts';
+import { readManifest } from './manifest-store.ts';
+import { commitTables, fixtureTable } from '../../test/support/manifest.ts';
 
 let root: string;
 let input: string;
@@ -39,7 +41,7 @@ const base = (into: string, extra: Partial<ImportOptions> = {}): ImportOptions =
 async function partitionIds(into: string, table: TableEntry): Promise<number[][]> {
   const out: number[][] = [];
   for (const part of table.partitions) {
-    const file = sqlString(resolveDataPath(into, part.files[0]));
+    const file = sqlString(resolveDataPath(into, part.files[0].path));
     out.push((await queryRows(db.connection, `SELECT id FROM read_parquet(${file})`)).map((r) => Number(r.id)));
   }
   return out;
@@ -55,7 +57,7 @@ for (const [label, source] of [['CSV glob', 'input/*.csv'], ['JSON', 'input/all.
     assert.deepEqual(await partitionIds(into, table), [[1, 2, 3], [4, 5, 6], [7, 8, 9, 10]]);
     assert.deepEqual(table.partitions.map((p) => p.rows), [3, 3, 4]);
     assert.deepEqual(table.partitioning, { scheme: 'even' });
-    assert.deepEqual(table.partitions[2].stats?.id, { min: '7', max: '10' });
+    assert.deepEqual(table.partitions[2].files[0].columns.id, { min: '7', max: '10', nulls: 0 });
     assert.deepEqual(table.columns.map((c) => c.name), ['id', 'city', 'amount']);
     assert.deepEqual(await readManifest(into).then((m) => m.tables.t), table);
   });
@@ -63,9 +65,10 @@ for (const [label, source] of [['CSV glob', 'input/*.csv'], ['JSON', 'input/all.
   test(`${label}: hash puts each row in bucket hash(column) % N`, async () => {
     const into = freshDir();
     const table = await importTable(path.join(root, source), base(into, { by: { scheme: 'hash', column: 'CITY' } }));
-    assert.deepEqual(table.partitioning, { scheme: 'hash', column: 'city', buckets: 3 });
+    const hashedBy = await duckdbLibraryVersion(db.connection);
+    assert.deepEqual(table.partitioning, { scheme: 'hash', column: 'city', keyType: 'VARCHAR', buckets: 3, hashedBy });
     for (const [i, part] of table.partitions.entries()) {
-      const file = sqlString(resolveDataPath(into, part.files[0]));
+      const file = sqlString(resolveDataPath(into, part.files[0].path));
       const [r] = await queryRows(db.connection, `SELECT count(*) FILTER (hash(city) % 3 <> ${i}) AS wrong, count(DISTINCT city) AS cities FROM read_parquet(${file})`);
       assert.equal(Number(r.wrong), 0);
     }
@@ -94,11 +97,11 @@ test('files: one partition per input file, in name order', async () => {
   assert.deepEqual(table.columns.map((c) => c.name), ['id', 'city', 'amount']);
 });
 
-test('import keeps the other tables of the manifest and replaces its own', async () => {
+test('import keeps the other tables of the manifest and replaces its own without touching its old files', async () => {
   const into = freshDir();
-  const keep: TableEntry = { name: 'keep', columns: [{ name: 'x', type: 'INTEGER' }], partitioning: { scheme: 'even' }, partitions: [{ files: ['keep/x.parquet'], rows: 1 }] };
-  await writeManifest(into, withTable(emptyManifest(), keep));
-  await importTable(path.join(input, '*.csv'), base(into, { partitions: 4 }));
+  const keep: TableEntry = fixtureTable({ name: 'keep', columns: [{ name: 'x', type: 'INTEGER' }], files: [['keep/x.parquet']], rowsPerFile: 1 });
+  await commitTables(into, keep);
+  const first = await importTable(path.join(input, '*.csv'), base(into, { partitions: 4 }));
   let m = await readManifest(into);
   assert.deepEqual(m.tables.keep, keep);
   assert.equal(m.version, 2);
@@ -107,9 +110,15 @@ test('import keeps the other tables of the manifest and replaces its own', async
   m = await readManifest(into);
   assert.deepEqual(m.tables.keep, keep);
   assert.equal(m.version, 3);
-  assert.deepEqual(await readdir(path.join(into, 't')), ['part-00000.parquet', 'part-00001.parquet']);
+  const [oldDir, newDir] = [first, m.tables.t].map((t) => path.posix.dirname(partitionPaths(t.partitions[0])[0]));
+  assert.notEqual(oldDir, newDir);
+  assert.deepEqual(await readdir(resolveDataPath(into, newDir)), ['part-00000.parquet', 'part-00001.parquet']);
+  // Version 2's files stay for queries still reading it, recorded as retired by version 3.
+  assert.deepEqual((await readdir(path.join(into, 't'))).sort(), [oldDir, newDir].map((d) => path.posix.basename(d)).sort());
+  assert.deepEqual(await readdir(resolveDataPath(into, oldDir)), ['part-00000.parquet', 'part-00001.parquet', 'part-00002.parquet', 'part-00003.parquet']);
+  assert.deepEqual(m.retired.map((r) => [r.path, r.retiredAtVersion]), tablePaths(first).map((p) => [p, 3]));
   // No staging leftovers.
-  assert.deepEqual((await readdir(into)).sort(), ['manifest.json', 't']);
+  assert.deepEqual((await readdir(into)).sort(), ['_manifest', 'manifest.json', 't']);
 });
 
 test('bad inputs give clear errors and leave the manifest alone', async () => {

@@ -1,16 +1,20 @@
 /**
  * Importing CSV / Parquet / JSON files (one file or a glob) as a partitioned
  * table: the input is loaded once into a DuckDB temporary table (its rowid is
- * the input order), each partition is written as Parquet with min/max stats,
- * and the table is published into the manifest, keeping all other tables.
+ * the input order), each partition is written as Parquet into a directory of
+ * its own with per-file statistics, and the table is published into the
+ * manifest (compare-and-swap), keeping all other tables. A format-1 data
+ * directory is upgraded first.
  */
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { assertPartitionCount, bucketExpr, evenRanges, partitionFile } from './bucket.ts';
-import { openStorageDb, queryRows, sqlIdent, sqlString, type DuckDBResources } from './duckdb.ts';
+import { assertPartitionCount, bucketExpr, evenRanges, hashKeySql } from './bucket.ts';
+import { duckdbLibraryVersion, openStorageDb, queryRows, sqlIdent, sqlString, type DuckDBResources } from './duckdb.ts';
+import { newTableDirectory, partitionFile } from './layout.ts';
 import type { ColumnDef, PartitionEntry, Partitioning, TableEntry } from './manifest.ts';
 import { describeQuery, writePartition } from './partition-file.ts';
 import { createStaging, discardStaging, publishTables } from './publish.ts';
+import { openDataDir } from './upgrade.ts';
 
 export type ImportScheme =
   | { readonly scheme: 'hash'; readonly column: string }
@@ -92,7 +96,10 @@ export async function importTable(source: string, options: ImportOptions): Promi
     const columns = (await describeQuery(db.connection, 'SELECT * FROM src')).filter((c) => c.name !== FILE_COLUMN);
     const [{ n }] = await queryRows(db.connection, 'SELECT count(*) AS n FROM src');
     const predicates = partitionPredicates(by, partitions, Number(n), files, columns);
+    const partitioning = manifestPartitioning(by, partitions, columns, await duckdbLibraryVersion(db.connection));
     const select = columns.map((c) => sqlIdent(c.name)).join(', ');
+    await openDataDir(options.into, { connection: db.connection });
+    const directory = newTableDirectory(options.table);
     const staging = await createStaging(options.into);
     try {
       const entries: PartitionEntry[] = [];
@@ -100,13 +107,13 @@ export async function importTable(source: string, options: ImportOptions): Promi
       for (const [i, predicate] of predicates.entries()) {
         const part = await writePartition(db.connection, {
           dataDir: staging,
-          file: partitionFile(options.table, i),
+          file: partitionFile(directory, i),
           selectSql: `SELECT ${select} FROM src WHERE ${predicate} ORDER BY rowid`,
         });
         entries.push(part.entry);
         written = part.columns;
       }
-      const table: TableEntry = { name: options.table, columns: written, partitioning: manifestPartitioning(by, partitions, columns), partitions: entries };
+      const table: TableEntry = { name: options.table, columns: written, partitioning, partitions: entries };
       await publishTables(options.into, staging, [table]);
       return table;
     } catch (error) {
@@ -154,7 +161,8 @@ function partitionPredicates(
     case 'even':
       return evenRanges(0, rows, partitions).map(([from, to]) => `rowid >= ${from} AND rowid < ${to}`);
     case 'hash': {
-      const bucket = bucketExpr(sqlIdent(hashColumn(by.column, columns)), partitions);
+      const key = hashColumn(by.column, columns);
+      const bucket = bucketExpr(hashKeySql(sqlIdent(key.name), key.type), partitions);
       return Array.from({ length: partitions }, (_, p) => `${bucket} = ${p}`);
     }
     case 'random': {
@@ -169,16 +177,19 @@ function partitionPredicates(
 }
 
 /** Resolves the hash column like DuckDB resolves names (case-insensitively) or explains what exists. */
-function hashColumn(name: string, columns: readonly ColumnDef[]): string {
+function hashColumn(name: string, columns: readonly ColumnDef[]): ColumnDef {
   const found = columns.find((c) => c.name === name) ?? columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
   if (!found) throw new ImportError(`unknown hash column ${JSON.stringify(name)}; columns are: ${columns.map((c) => c.name).join(', ')}`);
-  return found.name;
+  return found;
 }
 
-function manifestPartitioning(by: ImportScheme, partitions: number, columns: readonly ColumnDef[]): Partitioning {
+/** `columns` as loaded, before the Parquet round trip: the hash key's type is the type hashed. */
+function manifestPartitioning(by: ImportScheme, partitions: number, columns: readonly ColumnDef[], hashedBy: string): Partitioning {
   switch (by.scheme) {
-    case 'hash':
-      return { scheme: 'hash', column: hashColumn(by.column, columns), buckets: partitions };
+    case 'hash': {
+      const key = hashColumn(by.column, columns);
+      return { scheme: 'hash', column: key.name, keyType: key.type, buckets: partitions, hashedBy };
+    }
     case 'even':
       return { scheme: 'even' };
     case 'random':

@@ -32,7 +32,7 @@ describe('command line', { timeout: 5 * 60_000 }, () => {
   after(async () => temp?.remove());
 
   it('every command has --help', async () => {
-    for (const command of [[], ['cluster'], ['gateway'], ['worker'], ['generate', 'tpch'], ['import']]) {
+    for (const command of [[], ['cluster'], ['gateway'], ['worker'], ['generate', 'tpch'], ['import'], ['gc']]) {
       const { code, output } = await pondgate([...command, '--help']);
       assert.equal(code, 0, `${command.join(' ')} --help failed: ${output}`);
       assert.match(output, /Usage: pondgate/);

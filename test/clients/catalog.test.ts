@@ -18,7 +18,8 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import postgres from 'postgres';
-import { readManifest, withTable, writeManifest } from '../../src/storage/manifest.ts';
+import { readManifest } from '../../src/storage/manifest-store.ts';
+import { commitTables } from '../support/manifest.ts';
 import { PG_TYPE_ROWS } from '../../src/pg/pg-type-table.ts';
 import { makeTempDir, runPondgate, startTestCluster, type TestCluster } from '../support/cluster.ts';
 
@@ -129,7 +130,7 @@ describe('catalog answers for real clients', { timeout: 5 * 60_000 }, () => {
     const manifest = await readManifest(temp.dir);
     const nation = manifest.tables.nation;
     assert.ok(nation, 'tpch has a nation table');
-    await writeManifest(temp.dir, withTable(manifest, { ...nation, name: 'pg_type' }));
+    await commitTables(temp.dir, { ...nation, name: 'pg_type' });
     cluster = await startTestCluster(temp.dir);
     client = new pg.Client({ connectionString: cluster.connectionString });
     await client.connect();

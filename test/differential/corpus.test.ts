@@ -12,7 +12,8 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { generateTpch } from '../../src/datagen/tpch.ts';
 import { importFlights } from '../../src/datagen/flights.ts';
-import { readManifest, resolveDataPath, type Manifest } from '../../src/storage/manifest.ts';
+import { resolveDataPath, tablePaths, type Manifest } from '../../src/storage/manifest.ts';
+import { readManifest } from '../../src/storage/manifest-store.ts';
 import { CORPUS, OWN_CORPUS, TPCH_ORDER_BY, type CorpusEntry } from './corpus.ts';
 
 const SCALE_FACTOR = 0.01;
@@ -32,7 +33,7 @@ const sqlIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 async function createViews(conn: DuckDBConnection, manifest: Manifest): Promise<void> {
   await conn.run('CREATE SCHEMA IF NOT EXISTS public');
   for (const table of Object.values(manifest.tables)) {
-    const files = table.partitions.flatMap((p) => p.files).map((f) => sqlString(resolveDataPath(dataDir, f)));
+    const files = tablePaths(table).map((f) => sqlString(resolveDataPath(dataDir, f)));
     await conn.run(`CREATE VIEW public.${sqlIdent(table.name)} AS SELECT * FROM read_parquet([${files.join(', ')}])`);
   }
   await conn.run("SET search_path = 'public'");

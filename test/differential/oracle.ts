@@ -7,7 +7,8 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { queryArrow } from '../../src/arrow/read-result.ts';
 import { columnName } from '../../src/arrow/schema.ts';
-import { readManifest, resolveDataPath } from '../../src/storage/manifest.ts';
+import { resolveDataPath, tablePaths } from '../../src/storage/manifest.ts';
+import { readManifest } from '../../src/storage/manifest-store.ts';
 import { pgTypeOf } from '../../src/pg/pg-types.ts';
 import { makeTextFormatter } from '../../src/pg/text-format.ts';
 import type { TextResult, TextRow } from './compare.ts';
@@ -23,7 +24,7 @@ export async function openOracle(dataDir: string, timeZone = 'UTC'): Promise<Ora
   await connection.run('CREATE SCHEMA public');
   const manifest = await readManifest(dataDir);
   for (const table of Object.values(manifest.tables)) {
-    const files = table.partitions.flatMap((p) => p.files).map((f) => `'${resolveDataPath(dataDir, f).replace(/'/g, "''")}'`);
+    const files = tablePaths(table).map((f) => `'${resolveDataPath(dataDir, f).replace(/'/g, "''")}'`);
     await connection.run(`CREATE VIEW public."${table.name}" AS SELECT * FROM read_parquet([${files.join(', ')}])`);
   }
   await connection.run('USE memory.public');

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { startNatsServer, type RunningNatsServer } from '../../cluster/nats-server.ts';
-import { MANIFEST_FILE } from '../../storage/manifest.ts';
+import { MANIFEST_FILE } from '../../storage/manifest-store.ts';
 import { startChild, type ChildHandle } from '../children.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
 import { DEFAULTS, port, positiveInteger } from '../options.ts';
