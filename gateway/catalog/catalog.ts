@@ -9,7 +9,10 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { emptyManifest, type Manifest, type TableEntry } from '../../src/storage/manifest.ts';
+import { ManifestError, emptyManifest, type Manifest, type TableEntry } from '../../src/storage/manifest.ts';
+import { setColumnComment, setTableComment } from '../../src/storage/comments.ts';
+import { SqlError } from '../../src/errors.ts';
+import type { CommentStatement } from '../sql/comment-statement.ts';
 import { MANIFEST_FILE, hasNewerVersion, readManifest } from '../../src/storage/manifest-store.ts';
 import { quoteIdent } from '../sql/duckdb-ast.ts';
 import { refreshCatalogRelations, type TableFacts } from './catalog-relations.ts';
@@ -76,12 +79,33 @@ export class Catalog {
     this.log.info({ version: next.version, tables: Object.keys(next.tables) }, 'catalog loaded');
   }
 
+  /**
+   * Stores COMMENT ON in the manifest (a compare-and-swap commit, retried on conflict) and
+   * reloads it. A missing table or column is PostgreSQL's 42P01 / 42703.
+   */
+  async setComment(statement: CommentStatement): Promise<void> {
+    try {
+      if (statement.target === 'table') await setTableComment(this.dataDir, statement.table, statement.comment);
+      else await setColumnComment(this.dataDir, statement.table, statement.column, statement.comment);
+    } catch (error) {
+      if (error instanceof ManifestError && /^table /.test(error.message)) throw new SqlError('42P01', `relation "${statement.table}" does not exist`);
+      if (error instanceof ManifestError && /^column /.test(error.message)) {
+        throw new SqlError('42703', `column "${statement.target === 'column' ? statement.column : ''}" of relation "${statement.table}" does not exist`);
+      }
+      throw error;
+    }
+    await this.refresh();
+  }
+
   private async mirror(previous: Manifest, next: Manifest): Promise<void> {
     for (const name of Object.keys(previous.tables)) {
       if (!next.tables[name]) await this.connection.run(`DROP TABLE IF EXISTS ${CATALOG_SCHEMA}.${quoteIdent(name)}`);
     }
+    // A table is re-created only when its columns change, so that a comment or new files keep its OID (clients cache OIDs).
+    const shape = (table: TableEntry | undefined) => (table ? table.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ') : '');
     for (const table of Object.values(next.tables)) {
-      const columns = table.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
+      const columns = shape(table);
+      if (columns === shape(previous.tables[table.name])) continue;
       await this.connection.run(`CREATE OR REPLACE TABLE ${CATALOG_SCHEMA}.${quoteIdent(table.name)} (${columns})`);
     }
     // pg_class and pg_attribute describe the tables just (re)created, under their new OIDs.

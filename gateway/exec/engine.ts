@@ -140,6 +140,9 @@ export class EngineSession {
           }
         });
         return { kind: 'command', tag: 'SET', parameterStatus: [] };
+      case 'comment':
+        await this.catalog.setComment(statement);
+        return { kind: 'command', tag: 'COMMENT', parameterStatus: [] };
       case 'discard':
         if (statement.what !== 'all') return { kind: 'command', tag: `DISCARD ${statement.what.toUpperCase()}`, parameterStatus: [] };
         if (this.inTransactionBlock) throw new SqlError('25001', 'DISCARD ALL cannot run inside a transaction block');
@@ -404,6 +407,8 @@ function statementText(statement: Statement): string {
       return `SET ${statement.scope === 'session' ? 'SESSION CHARACTERISTICS AS ' : ''}TRANSACTION`;
     case 'discard':
       return `DISCARD ${statement.what.toUpperCase()}`;
+    case 'comment':
+      return `COMMENT ON ${statement.target.toUpperCase()} ${statement.table}`;
     case 'show':
       return `SHOW ${statement.name}`;
     case 'reset':

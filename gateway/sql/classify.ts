@@ -9,6 +9,7 @@
  * works on DuckDB's AST.
  */
 import nodeSqlParser from 'node-sql-parser';
+import { parseComment, type CommentStatement } from './comment-statement.ts';
 import { parseCopy, type CopyStatement } from './copy-statement.ts';
 import { parseCursorStatement, type CursorStatement } from './cursor-statements.ts';
 import { stripLeadingComments } from './split.ts';
@@ -34,6 +35,7 @@ export type Statement =
   | { readonly kind: 'deallocate'; readonly name: string | undefined }
   | CursorStatement
   | CopyStatement
+  | CommentStatement
   | { readonly kind: 'refused'; readonly sqlstate: string; readonly message: string };
 
 const QUERY_KEYWORDS = new Set(['select', 'with', 'values', 'table', 'from', '(', 'pivot', 'unpivot', 'describe', 'summarize']);
@@ -83,6 +85,8 @@ export function classify(text: string): Statement {
       return parseCursorStatement(sql);
     case 'copy':
       return parseCopy(sql);
+    case 'comment':
+      return parseComment(sql);
   }
   if (WRITE_KEYWORDS.has(first)) return readOnly(first);
   if (PRIVILEGED_KEYWORDS.has(first)) {

@@ -41,7 +41,7 @@ export async function startBiCluster(prefix: string): Promise<BiCluster> {
     const client = new pg.Client({ connectionString });
     await client.connect();
     try {
-      for (const comment of await setupComments()) await client.query(comment).catch(() => undefined); // until COMMENT ON
+      for (const comment of await setupComments()) await client.query(comment);
     } finally {
       await client.end();
     }

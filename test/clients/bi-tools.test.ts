@@ -31,7 +31,7 @@ const COMPARED: Readonly<Record<string, readonly string[]>> = {
   'jdbc.columnPrivileges': [],
   'sqlalchemy.schemas': [], 'sqlalchemy.tables': [], 'sqlalchemy.views': [], 'sqlalchemy.has_table': [], 'sqlalchemy.reflect': [],
   ...Object.fromEntries(['columns', 'pk', 'fks', 'indexes', 'unique', 'check', 'comment', 'options'].flatMap((c) => [[`sqlalchemy.${c}.flights`, []], [`sqlalchemy.${c}.airports`, []]])),
-  'odbc.tables': [], 'odbc.columns': [], 'odbc.statistics': [], 'odbc.primaryKeys': [], 'odbc.foreignKeys': [], 'odbc.specialColumns': [],
+  'odbc.tables': [], 'odbc.columns': ['table oid'], 'odbc.statistics': [], 'odbc.primaryKeys': [], 'odbc.foreignKeys': [], 'odbc.specialColumns': [],
   'odbc.procedures': [],
   'psql.\\d flights': [], 'psql.\\d+ flights': [], 'psql.\\df': [], 'psql.\\dv': [], 'psql.\\dT': [], 'psql.\\dn+': [], 'psql.\\dt+': [],
 };
