@@ -14,7 +14,12 @@ export interface SessionIdentity {
   readonly processId: number;
   readonly clientAddress?: string;
   readonly clientPort?: number;
+  readonly serverAddress?: string;
+  readonly serverPort?: number;
 }
+
+/** PostgreSQL prints IPv4 peers without the IPv6 mapping prefix. */
+const address = (value: string | undefined) => value?.replace(/^::ffff:/, '') ?? null;
 
 export const DEFAULT_IDENTITY: SessionIdentity = { database: 'pondgate', processId: 0 };
 
@@ -27,6 +32,12 @@ export function catalogSession(state: SessionState, identity: SessionIdentity, a
       return state.get('search_path');
     },
     serverVersion: SERVER_VERSION,
+    network: {
+      clientAddress: address(identity.clientAddress),
+      clientPort: identity.clientPort ?? null,
+      serverAddress: address(identity.serverAddress),
+      serverPort: identity.serverPort ?? null,
+    },
     setting(name: string): string | undefined {
       try {
         return state.get(name);

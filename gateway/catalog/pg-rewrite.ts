@@ -43,6 +43,13 @@ export interface CatalogSession {
   /** The search_path setting as SHOW prints it. */
   readonly searchPath: string;
   readonly serverVersion: string;
+  /** The connection's ends, for inet_server_addr() and friends (null as over a Unix socket). */
+  readonly network?: {
+    readonly clientAddress: string | null;
+    readonly clientPort: number | null;
+    readonly serverAddress: string | null;
+    readonly serverPort: number | null;
+  };
   /** A run-time parameter's value for current_setting(); undefined if there is no such parameter. */
   setting(name: string): string | undefined;
   /**
@@ -376,6 +383,16 @@ function rewriteFunction(node: ExpressionNode, context: Context): Json {
     case 'pg_backend_pid':
       if (args.length === 0) return replace(typedConstant('INTEGER', session.processId));
       break;
+    case 'inet_server_addr':
+    case 'inet_client_addr':
+      if (args.length === 0) return replace(varcharLiteral((name === 'inet_server_addr' ? session.network?.serverAddress : session.network?.clientAddress) ?? null));
+      break;
+    case 'inet_server_port':
+    case 'inet_client_port': {
+      const port = name === 'inet_server_port' ? session.network?.serverPort : session.network?.clientPort;
+      if (args.length === 0) return replace(port == null ? { ...varcharLiteral(null), value: { type: { id: 'INTEGER', type_info: null }, is_null: true } } : typedConstant('INTEGER', port));
+      break;
+    }
     case 'current_schemas':
       if (args.length === 1) return replace(currentSchemas(args[0], session));
       break;

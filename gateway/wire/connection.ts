@@ -215,7 +215,8 @@ export class ClientConnection {
         const statement = classify(statements.length === 1 ? statements[0] : message.query);
         return this.guardExtended(() => {
           if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
-          return this.parse(message, statement);
+          // Only semicolons (and comments): an empty statement, as PostgreSQL treats it.
+          return this.parse(statements.length === 0 ? { ...message, query: '' } : message, statement);
         }, { sql: message.query, statement });
       }
       case 'Bind':
@@ -313,6 +314,8 @@ export class ClientConnection {
       processId: this.options.processId,
       clientAddress: this.socket.remoteAddress,
       clientPort: this.socket.remotePort,
+      serverAddress: this.socket.localAddress,
+      serverPort: this.socket.localPort,
     });
     clearTimeout(this.startupTimer);
     this.writer.bytes(encodeAuthenticationOk());

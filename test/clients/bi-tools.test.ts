@@ -117,6 +117,43 @@ describe('BI-tool clients browse pondgate as they browse PostgreSQL 15', { timeo
     assert.ok(roles && 'rows' in roles && roles.rows.some((l) => String(l).startsWith(`${REPLAY_USER}|`)), '\\du lists the user');
   });
 
+  it('accepts what tools send around statements: trailing semicolons in Parse, empty statements, session SETs, DISCARD ALL, COMMENT ON', async () => {
+    const client = new pg.Client({ connectionString: bi.connectionString });
+    await client.connect();
+    try {
+      const extended = <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
+        client.query<T>({ text, values, queryMode: 'extended' } as unknown as pg.QueryConfig);
+      assert.deepEqual((await extended('SHOW TimeZone;')).rows, [{ TimeZone: 'UTC' }]);
+      assert.equal((await extended(';')).rows.length, 0);
+      await assert.rejects(extended('SELECT 1; SELECT 2'), (e: { code?: string }) => e.code === '42601');
+      await extended("SET SESSION TIMEZONE TO 'Europe/Paris';");
+      await extended('SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ UNCOMMITTED');
+      assert.deepEqual((await extended('SHOW TRANSACTION ISOLATION LEVEL')).rows, [{ transaction_isolation: 'read uncommitted' }]);
+      await client.query('BEGIN');
+      await client.query("SET LOCAL TimeZone = 'America/New_York'");
+      assert.equal((await client.query('SHOW TimeZone')).rows[0].TimeZone, 'America/New_York');
+      await client.query('COMMIT');
+      assert.equal((await client.query('SHOW TimeZone')).rows[0].TimeZone, 'Europe/Paris');
+      await client.query('DISCARD ALL');
+      assert.equal((await client.query('SHOW TimeZone')).rows[0].TimeZone, 'UTC');
+      const network = await client.query('SELECT inet_server_addr() AS addr, inet_server_port() AS port, inet_client_addr() AS client');
+      assert.deepEqual(network.rows, [{ addr: '127.0.0.1', port: bi.cluster.port, client: '127.0.0.1' }]);
+      // A comment set through one session is every session's, and NULL removes it.
+      await client.query("COMMENT ON COLUMN airports.iata IS 'IATA code'");
+      const other = new pg.Client({ connectionString: bi.connectionString });
+      await other.connect();
+      const described = "SELECT col_description('airports'::regclass, 1) AS d";
+      assert.equal((await other.query(described)).rows[0].d, 'IATA code');
+      await client.query('COMMENT ON COLUMN airports.iata IS NULL');
+      assert.equal((await other.query(described)).rows[0].d, null);
+      await other.end();
+      await assert.rejects(client.query("COMMENT ON TABLE nowhere IS 'x'"), (e: { code?: string }) => e.code === '42P01');
+      await assert.rejects(client.query("COMMENT ON SCHEMA public IS 'x'"), (e: { code?: string }) => e.code === '0A000');
+    } finally {
+      await client.end();
+    }
+  });
+
   it('pg_stat_activity shows the connected sessions, their users and applications, and the query each runs', async () => {
     const busy = new pg.Client({ connectionString: bi.connectionString, application_name: 'busy-dashboard' });
     const watcher = new pg.Client({ connectionString: bi.connectionString, application_name: 'watcher' });
