@@ -118,7 +118,10 @@ async function recordCatalog(client: pg.Client): Promise<void> {
       [names],
     )
   ).rows;
-  rows['pg_catalog.pg_type'] = (await text(`SELECT ${selectList('pg_catalog.pg_type', 't')} FROM pg_catalog.pg_type t WHERE t.typnamespace = 'information_schema'::regnamespace ORDER BY oid`)).rows;
+  rows['pg_catalog.pg_type'] = (await text(`SELECT ${selectList('pg_catalog.pg_type', 't')} FROM pg_catalog.pg_type t
+    WHERE t.typnamespace = 'information_schema'::regnamespace
+      AND (t.typtype = 'd' OR t.typelem IN (SELECT oid FROM pg_catalog.pg_type WHERE typtype = 'd'))
+    ORDER BY oid`)).rows;
   // Every function's name by OID, so that any regproc value prints as PostgreSQL prints it.
   const procNames = (await text('SELECT oid, proname FROM pg_catalog.pg_proc ORDER BY oid')).rows.map(([oid, name]) => [Number(oid), name]);
 
