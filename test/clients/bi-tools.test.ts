@@ -149,6 +149,9 @@ describe('BI-tool clients browse pondgate as they browse PostgreSQL 15', { timeo
       await other.end();
       await assert.rejects(client.query("COMMENT ON TABLE nowhere IS 'x'"), (e: { code?: string }) => e.code === '42P01');
       await assert.rejects(client.query("COMMENT ON SCHEMA public IS 'x'"), (e: { code?: string }) => e.code === '0A000');
+      // A catalog query pondgate cannot answer says so (the gateway logs its full text).
+      await assert.rejects(client.query('SELECT starelid FROM pg_catalog.pg_statistic'), (e: { code?: string; detail?: string }) =>
+        e.code === '42P01' && /catalog query is not covered/.test(e.detail ?? ''));
     } finally {
       await client.end();
     }
