@@ -129,12 +129,13 @@ export const GATEWAY_FUNCTIONS: Readonly<Record<string, MacroOverloads>> = {
   pondgate_regclass: [['name', REGCLASS]],
   pondgate_regrole: [['name', `CASE WHEN TRY_CAST(name AS INTEGER) IS NOT NULL THEN CAST(name AS INTEGER) ELSE ${OIDS.bootstrapSuperuser} END`]],
   // The reverse: an OID printed as PostgreSQL prints a reg* value (the rewrite applies these to results).
-  pondgate_regproc_out: [['oid', `CASE WHEN oid IS NULL THEN NULL WHEN oid = 0 THEN '-'
-    ELSE coalesce((SELECT min(__p.__name) FROM ${Q}.pondgate_proc_names __p WHERE __p.__oid = oid), CAST(oid AS VARCHAR)) END`]],
-  pondgate_regtype_out: [['oid', `CASE WHEN oid IS NULL THEN NULL WHEN oid = 0 THEN '-' ELSE ${COMPAT_DATABASE}.${COMPAT_SCHEMA}.format_type(oid, NULL) END`]],
-  pondgate_regclass_out: [['oid', `CASE WHEN oid IS NULL THEN NULL WHEN oid = 0 THEN '-' ELSE coalesce((SELECT min(__c.__relname) FROM (SELECT oid AS __oid, relname AS __relname FROM ${Q}.pg_class) __c WHERE __c.__oid = oid), CAST(oid AS VARCHAR)) END`]],
-  pondgate_vector_out: [['list', "array_to_string(list, ' ')"]],
-  pondgate_regnamespace_out: [['oid', `CASE WHEN oid IS NULL THEN NULL ELSE coalesce(map_extract_value(${sqlMap([...KNOWN_SCHEMAS].map(([n, o]) => [o, n]))}, oid), CAST(oid AS VARCHAR)) END`]],
+  // The parameter has a name no catalog column has: a macro's parameters replace same-named columns in its body.
+  pondgate_regproc_out: [['reg_value', `CASE WHEN reg_value IS NULL THEN NULL WHEN reg_value = 0 THEN '-'
+    ELSE coalesce((SELECT min(__p.__name) FROM ${Q}.pondgate_proc_names __p WHERE __p.__oid = reg_value), CAST(reg_value AS VARCHAR)) END`]],
+  pondgate_regtype_out: [['reg_value', `CASE WHEN reg_value IS NULL THEN NULL WHEN reg_value = 0 THEN '-' ELSE ${COMPAT_DATABASE}.${COMPAT_SCHEMA}.format_type(reg_value, NULL) END`]],
+  pondgate_regclass_out: [['reg_value', `CASE WHEN reg_value IS NULL THEN NULL WHEN reg_value = 0 THEN '-' ELSE coalesce((SELECT min(__c.__relname) FROM (SELECT oid AS __oid, relname AS __relname FROM ${Q}.pg_class) __c WHERE __c.__oid = reg_value), CAST(reg_value AS VARCHAR)) END`]],
+  pondgate_vector_out: [['vector_value', "array_to_string(vector_value, ' ')"]],
+  pondgate_regnamespace_out: [['reg_value', `CASE WHEN reg_value IS NULL THEN NULL ELSE coalesce(map_extract_value(${sqlMap([...KNOWN_SCHEMAS].map(([n, o]) => [o, n]))}, reg_value), CAST(reg_value AS VARCHAR)) END`]],
 };
 
 /** Every function name the rewrite points at pg_compat (shared and gateway-only). */

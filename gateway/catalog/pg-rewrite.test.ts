@@ -65,7 +65,7 @@ describe('catalog rewrite', () => {
   async function rewrite(sql: string) {
     const parsed = await codec.parse(sql);
     assert.ok(parsed.ok, `parse failed: ${sql}`);
-    const result = rewriteCatalogQuery(parsed.statement, session);
+    const result = rewriteCatalogQuery(parsed.statement, session, sql);
     return { ...result, sql: await codec.render(result.statement) };
   }
 
@@ -239,5 +239,30 @@ ORDER BY 1, 2;`);
     assert.deepEqual((await connection.runAndReadAll(result.sql)).getRowsJS(), [['public', 'app', '150000']]);
     await assert.rejects(rewrite("SELECT current_setting('no_such_thing')"), (e: unknown) => e instanceof SqlError && e.sqlstate === '42704');
     assert.deepEqual((await run("SELECT current_setting('no_such_thing', true)")).rows, [[null]]);
+  });
+  // Where PostgreSQL and DuckDB read the same SQL differently, a catalog query gets PostgreSQL's answer.
+  const POSTGRES_SEMANTICS: ReadonlyArray<readonly [sql: string, columns: string[], rows: unknown[][]]> = [
+    // LIKE escapes with backslash by default (psql's tab completion sends 'pg\_cat%').
+    ["SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pg\\_cat%'", ['nspname'], [['pg_catalog']]],
+    // ~ searches; !~ excludes (Metabase's nspname !~ '^pg_').
+    ["SELECT nspname FROM pg_namespace WHERE nspname ~ 'catalog' ORDER BY 1", ['nspname'], [['pg_catalog']]],
+    ["SELECT count(*) FROM pg_namespace WHERE nspname !~ '^pg_'", ['count'], [[2n]]],
+    // = ANY(array) in an outer join's condition (SQLAlchemy's index query).
+    ['SELECT count(*) FROM pg_class t LEFT JOIN pg_attribute a ON t.oid = a.attrelid AND a.attnum = ANY(ARRAY[1, 2]) WHERE t.relname = \'lineitem\'', ['count'], [[2n]]],
+    // PostgreSQL's column names: a CASE by its ELSE, a cast of NULL by its type, unquoted aliases in lower case.
+    ["SELECT CASE WHEN true THEN 'a' ELSE format_type(23, NULL) END, NULL::text, 1 AS DEFAULT, 2 AS \"Kept\" FROM pg_namespace WHERE nspname = 'public'", ['format_type', 'text', 'default', 'Kept'], [['a', null, 1, 2]]],
+    // format() with a constant format string, and PostgreSQL array literals.
+    ["SELECT format('%I.%I', 'public', 'My Table') AS q, 'x' = ANY('{x,y}'::text[]) AS member", ['q', 'member'], [['public."My Table"', true]]],
+    // generate_series in a select list gives rows; reg* values and vectors print as PostgreSQL prints them.
+    ["SELECT generate_series(1, 3) AS i FROM pg_namespace WHERE nspname = 'public'", ['i'], [[1n], [2n], [3n]]],
+    ["SELECT typreceive, 'pg_class'::regclass::text AS c, proargtypes FROM pg_type, pg_proc WHERE pg_type.oid = 23 AND proname = 'quote_ident'", ['typreceive', 'c', 'proargtypes'], [['int4recv', 'pg_class', '25']]],
+  ];
+
+  it('answers catalog queries with PostgreSQL\'s semantics where DuckDB reads the SQL differently', async () => {
+    for (const [sql, columns, rows] of POSTGRES_SEMANTICS) {
+      const result = await run(sql);
+      assert.deepEqual(result.columns, columns, sql);
+      assert.deepEqual(result.rows, rows, sql);
+    }
   });
 });
