@@ -1,17 +1,21 @@
 /**
- * TPC-H benchmark: pondgate (gateway + 2 workers over NATS) against one
- * in-process DuckDB over the same Parquet files, with the same total DuckDB
- * threads as the cluster's workers combined. Writes BENCHMARKS.md.
+ * TPC-H benchmark: pondgate (gateway + workers over NATS) against one
+ * in-process DuckDB over the same Parquet files with as many threads as the
+ * machine has cores, in both layouts the generator writes (even, and
+ * orders/lineitem hash-partitioned on the order key) and with 1 and 2
+ * workers; plus the gateway's parse, bind and plan time per query, and where
+ * the time goes in the slowest queries (EXPLAIN ANALYZE). Writes BENCHMARKS.md.
  *
- *   npm run bench                                  # SF 1, 3 runs
+ *   npm run bench                                  # SF 1, 3 runs, both layouts, 1 and 2 workers
  *   npm run bench -- --sf 0.1 --runs 1             # quick run
  *   npm run bench -- --queries 1,6 --out quick.md   # subset, other output file
  *
  * Options: --sf <factor> (default 1), --runs <n> (default 3), --partitions <n>
- * (default 8), --workers <n> (default 2), --timeout <seconds> per query and
- * run (default 300), --queries <list>, --out <file> (default BENCHMARKS.md at
- * the repository root). Data is generated once into .bench-data/sf<SF> (with
- * -p<N> appended for a partition count other than 8; git-ignored) and reused while its manifest exists.
+ * (default 8), --workers <list> (default 1,2), --layouts <list> (default
+ * even,hash), --timeout <seconds> per query and run (default 300), --queries
+ * <list>, --out <file> (default BENCHMARKS.md at the repository root). Data is
+ * generated once into .bench-data/sf<SF>[-hash][-p<N>] (git-ignored) and reused
+ * while its manifest exists.
  *
  * Progress goes to stderr.
  */
@@ -29,16 +33,26 @@ import { resolveDataPath, tableBytes, tablePaths, tableRows, type Manifest } fro
 import { MANIFEST_FILE, readManifest } from '../src/storage/manifest-store.ts';
 import { startTestCluster, type TestCluster } from '../test/support/cluster.ts';
 import { keepSections } from './sections.ts';
+import { Catalog } from '../gateway/catalog/catalog.ts';
+import { installPgCompat } from '../gateway/catalog/pg-compat.ts';
+import { DuckDBPlannerContext, describeOn } from '../gateway/plan/context.ts';
+import { DEFAULT_PLANNER_SETTINGS, planQuery } from '../gateway/plan/planner.ts';
+import { SqlCodec } from '../gateway/sql/codec.ts';
+import { DEFAULTS } from '../src/cli/options.ts';
+import { createLogger } from '../src/log.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 // ---------------------------------------------------------------- options
 
+type Layout = 'even' | 'hash';
+
 interface BenchOptions {
   sf: number;
   runs: number;
   partitions: number;
-  workers: number;
+  workers: readonly number[];
+  layouts: readonly Layout[];
   timeoutMs: number;
   queries: readonly TpchQuery[];
   out: string;
@@ -49,7 +63,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--help' || arg === '-h') {
-      process.stderr.write('usage: npm run bench -- [--sf 1] [--runs 3] [--partitions 8] [--workers 2] [--timeout 300] [--queries 1,2,...] [--out BENCHMARKS.md]\n');
+      process.stderr.write('usage: npm run bench -- [--sf 1] [--runs 3] [--partitions 8] [--workers 1,2] [--layouts even,hash] [--timeout 300] [--queries 1,2,...] [--out BENCHMARKS.md]\n');
       process.exit(0);
     }
     const match = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
@@ -58,7 +72,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     if (value === undefined) throw new Error(`${arg} needs a value`);
     values.set(match[1]!, value);
   }
-  const known = new Set(['sf', 'runs', 'partitions', 'workers', 'timeout', 'queries', 'out']);
+  const known = new Set(['sf', 'runs', 'partitions', 'workers', 'layouts', 'timeout', 'queries', 'out']);
   for (const key of values.keys()) if (!known.has(key)) throw new Error(`unknown option --${key}`);
   const num = (key: string, fallback: number, integer: boolean): number => {
     const raw = values.get(key);
@@ -77,11 +91,16 @@ function parseArgs(argv: readonly string[]): BenchOptions {
       return query;
     });
   }
+  const workers = (values.get('workers') ?? '1,2').split(',').map((w) => Number(w.trim()));
+  if (workers.some((w) => !Number.isInteger(w) || w < 1)) throw new Error('--workers expects a list of positive whole numbers');
+  const layouts = (values.get('layouts') ?? 'even,hash').split(',').map((l) => l.trim());
+  for (const layout of layouts) if (layout !== 'even' && layout !== 'hash') throw new Error(`--layouts: ${layout} is not even or hash`);
   return {
     sf: num('sf', 1, false),
     runs: num('runs', 3, true),
     partitions: num('partitions', 8, true),
-    workers: num('workers', 2, true),
+    workers,
+    layouts: layouts as Layout[],
     timeoutMs: num('timeout', 300, false) * 1000,
     queries,
     out: path.resolve(ROOT, values.get('out') ?? 'BENCHMARKS.md'),
@@ -92,20 +111,21 @@ const log = (message: string): void => void process.stderr.write(`[bench ${new D
 
 // ---------------------------------------------------------------- data
 
-async function prepareData(options: BenchOptions): Promise<{ dataDir: string; relDir: string; manifest: Manifest; generatedSeconds?: number }> {
-  const relDir = path.join('.bench-data', `sf${options.sf}${options.partitions === 8 ? '' : `-p${options.partitions}`}`);
+async function prepareData(options: BenchOptions, layout: Layout): Promise<{ dataDir: string; relDir: string; manifest: Manifest; generatedSeconds?: number }> {
+  const relDir = path.join('.bench-data', `sf${options.sf}${layout === 'hash' ? '-hash' : ''}${options.partitions === 8 ? '' : `-p${options.partitions}`}`);
   const dataDir = path.join(ROOT, relDir);
   let generatedSeconds: number | undefined;
   if (existsSync(path.join(dataDir, MANIFEST_FILE))) {
     log(`reusing TPC-H SF ${options.sf} in ${relDir}`);
   } else {
-    log(`generating TPC-H SF ${options.sf} with ${options.partitions} partitions into ${relDir}`);
+    log(`generating TPC-H SF ${options.sf} (${layout} layout) with ${options.partitions} partitions into ${relDir}`);
     const resources = defaultResources(1, 0.5);
     const started = performance.now();
     await generateTpch({
       scaleFactor: options.sf,
       outDir: dataDir,
       partitions: options.partitions,
+      hashKey: layout === 'hash',
       threads: resources.threads,
       memoryLimit: `${resources.memoryLimitMb}MB`,
       onProgress: (table, partition, rows) => log(`  ${table} partition ${partition}: ${rows} rows`),
@@ -285,6 +305,59 @@ async function measureQuery(query: TpchQuery, systems: { pondgate: Awaited<Retur
   return result;
 }
 
+// ---------------------------------------------------------------- planning time
+
+interface PlanningTime {
+  readonly query: TpchQuery;
+  readonly parseMs: number;
+  readonly bindMs: number;
+  readonly planMs: number;
+}
+
+/**
+ * The gateway's own steps for each query, in this process with the gateway's code over the
+ * same manifest (empty catalog tables, as the gateway has them): DuckDB's parse of the text,
+ * DuckDB's bind (result columns), and the planner (parse tree to the stage DAG, stage SQL
+ * rendered). Medians of `repeats` rounds, after one warm-up round.
+ */
+async function measurePlanning(dataDir: string, queries: readonly TpchQuery[], repeats: number): Promise<PlanningTime[]> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '1GB' });
+  try {
+    await installPgCompat(instance);
+    const catalog = await Catalog.open(instance, dataDir, createLogger('bench', 'warn'));
+    const connection = await instance.connect();
+    await connection.run('USE memory.public');
+    const codec = new SqlCodec(connection);
+    const samples = new Map<number, { parse: number[]; bind: number[]; plan: number[] }>();
+    for (let round = 0; round <= repeats; round++) {
+      for (const query of queries) {
+        const t0 = performance.now();
+        const parsed = await codec.parse(query.sql);
+        const t1 = performance.now();
+        if (!parsed.ok) throw new Error(`Q${query.id} does not parse: ${parsed.message}`);
+        const columns = await describeOn(connection, query.sql);
+        const t2 = performance.now();
+        const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec, DEFAULT_PLANNER_SETTINGS, 4, catalog.duckdbVersion);
+        await planQuery(parsed.statement, query.sql, context, columns);
+        const t3 = performance.now();
+        if (round === 0) continue;
+        const entry = samples.get(query.id) ?? { parse: [], bind: [], plan: [] };
+        entry.parse.push(t1 - t0);
+        entry.bind.push(t2 - t1);
+        entry.plan.push(t3 - t2);
+        samples.set(query.id, entry);
+      }
+    }
+    connection.closeSync();
+    return queries.map((query) => {
+      const entry = samples.get(query.id)!;
+      return { query, parseMs: median(entry.parse), bindMs: median(entry.bind), planMs: median(entry.plan) };
+    });
+  } finally {
+    instance.closeSync();
+  }
+}
+
 // ---------------------------------------------------------------- report
 
 async function machineDescription(): Promise<{ cpu: string; cores: number; memoryGiB: number }> {
@@ -306,89 +379,156 @@ function ratioOf(r: QueryResult): number | undefined {
   return r.pondgate.medianMs !== undefined && r.duckdb.medianMs !== undefined && r.rowsMatch === true ? r.pondgate.medianMs / r.duckdb.medianMs : undefined;
 }
 
+const geometricMean = (values: readonly number[]): number | undefined =>
+  values.length > 0 ? Math.exp(values.reduce((s, r) => s + Math.log(r), 0) / values.length) : undefined;
+
+interface Run {
+  readonly layout: Layout;
+  readonly workers: number;
+  readonly results: QueryResult[];
+}
+
+interface LayoutData {
+  readonly layout: Layout;
+  readonly relDir: string;
+  readonly manifest: Manifest;
+  readonly bytes: number;
+  readonly planning: PlanningTime[];
+  readonly analyzed: { query: TpchQuery; ratio: number; lines: string[] }[];
+}
+
 interface ReportContext {
   options: BenchOptions;
   machine: { cpu: string; cores: number; memoryGiB: number };
   duckdbVersion: string;
-  relDir: string;
-  manifest: Manifest;
-  bytes: number;
+  loadStart: number;
+  loadEnd: number;
+  data: LayoutData[];
+  runs: Run[];
   threadsPerWorker: number;
+  slotsPerWorker: number;
   workerMemoryMb: number;
   duckdbThreads: number;
   duckdbMemoryMb: number;
-  results: QueryResult[];
   elapsedSeconds: number;
-  generatedSeconds?: number;
+  generatedSeconds: number;
+}
+
+function summary(run: Run): { geomean?: number; max?: number; maxQuery?: string; counted: number; pondgateS: number; duckdbS: number } {
+  const counted = run.results.filter((r) => ratioOf(r) !== undefined);
+  const ratios = counted.map((r) => ratioOf(r)!);
+  const worst = counted.reduce<QueryResult | undefined>((w, r) => (!w || ratioOf(r)! > ratioOf(w)! ? r : w), undefined);
+  return {
+    geomean: geometricMean(ratios),
+    max: worst ? ratioOf(worst) : undefined,
+    maxQuery: worst ? `Q${worst.query.id}` : undefined,
+    counted: counted.length,
+    pondgateS: counted.reduce((s, r) => s + r.pondgate.medianMs!, 0) / 1000,
+    duckdbS: counted.reduce((s, r) => s + r.duckdb.medianMs!, 0) / 1000,
+  };
 }
 
 function renderReport(c: ReportContext): string {
-  const { options, results } = c;
-  const lineitem = c.manifest.tables.lineitem ? tableRows(c.manifest.tables.lineitem) : 0;
-  const ratios = results.map(ratioOf).filter((r): r is number => r !== undefined);
-  const geomean = ratios.length > 0 ? Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length) : undefined;
-  const sumOf = (side: 'pondgate' | 'duckdb') => results.reduce((s, r) => s + (ratioOf(r) !== undefined ? r[side].medianMs! : 0), 0);
-  const mismatches = results.filter((r) => r.rowsMatch === false);
-  const failures = results.filter((r) => r.pondgate.failure !== undefined || r.duckdb.failure !== undefined || r.pondgate.errors.length + r.duckdb.errors.length > 0);
-  const failedRuns = results.reduce((n, r) => n + r.pondgate.errors.length, 0);
+  const { options } = c;
   const lines: string[] = [];
+  const mismatches = c.runs.flatMap((run) => run.results.filter((r) => r.rowsMatch === false).map((r) => `Q${r.query.id} (${run.layout}, ${run.workers} worker${run.workers === 1 ? '' : 's'})`));
   lines.push('# pondgate TPC-H benchmark', '');
-  lines.push(`Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. Written by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` (bench/tpch.ts); the whole run took ${(c.elapsedSeconds / 60).toFixed(1)} min${c.generatedSeconds !== undefined ? `, of which data generation ${(c.generatedSeconds / 60).toFixed(1)} min` : ' (data reused from the cache)'}.`, '');
-  if (failedRuns > 0) {
-    lines.push(`> **${failedRuns} pondgate run(s) failed with an error** (see Failures); the medians of those queries are over their successful runs.`, '');
-  }
+  lines.push(`Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC. Written by \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` (bench/tpch.ts); the whole run took ${(c.elapsedSeconds / 60).toFixed(1)} min${c.generatedSeconds > 0 ? `, of which data generation ${(c.generatedSeconds / 60).toFixed(1)} min` : ' (data reused from the cache)'}.`, '');
   if (mismatches.length > 0) {
-    lines.push(`> **ROW COUNT MISMATCH** in ${mismatches.map((r) => `Q${r.query.id}`).join(', ')}: pondgate returned a different number of rows than DuckDB. These answers are wrong; their times are excluded from the geometric mean.`, '');
+    lines.push(`> **ROW COUNT MISMATCH** in ${mismatches.join(', ')}: pondgate returned a different number of rows than DuckDB. These answers are wrong; their times are excluded from the geometric means.`, '');
   }
   lines.push('## Machine', '');
-  lines.push(`- CPU: ${c.machine.cpu}, ${c.machine.cores} cores`);
-  lines.push(`- Memory: ${c.machine.memoryGiB.toFixed(1)} GiB`);
-  lines.push(`- Node ${process.version}, DuckDB ${c.duckdbVersion} (@duckdb/node-api)`);
-  lines.push('- The machine is shared with other work and noisy: absolute times vary from run to run; the claim is the ratios.', '');
+  lines.push(`- CPU: ${c.machine.cpu}, ${c.machine.cores} cores; memory ${c.machine.memoryGiB.toFixed(1)} GiB; Node ${process.version}, DuckDB ${c.duckdbVersion} (@duckdb/node-api)`);
+  lines.push(`- Load average (1 min) at the start and the end: ${c.loadStart.toFixed(1)} and ${c.loadEnd.toFixed(1)}. The machine is shared with other work and noisy: absolute times vary from run to run; the claim is the ratios, measured side by side.`, '');
   lines.push('## Data and setup', '');
-  lines.push(`- TPC-H scale factor ${options.sf}: ${lineitem.toLocaleString('en-US')} lineitem rows, ${fmtBytes(c.bytes)} of Parquet on disk, ${options.partitions} partitions per table (region and nation: 1), even partitioning, generated by \`generateTpch\` (src/datagen/tpch.ts) with its default seed into \`${c.relDir}\`.`);
-  lines.push(`- pondgate: a private nats-server, ${options.workers} \`pondgate worker\` processes and one \`pondgate gateway\`, started by \`startTestCluster\` (test/support/cluster.ts) with their default resources: ${c.threadsPerWorker} DuckDB thread(s) and ${c.workerMemoryMb} MB per worker (the gateway has its own DuckDB for merges with the same defaults).`);
-  lines.push(`- DuckDB: one in-process instance in the benchmark process, views over \`read_parquet\` of the same files (as the differential oracle does), \`threads = ${c.duckdbThreads}\` (the workers' threads combined), \`memory_limit = ${c.duckdbMemoryMb}MB\` (the workers' limits combined).`, '');
+  for (const d of c.data) {
+    const lineitem = d.manifest.tables.lineitem ? tableRows(d.manifest.tables.lineitem) : 0;
+    lines.push(`- **${d.layout}** layout: TPC-H scale factor ${options.sf}, ${lineitem.toLocaleString('en-US')} lineitem rows, ${fmtBytes(d.bytes)} of Parquet, ${options.partitions} partitions per table (region and nation: 1), ${d.layout === 'hash' ? 'orders and lineitem hash-partitioned on the order key (`pondgate generate tpch --hash-key`), the others split evenly in key order' : 'every table split evenly in key order (the generator\'s default)'}; \`${d.relDir}\`.`);
+  }
+  lines.push(`- pondgate: a private nats-server, N \`pondgate worker\` processes (${c.slotsPerWorker} task slots, ${c.threadsPerWorker} DuckDB thread(s), ${c.workerMemoryMb} MB each: the defaults) and one \`pondgate gateway\`, started by \`startTestCluster\`.`);
+  lines.push(`- DuckDB: one in-process instance in the benchmark process, views over \`read_parquet\` of the same files, \`threads = ${c.duckdbThreads}\` (the machine's cores), \`memory_limit = ${c.duckdbMemoryMb}MB\`.`, '');
   lines.push('## Method', '');
-  lines.push(`- Each of the ${results.length} queries of src/datagen/tpch-queries.ts (specification validation parameters) runs ${options.runs} time(s) on each system; the two systems alternate within each run, and which one goes first alternates from run to run. No separate warm-up: the files were in the page cache from earlier queries, and the median discards a single cold run.`);
-  lines.push('- pondgate time: wall time of `client.query()` in node-postgres (simple query protocol) until every row is received and parsed. DuckDB time: wall time of `runAndReadAll()` plus `getRows()`, i.e. the result fully materialised as JS values.');
-  lines.push(`- Reported: the median per query; ratio = pondgate median / DuckDB median (above 1: pondgate is slower); the geometric mean of the ratios over the queries where both answered with equal row counts. Per-query timeout ${(options.timeoutMs / 1000).toFixed(0)} s (pondgate via \`statement_timeout\`); a timed-out query is not repeated; a run that fails with an error is recorded under Failures, and the median is taken over the query's successful runs.`);
-  lines.push('- Correctness check: the row count of every pondgate answer is compared with DuckDB\'s (values are compared by the differential tests, not here).');
-  lines.push('- Plan: the first line of `EXPLAIN <query>` through the gateway.', '');
-  lines.push('## Results', '');
-  lines.push('| Query | pondgate ms | DuckDB ms | ratio | rows | rows match | pondgate plan |');
-  lines.push('|---|---:|---:|---:|---:|:---:|---|');
-  for (const r of results) {
-    const ratio = ratioOf(r);
-    const side = (x: SystemResult): string => {
-      if (x.failure !== undefined) return `**${x.failure === 'timeout' ? 'timeout' : 'error'}**`;
-      if (x.runsMs.length === 0) return `**error** (${x.errors.length}/${x.errors.length} runs failed)`;
-      return fmtMs(x.medianMs) + (x.errors.length > 0 ? ` (**${x.errors.length}/${x.errors.length + x.runsMs.length} runs failed**)` : '');
-    };
-    const pCell = side(r.pondgate);
-    const dCell = side(r.duckdb);
-    const rows = r.rowsMatch === false ? `${r.pondgate.rows} vs ${r.duckdb.rows}` : String(r.duckdb.rows ?? r.pondgate.rows ?? '–');
-    const match = r.rowsMatch === undefined ? '–' : r.rowsMatch ? 'yes' : '**NO — MISMATCH**';
-    lines.push(`| Q${r.query.id} | ${pCell} | ${dCell} | ${ratio === undefined ? '–' : ratio.toFixed(2)} | ${rows} | ${match} | ${cell(r.plan)} |`);
+  lines.push(`- Each of the ${options.queries.length} queries of src/datagen/tpch-queries.ts runs ${options.runs} time(s) on each system for each layout and worker count; the two systems alternate within each run, and which one goes first alternates from run to run.`);
+  lines.push('- pondgate time: wall time of `client.query()` in node-postgres (simple query protocol) until every row is received. DuckDB time: `runAndReadAll()` plus `getRows()`.');
+  lines.push(`- Reported: medians; ratio = pondgate / DuckDB (above 1: pondgate is slower); geometric means over the queries where both answered with equal row counts; per-query timeout ${(options.timeoutMs / 1000).toFixed(0)} s.`);
+  lines.push('- Correctness: row counts are compared here; values are compared by the differential tests (`npm test`).', '');
+  lines.push('## Summary', '');
+  lines.push('| layout | workers | geometric mean of ratios | worst query | sum of medians: pondgate / DuckDB |', '|---|---:|---:|---|---:|');
+  for (const run of c.runs) {
+    const s = summary(run);
+    lines.push(`| ${run.layout} | ${run.workers} | **${s.geomean?.toFixed(2) ?? '–'}** (${s.counted} queries) | ${s.maxQuery ?? '–'} ${s.max?.toFixed(2) ?? ''} | ${s.pondgateS.toFixed(1)} s / ${s.duckdbS.toFixed(1)} s |`);
   }
   lines.push('');
-  lines.push(`**Geometric mean of the ratios: ${geomean === undefined ? '–' : geomean.toFixed(2)}** over ${ratios.length} of ${results.length} queries${ratios.length > 0 ? ` (sum of medians over those queries: pondgate ${(sumOf('pondgate') / 1000).toFixed(1)} s, DuckDB ${(sumOf('duckdb') / 1000).toFixed(1)} s)` : ''}.`, '');
-  if (failures.length > 0 || mismatches.length > 0) {
-    lines.push('## Failures', '');
-    for (const r of failures) {
-      for (const [name, x] of [['pondgate', r.pondgate], ['DuckDB', r.duckdb]] as const) {
-        if (x.failure !== undefined) lines.push(`- Q${r.query.id} ${name}: ${cell(x.failure)}`);
-        for (const message of x.errors) lines.push(`- Q${r.query.id} ${name}, one run failed: \`${message.replace(/`/g, "'")}\``);
-      }
+  for (const layout of options.layouts) {
+    const byWorkers = c.runs.filter((r) => r.layout === layout).sort((a, b) => a.workers - b.workers);
+    if (byWorkers.length < 2) continue;
+    const [fewer, more] = [byWorkers[0], byWorkers[byWorkers.length - 1]];
+    const speedups: number[] = [];
+    for (const r of more.results) {
+      const other = fewer.results.find((x) => x.query.id === r.query.id);
+      if (other?.pondgate.medianMs !== undefined && r.pondgate.medianMs !== undefined) speedups.push(other.pondgate.medianMs / r.pondgate.medianMs);
     }
-    for (const r of mismatches) lines.push(`- Q${r.query.id}: ROW COUNT MISMATCH, pondgate ${r.pondgate.rows} rows, DuckDB ${r.duckdb.rows} rows`);
+    const sumFewer = fewer.results.reduce((s, r) => s + (r.pondgate.medianMs ?? 0), 0);
+    const sumMore = more.results.reduce((s, r) => s + (r.pondgate.medianMs ?? 0), 0);
+    lines.push(`- ${layout} layout, ${more.workers} workers against ${fewer.workers}: **${(sumFewer / sumMore).toFixed(2)}× faster** in total time (geometric mean of the per-query speedups ${geometricMean(speedups)?.toFixed(2) ?? '–'}×).`);
+  }
+  lines.push('');
+  lines.push('## Planning time on the gateway', '');
+  lines.push('Median per query (ms), measured in-process with the gateway\'s code over the same manifest: **parse** (DuckDB\'s parser, `json_serialize_sql`), **bind** (DuckDB binds the query over the catalog\'s empty tables: result names and types, errors), **plan** (the planner: analysis, placement, the stage DAG with every stage\'s SQL rendered and the split aggregate\'s bind check).', '');
+  for (const d of c.data) {
+    const p = d.planning;
+    if (p.length === 0) continue;
+    lines.push(`**${d.layout} layout**: median over the queries — parse ${median(p.map((x) => x.parseMs)).toFixed(2)} ms, bind ${median(p.map((x) => x.bindMs)).toFixed(2)} ms, plan ${median(p.map((x) => x.planMs)).toFixed(2)} ms.`, '');
+    lines.push('| Query | parse ms | bind ms | plan ms |', '|---|---:|---:|---:|');
+    for (const x of p) lines.push(`| Q${x.query.id} | ${x.parseMs.toFixed(2)} | ${x.bindMs.toFixed(2)} | ${x.planMs.toFixed(2)} |`);
     lines.push('');
   }
+  for (const run of c.runs) {
+    lines.push(`## Results: ${run.layout} layout, ${run.workers} worker${run.workers === 1 ? '' : 's'}`, '');
+    lines.push('| Query | pondgate ms | DuckDB ms | ratio | rows | rows match | plan |', '|---|---:|---:|---:|---:|:---:|---|');
+    for (const r of run.results) {
+      const ratio = ratioOf(r);
+      const side = (x: SystemResult): string => {
+        if (x.failure !== undefined) return `**${x.failure === 'timeout' ? 'timeout' : 'error'}**`;
+        if (x.runsMs.length === 0) return `**error** (${x.errors.length}/${x.errors.length} runs failed)`;
+        return fmtMs(x.medianMs) + (x.errors.length > 0 ? ` (**${x.errors.length}/${x.errors.length + x.runsMs.length} runs failed**)` : '');
+      };
+      const rows = r.rowsMatch === false ? `${r.pondgate.rows} vs ${r.duckdb.rows}` : String(r.duckdb.rows ?? r.pondgate.rows ?? '–');
+      const match = r.rowsMatch === undefined ? '–' : r.rowsMatch ? 'yes' : '**NO — MISMATCH**';
+      lines.push(`| Q${r.query.id} | ${side(r.pondgate)} | ${side(r.duckdb)} | ${ratio === undefined ? '–' : ratio.toFixed(2)} | ${rows} | ${match} | ${cell(r.plan)} |`);
+    }
+    lines.push('');
+    const failures = run.results.flatMap((r) => [...r.pondgate.errors.map((e) => `Q${r.query.id} pondgate: \`${e.replace(/`/g, "'")}\``), ...(r.pondgate.failure ? [`Q${r.query.id} pondgate: ${r.pondgate.failure}`] : [])]);
+    if (failures.length > 0) lines.push('Failures:', '', ...failures.map((f) => `- ${f}`), '');
+  }
+  lines.push('## Where the time goes: the slowest five', '');
+  lines.push('`EXPLAIN ANALYZE` through the gateway (the largest worker count) for the five queries with the highest ratio in each layout: per stage the tasks run (and skipped), the workers, rows, bytes written to scratch storage and sent to the gateway, and time.', '');
+  for (const d of c.data) {
+    for (const a of d.analyzed) {
+      lines.push(`**Q${a.query.id}** (${d.layout} layout, ratio ${a.ratio.toFixed(2)}):`, '', '```', ...a.lines, '```', '');
+    }
+  }
   lines.push('## All runs (ms)', '');
-  lines.push('| Query | pondgate | DuckDB |', '|---|---|---|');
-  for (const r of results) lines.push(`| Q${r.query.id} | ${r.pondgate.runsMs.map((ms) => fmtMs(ms)).join(', ') || '–'} | ${r.duckdb.runsMs.map((ms) => fmtMs(ms)).join(', ') || '–'} |`);
-  lines.push('', `Reproduce: \`npm run bench\` (options: \`-- --sf 0.1 --runs 1\` for a quick run; see bench/tpch.ts).`, '');
+  for (const run of c.runs) {
+    lines.push(`${run.layout} layout, ${run.workers} worker(s):`, '', '| Query | pondgate | DuckDB |', '|---|---|---|');
+    for (const r of run.results) lines.push(`| Q${r.query.id} | ${r.pondgate.runsMs.map((ms) => fmtMs(ms)).join(', ') || '–'} | ${r.duckdb.runsMs.map((ms) => fmtMs(ms)).join(', ') || '–'} |`);
+    lines.push('');
+  }
+  lines.push(`Reproduce: \`npm run bench\` (options: \`-- --sf 0.1 --runs 1\` for a quick run; see bench/tpch.ts).`, '');
   return lines.join('\n');
+}
+
+/** The stage lines of EXPLAIN ANALYZE (the plan's notes, stages, inputs and measurements; not the SQL). */
+async function explainAnalyze(cluster: TestCluster, sql: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: cluster.connectionString });
+  await client.connect();
+  try {
+    const result = await client.query({ text: `EXPLAIN ANALYZE ${sql}`, rowMode: 'array' });
+    const lines = (result.rows as string[][]).map((row) => String(row[0]));
+    return lines.filter((line) => /^(Distributed plan|  note|  Stage|    input|Execution|  Stage|  Planning|  Result)/.test(line));
+  } finally {
+    await client.end();
+  }
 }
 
 // ---------------------------------------------------------------- main
@@ -396,55 +536,73 @@ function renderReport(c: ReportContext): string {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const started = performance.now();
-  const { dataDir, relDir, manifest, generatedSeconds } = await prepareData(options);
-  const bytes = parquetBytes(manifest);
-
-  // startTestCluster starts each process with --processes workers+2 (nats and the gateway count too);
-  // the workers' DuckDB resources follow from that on this machine.
-  const workerResources = defaultResources(options.workers + 2);
-  const duckdbThreads = workerResources.threads * options.workers;
-  const duckdbMemoryMb = workerResources.memoryLimitMb * options.workers;
-
-  log(`starting a cluster with ${options.workers} workers (${workerResources.threads} thread(s), ${workerResources.memoryLimitMb} MB each)`);
-  const cluster = await startTestCluster(dataDir, { workers: options.workers, cluster: 'bench' });
-  let pondgate: Awaited<ReturnType<typeof openPondgate>> | undefined;
-  let duckdb: Awaited<ReturnType<typeof openDuckDB>> | undefined;
-  const results: QueryResult[] = [];
-  try {
-    pondgate = await openPondgate(cluster, options.timeoutMs);
-    duckdb = await openDuckDB(dataDir, manifest, duckdbThreads, duckdbMemoryMb, options.timeoutMs);
-    log(`DuckDB ${duckdb.version}: ${duckdbThreads} threads, ${duckdbMemoryMb} MB`);
-    for (const query of options.queries) {
-      log(`Q${query.id} ${query.name}`);
-      const result = await measureQuery(query, { pondgate, duckdb }, options.runs);
-      const ratio = ratioOf(result);
-      log(`  Q${query.id}: pondgate ${fmtMs(result.pondgate.medianMs)} ms, duckdb ${fmtMs(result.duckdb.medianMs)} ms, ratio ${ratio?.toFixed(2) ?? '–'} [${result.plan}]`);
-      results.push(result);
+  const loadStart = os.loadavg()[0];
+  const cores = os.availableParallelism();
+  const maxWorkers = Math.max(...options.workers);
+  // Workers' DuckDB resources follow from the processes on the machine (startTestCluster passes workers + 2).
+  const workerResources = defaultResources(maxWorkers + 2);
+  const duckdbThreads = cores;
+  const duckdbMemoryMb = defaultResources(1).memoryLimitMb;
+  const runs: Run[] = [];
+  const data: LayoutData[] = [];
+  let generatedSeconds = 0;
+  let duckdbVersion = '';
+  for (const layout of options.layouts) {
+    const prepared = await prepareData(options, layout);
+    generatedSeconds += prepared.generatedSeconds ?? 0;
+    log(`measuring the gateway's parse, bind and plan time (${layout} layout)`);
+    const planning = await measurePlanning(prepared.dataDir, options.queries, 5);
+    const duckdb = await openDuckDB(prepared.dataDir, prepared.manifest, duckdbThreads, duckdbMemoryMb, options.timeoutMs);
+    duckdbVersion = duckdb.version;
+    const analyzed: LayoutData['analyzed'] = [];
+    try {
+      for (const workers of [...options.workers].sort((a, b) => a - b)) {
+        log(`${layout} layout: starting a cluster with ${workers} worker(s)`);
+        const cluster = await startTestCluster(prepared.dataDir, { workers, cluster: 'bench', workerArgs: ['--processes', String(maxWorkers + 2)] });
+        let pondgate: Awaited<ReturnType<typeof openPondgate>> | undefined;
+        try {
+          pondgate = await openPondgate(cluster, options.timeoutMs);
+          const results: QueryResult[] = [];
+          for (const query of options.queries) {
+            log(`Q${query.id} ${query.name} (${layout}, ${workers} worker(s))`);
+            const result = await measureQuery(query, { pondgate, duckdb }, options.runs);
+            log(`  Q${query.id}: pondgate ${fmtMs(result.pondgate.medianMs)} ms, duckdb ${fmtMs(result.duckdb.medianMs)} ms, ratio ${ratioOf(result)?.toFixed(2) ?? '–'}`);
+            results.push(result);
+          }
+          runs.push({ layout, workers, results });
+          if (workers === maxWorkers) {
+            const slowest = results.filter((r) => ratioOf(r) !== undefined).sort((a, b) => ratioOf(b)! - ratioOf(a)!).slice(0, 5);
+            for (const r of slowest) analyzed.push({ query: r.query, ratio: ratioOf(r)!, lines: await explainAnalyze(cluster, r.query.sql) });
+          }
+        } finally {
+          await pondgate?.close();
+          await cluster.stop();
+        }
+      }
+    } finally {
+      await duckdb.close();
     }
-  } finally {
-    await pondgate?.close();
-    await duckdb?.close();
-    await cluster.stop();
+    data.push({ layout, relDir: prepared.relDir, manifest: prepared.manifest, bytes: parquetBytes(prepared.manifest), planning, analyzed });
   }
-
   const report = renderReport({
     options,
     machine: await machineDescription(),
-    duckdbVersion: duckdb!.version,
-    relDir,
-    manifest,
-    bytes,
+    duckdbVersion,
+    data,
+    runs,
     threadsPerWorker: workerResources.threads,
+    slotsPerWorker: DEFAULTS.slots,
     workerMemoryMb: workerResources.memoryLimitMb,
     duckdbThreads,
     duckdbMemoryMb,
-    results,
     elapsedSeconds: (performance.now() - started) / 1000,
     generatedSeconds,
+    loadStart,
+    loadEnd: os.loadavg()[0],
   });
   // Other benchmarks' sections (e.g. the wire benchmark's) are kept below the TPC-H report.
   await writeFile(options.out, keepSections(existsSync(options.out) ? await readFile(options.out, 'utf8') : '', report));
-  const mismatches = results.filter((r) => r.rowsMatch === false).length;
+  const mismatches = runs.flatMap((r) => r.results).filter((r) => r.rowsMatch === false).length;
   log(`wrote ${path.relative(ROOT, options.out) || options.out}${mismatches > 0 ? ` — ${mismatches} ROW COUNT MISMATCH(ES)` : ''}`);
 }
 

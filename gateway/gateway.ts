@@ -18,6 +18,10 @@ import { QueryEngine } from './exec/engine.ts';
 import { QueryExecutor } from './exec/executor.ts';
 import { ScratchSpace } from './exec/scratch.ts';
 import { WorkerRegistry } from './exec/workers.ts';
+import { collectGarbage } from '../src/storage/gc.ts';
+import { VersionPins } from '../src/storage/pins.ts';
+
+const GC_INTERVAL_MS = 60_000;
 import { ClientConnection } from './wire/connection.ts';
 import { TRUST_POLICY, connectionSecurity, type AccessPolicy, type ConnectionSecurity } from './wire/security.ts';
 
@@ -41,6 +45,7 @@ export interface GatewayOptions {
 export class Gateway {
   private readonly sessions = new Map<number, { secretKey: number; connection: ClientConnection }>();
   private readonly sockets = new Set<net.Socket>();
+  private gcTimer: NodeJS.Timeout | undefined;
   private nextProcessId = 1;
 
   private constructor(
@@ -79,9 +84,11 @@ export class Gateway {
       },
       workers,
     );
-    const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log, scratch), log, workers);
+    const pins = new VersionPins();
+    const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log, scratch, pins), log, workers);
     const server = net.createServer();
     const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port }, workers, scratch);
+    gateway.collectGarbageEvery(options.dataDir, pins, log);
     // The connection limit is applied per startup packet (53300), not by dropping sockets.
     const security = connectionSecurity(options.access ?? TRUST_POLICY, options.maxConnections);
     server.on('connection', (socket) => gateway.accept(socket, engine, options, security));
@@ -113,7 +120,27 @@ export class Gateway {
     });
   }
 
+  /**
+   * Deletes files that replaced tables no longer use, once no running query of this gateway
+   * reads the versions that used them and their grace period (for other gateways) has passed.
+   */
+  private collectGarbageEvery(dataDir: string, pins: VersionPins, log: Logger): void {
+    let running = false;
+    this.gcTimer = setInterval(() => {
+      if (running) return;
+      running = true;
+      collectGarbage(dataDir, { oldestPinnedVersion: pins.oldestPinnedVersion() })
+        .then((result) => {
+          if (result.deleted.length > 0) log.info({ deleted: result.deleted.length, waiting: result.waiting }, 'removed files of replaced tables');
+        })
+        .catch((error: unknown) => log.warn({ err: error }, 'garbage collection failed'))
+        .finally(() => (running = false));
+    }, GC_INTERVAL_MS);
+    this.gcTimer.unref();
+  }
+
   async stop(): Promise<void> {
+    clearInterval(this.gcTimer);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       for (const { connection } of this.sessions.values()) connection.cancel();

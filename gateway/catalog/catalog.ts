@@ -25,6 +25,7 @@ export class Catalog {
   private loadedStamp = '';
   private refreshing: Promise<void> | undefined;
   private aggregates: ReadonlySet<string> = new Set();
+  private version = '';
 
   private constructor(
     private readonly dataDir: string,
@@ -40,12 +41,19 @@ export class Catalog {
       "SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'aggregate'",
     );
     catalog.aggregates = new Set(reader.getRows().map((row) => String(row[0])));
+    const version = await connection.runAndReadAll('SELECT library_version FROM pragma_version()');
+    catalog.version = String(version.getRows()[0]?.[0] ?? '');
     await catalog.refresh();
     return catalog;
   }
 
   get aggregateNames(): ReadonlySet<string> {
     return this.aggregates;
+  }
+
+  /** DuckDB's library version here (and on the workers, which run the same build): what hash() means. */
+  get duckdbVersion(): string {
+    return this.version;
   }
 
   /** The current manifest; re-reads it first if the file changed. One query uses one version. */

@@ -77,7 +77,7 @@ describe('catalog rewrite', () => {
 
   async function planKind(sql: string): Promise<string> {
     const rewritten = await rewrite(sql);
-    const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec, DEFAULT_PLANNER_SETTINGS, 4);
+    const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec, DEFAULT_PLANNER_SETTINGS, 4, catalog.duckdbVersion);
     return (await planQuery(rewritten.statement, rewritten.sql, context)).kind;
   }
 

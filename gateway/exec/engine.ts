@@ -24,7 +24,7 @@ import { normalizePgSyntax } from '../sql/pg-syntax.ts';
 import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../session/session-state.ts';
 import { SessionRegistry, type ActivityRow, type SessionActivity } from '../session/session-registry.ts';
 import { CursorRegistry } from './cursors.ts';
-import type { QueryExecutor, RowStream } from './executor.ts';
+import type { QueryExecutor, RowStream, StageStats } from './executor.ts';
 
 export type StatementOutcome =
   | { readonly kind: 'rows'; readonly rows: RowStream; readonly tag: string }
@@ -119,7 +119,7 @@ export class EngineSession {
           throw this.catalogFailure(statement.sql, error);
         }
       case 'explain':
-        return { kind: 'rows', rows: await this.explain(statement.sql, parameters), tag: 'EXPLAIN' };
+        return { kind: 'rows', rows: await this.explain(statement.sql, parameters, statement.analyze, signal), tag: 'EXPLAIN' };
       case 'show':
         return { kind: 'rows', rows: await this.show(statement.name), tag: 'SHOW' };
       case 'set':
@@ -297,7 +297,7 @@ export class EngineSession {
     onSettings?.(rewritten.settings);
     const statement = rewritten.statement;
     const boundSql = parameters.length > 0 || rewritten.changed ? await this.codec.render(statement) : sql;
-    const context = new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec, this.state.planner, this.cluster.liveSlots());
+    const context = new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec, this.state.planner, this.cluster.liveSlots(), this.catalog.duckdbVersion);
     try {
       return await planQuery(statement, boundSql, context);
     } catch (error) {
@@ -325,6 +325,10 @@ export class EngineSession {
   private async runQuery(sql: string, parameters: readonly (string | null)[], signal: AbortSignal, isolated = false): Promise<RowStream> {
     await this.applyTimeZone();
     const plan = await this.plan(sql, parameters, (settings) => this.withParameterErrors(() => applySettings(this.state, settings)));
+    return this.runPlan(plan, signal, isolated);
+  }
+
+  private async runPlan(plan: QueryPlan, signal: AbortSignal, isolated = false): Promise<RowStream> {
     if (plan.kind === 'local') {
       try {
         const columns = await describeOn(this.connection, plan.sql);
@@ -352,9 +356,24 @@ export class EngineSession {
     return rewritten.changed ? this.codec.render(rewritten.statement) : sql;
   }
 
-  private async explain(sql: string, parameters: readonly (string | null)[]): Promise<RowStream> {
+  private async explain(sql: string, parameters: readonly (string | null)[], analyze: boolean, signal: AbortSignal): Promise<RowStream> {
+    await this.applyTimeZone();
+    const planned = Date.now();
     const plan = await this.plan(sql, parameters);
-    return this.textRows('QUERY PLAN', explainText(plan));
+    const lines = explainText(plan);
+    if (analyze) {
+      // Runs the query and reads its rows, as PostgreSQL's EXPLAIN ANALYZE does, discarding them.
+      const started = Date.now();
+      const rows = await this.runPlan(plan, signal);
+      let count = 0;
+      try {
+        for await (const batch of rows.batches) count += batch.numRows;
+      } finally {
+        await rows.close();
+      }
+      lines.push(...analyzeText(plan, rows.stats, { rows: count, planMs: started - planned, totalMs: Date.now() - started }));
+    }
+    return this.textRows('QUERY PLAN', lines);
   }
 
   private async show(name: string): Promise<RowStream> {
@@ -419,6 +438,30 @@ function statementText(statement: Statement): string {
     default:
       return statement.kind.toUpperCase();
   }
+}
+
+/** EXPLAIN ANALYZE's measurements: per stage, then the whole statement. */
+function analyzeText(plan: QueryPlan, stats: readonly StageStats[], totals: { rows: number; planMs: number; totalMs: number }): string[] {
+  const lines = ['Execution:'];
+  if (plan.kind === 'distributed') {
+    for (const stage of plan.stages) {
+      const s = stats.find((x) => x.stageId === stage.id);
+      if (!s) continue;
+      const workers = [...s.workers].map((w) => w.split('-').slice(-1)[0]);
+      lines.push(
+        `  Stage ${stage.id}: ${s.tasks} task${s.tasks === 1 ? '' : 's'} run${s.skipped > 0 ? `, ${s.skipped} skipped (no input rows)` : ''} on ${workers.length} worker${workers.length === 1 ? '' : 's'} (${workers.join(', ')}), ` +
+          `${s.rows} rows, ${formatBytes(s.bytesWritten)} written, ${formatBytes(s.bytes)} to the gateway, ${s.wallMs} ms (slowest task ${s.elapsedMs} ms)`,
+      );
+    }
+  }
+  lines.push(`  Planning: ${totals.planMs} ms`, `  Result: ${totals.rows} rows in ${totals.totalMs} ms`);
+  return lines;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 function listOf<T>(item: T | undefined): T[] {

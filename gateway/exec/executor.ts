@@ -24,6 +24,7 @@ import type { ColumnSpec, DistributedPlan, Stage, StageInput } from '../plan/pla
 import { partitionFilePaths } from '../plan/stats.ts';
 import type { TaskDispatcher } from './dispatcher.ts';
 import type { ScratchSpace } from './scratch.ts';
+import type { VersionPins } from '../../src/storage/pins.ts';
 import { interruptOnAbort } from './interrupt.ts';
 
 export interface ExecutionOptions {
@@ -45,7 +46,10 @@ export interface StageStats {
   /** Bytes of Parquet written to scratch storage. */
   bytesWritten: number;
   workers: Set<string>;
+  /** Longest task, as its worker measured it. */
   elapsedMs: number;
+  /** From the stage's start (its inputs complete) to its last task's end, on the gateway. */
+  wallMs: number;
 }
 
 /** Rows of a statement, as Arrow batches whose field metadata carries the DuckDB types. */
@@ -64,6 +68,7 @@ export class QueryExecutor {
     private readonly dispatcher: TaskDispatcher,
     private readonly log: Logger,
     private readonly scratch?: ScratchSpace,
+    private readonly pins?: VersionPins,
   ) {}
 
   /**
@@ -109,11 +114,14 @@ export class QueryExecutor {
     const log = this.log.child({ queryId });
     // Cancel and statement_timeout must also stop the merge, which runs in the gateway's DuckDB.
     const stopInterrupting = interruptOnAbort(connection, options.signal);
+    // The files of the manifest version the plan reads stay until the result is closed.
+    const pin = this.pins?.pinVersion(plan.manifestVersion);
     let cleanedUp = false;
     const cleanup = async () => {
       if (cleanedUp) return;
       cleanedUp = true;
       stopInterrupting();
+      pin?.release();
       try {
         await connection.run(`USE memory.${CATALOG_SCHEMA}`);
         await connection.run(`DETACH DATABASE IF EXISTS ${database}`);
@@ -160,7 +168,7 @@ export class QueryExecutor {
     const serial = new SerialQueue();
     const sinks = new Map<number, StageSink>();
     const results = new Map<number, Promise<StageResult>>();
-    const stats: StageStats[] = plan.stages.map((stage) => ({ stageId: stage.id, tasks: 0, skipped: 0, rows: 0, batches: 0, bytes: 0, bytesWritten: 0, workers: new Set<string>(), elapsedMs: 0 }));
+    const stats: StageStats[] = plan.stages.map((stage) => ({ stageId: stage.id, tasks: 0, skipped: 0, rows: 0, batches: 0, bytes: 0, bytesWritten: 0, workers: new Set<string>(), elapsedMs: 0, wallMs: 0 }));
     const deadline = options.deadline || Date.now() + 24 * 3600_000;
     const prefix = this.scratch?.prefix(queryId) ?? `local/${queryId}`;
     const fail = (error: unknown) => {
@@ -214,6 +222,7 @@ export class QueryExecutor {
         }),
       );
       if (sink) await sink.complete();
+      stat.wallMs = Date.now() - started;
       log.debug({ stage: stage.id, ms: Date.now() - started, rows: stat.rows, tasks: stat.tasks, skipped: stat.skipped }, 'stage done');
       return { files, columns: columns ?? [] };
     };

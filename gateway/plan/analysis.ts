@@ -53,7 +53,7 @@ export interface BoundColumn {
 
 export type Binding = { readonly kind: 'column'; readonly column: BoundColumn } | { readonly kind: 'unknown'; readonly reason: string };
 
-export type JoinKind = 'INNER' | 'LEFT' | 'RIGHT' | 'OUTER' | 'SEMI' | 'ANTI' | 'MARK' | 'SINGLE' | string;
+export type JoinKind = 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'OUTER' | 'SEMI' | 'ANTI' | 'MARK' | 'SINGLE' | string;
 
 export type FromTree =
   | { readonly kind: 'relation'; readonly relation: Relation }

@@ -4,9 +4,10 @@
  * DuckDB itself. One context per session, because it uses temporary objects.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { assertSafeTypeString } from '../../src/arrow/sql.ts';
 import type { Manifest } from '../../src/storage/manifest.ts';
 import type { SqlCodec } from '../sql/codec.ts';
-import { isObject, quoteIdent, type ExpressionNode, type JsonObject } from '../sql/duckdb-ast.ts';
+import { isObject, type ExpressionNode, type JsonObject } from '../sql/duckdb-ast.ts';
 import type { ColumnSpec } from './plan.ts';
 import type { PlannerContext, PlannerSettings } from './planner.ts';
 
@@ -20,10 +21,15 @@ export class DuckDBPlannerContext implements PlannerContext {
     private readonly codec: SqlCodec,
     readonly settings: PlannerSettings,
     readonly slots: number,
+    readonly duckdbVersion: string,
   ) {}
 
   render(node: JsonObject): Promise<string> {
     return this.codec.render({ node, named_param_map: [] });
+  }
+
+  renderAll(nodes: readonly JsonObject[]): Promise<string[]> {
+    return this.codec.renderAll(nodes.map((node) => ({ node, named_param_map: [] })));
   }
 
   async parse(sql: string): Promise<JsonObject> {
@@ -36,18 +42,30 @@ export class DuckDBPlannerContext implements PlannerContext {
     return describeOn(this.connection, sql);
   }
 
-  async bindsOver(sql: string, relation: string, columns: readonly ColumnSpec[]): Promise<boolean> {
-    const definition = columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
-    await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(relation)} (${definition})`);
+  async binds(sql: string): Promise<boolean> {
     try {
       await describeOn(this.connection, sql);
       return true;
     } catch (error) {
-      if (process.env.PONDGATE_DEBUG_PLANNER) process.stderr.write(`merge does not bind: ${(error as Error).message}\n${sql}\n`);
+      if (process.env.PONDGATE_DEBUG_PLANNER) process.stderr.write(`does not bind: ${(error as Error).message}\n${sql}\n`);
       return false;
-    } finally {
-      await this.connection.run(`DROP TABLE IF EXISTS temp.main.${quoteIdent(relation)}`);
     }
+  }
+
+  async hashBuckets(values: readonly string[], keyType: string, buckets: number): Promise<number[]> {
+    assertSafeTypeString(keyType);
+    if (!Number.isInteger(buckets) || buckets < 1) throw new Error(`bad bucket count ${buckets}`);
+    const reader = await this.connection.runAndReadAll(
+      `SELECT DISTINCT CAST(hash(CAST(value ->> '$' AS ${keyType})) % ${buckets} AS INTEGER) FROM json_each($1::JSON)`,
+      [JSON.stringify(values)],
+    );
+    return reader.getRows().map((row) => Number(row[0]));
+  }
+
+  async clock(): Promise<{ timestamptz: string; date: string; timestamp: string }> {
+    const reader = await this.connection.runAndReadAll('SELECT CAST(now() AS VARCHAR), CAST(current_date AS VARCHAR), CAST(CAST(now() AS TIMESTAMP) AS VARCHAR)');
+    const [timestamptz, date, timestamp] = reader.getRows()[0].map(String);
+    return { timestamptz, date, timestamp };
   }
 
   async castTo(type: string, child: ExpressionNode): Promise<ExpressionNode> {

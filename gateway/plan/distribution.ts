@@ -229,6 +229,7 @@ export class DistributionChecker {
         return sideJoin(left, right, linked, tree.joinType);
       case 'RIGHT':
         return sideJoin(right, left, linked, 'RIGHT');
+      case 'FULL':
       case 'OUTER':
         if (left.kind === 'replicated' && right.kind === 'replicated') return REPLICATED;
         return linked ? { kind: 'split', keys: new Set() } : invalid('a FULL join needs both sides split on the join keys');

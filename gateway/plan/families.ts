@@ -150,11 +150,9 @@ export function nativeTasks(family: Family, table: TableEntry, column: string | 
       const p = table.partitioning;
       if (p.scheme !== 'hash' || column === undefined || p.column.toLowerCase() !== column.toLowerCase()) return undefined;
       if (p.buckets !== family.buckets || partitions.length !== p.buckets) return undefined;
-      const keyType = (p as { keyType?: string }).keyType ?? table.columns.find((c) => c.name.toLowerCase() === column.toLowerCase())?.type;
-      if (!keyType) return undefined;
-      const sameHash = keyType.toUpperCase() === family.keyType.toUpperCase() || (isIntegerType(keyType) && isIntegerType(family.keyType));
-      const hashedBy = (p as { hashedBy?: string }).hashedBy;
-      if (!sameHash || (hashedBy !== undefined && family.hashedBy !== undefined && hashedBy !== family.hashedBy)) return undefined;
+      const sameHash = p.keyType.toUpperCase() === family.keyType.toUpperCase() || (isIntegerType(p.keyType) && isIntegerType(family.keyType));
+      // Another DuckDB version may hash differently: only buckets hashed by the same one line up.
+      if (!sameHash || (family.hashedBy !== undefined && p.hashedBy !== family.hashedBy)) return undefined;
       return partitions.map((_, bucket) => taskOfBucket(family, bucket, tasks));
     }
     case 'range': {
@@ -195,7 +193,5 @@ export function rangeFamily(table: TableEntry, column: string): Family | undefin
 export function hashFamilyOf(table: TableEntry): Family | undefined {
   const p = table.partitioning;
   if (p.scheme !== 'hash' || table.partitions.length !== p.buckets) return undefined;
-  const keyType = (p as { keyType?: string }).keyType ?? table.columns.find((c) => c.name.toLowerCase() === p.column.toLowerCase())?.type;
-  if (!keyType) return undefined;
-  return { kind: 'hash', buckets: p.buckets, keyType, hashedBy: (p as { hashedBy?: string }).hashedBy };
+  return { kind: 'hash', buckets: p.buckets, keyType: p.keyType, hashedBy: p.hashedBy };
 }

@@ -51,6 +51,10 @@ export interface PlacementInput {
   readonly slots: number;
   readonly aggregateNames: ReadonlySet<string>;
   readonly settings: PlacementSettings;
+  /** Partitions of hash-partitioned relations that an equality on the key selects (see hashBuckets in the planner). */
+  readonly hashBuckets?: ReadonlyMap<Relation, readonly number[]>;
+  /** DuckDB version of the workers: rows may be exchanged into a table's hash buckets only if it hashed them. */
+  readonly duckdbVersion: string;
   readonly materialized: ReadonlyMap<QueryInfo, MaterializedInfo>;
   /** Names referenced anywhere in the statement (lower case), for the columns a relation must provide. */
   readonly mentionedNames: ReadonlySet<string>;
@@ -114,7 +118,9 @@ export function place(input: PlacementInput): Placement | { readonly failure: st
     if (leaf.relation.kind === 'table') {
       const pushed = pushableConjuncts(leaf.relation);
       filters.set(leaf.relation, pushed);
-      kept.set(leaf.relation, keptPartitions(leaf.relation, pushed));
+      const byStatistics = keptPartitions(leaf.relation, pushed);
+      const byHash = input.hashBuckets?.get(leaf.relation);
+      kept.set(leaf.relation, byHash ? byStatistics.filter((p) => byHash.includes(p)) : byStatistics);
     }
     needed.set(leaf.relation, neededColumns(leaf.relation, input.mentionedNames));
   }
@@ -374,9 +380,12 @@ function candidateFamilies(leaves: readonly Leaf[], classes: KeyClasses, input: 
     add({ family: { kind: 'partitions', table }, anchorClass: undefined, keyType: undefined, name: `partitions:${relation.id}` });
   }
   // Fresh exchanges on every class that links two or more relations.
+  const leafBytes = new Map(leaves.map((l) => [l.relation, l.bytes]));
   for (const [klass, members] of classes.members) {
     const relations = new Set(members.map((m) => m.relation));
     if (relations.size < 2 && !classes.grouping.has(klass)) continue;
+    // Exchanging only small relations never pays: they are broadcast instead.
+    if (input.settings.joinStrategy === 'auto' && ![...relations].some((r) => (leafBytes.get(r) ?? 0) >= SMALL_BYTES || r.kind !== 'table')) continue;
     const types = members.map((m) => leafColumnType(m.relation, m.column, input)).filter((t): t is string => t !== undefined);
     const keyType = commonKeyType(types);
     if (!keyType) continue;
@@ -415,6 +424,8 @@ interface Option {
 }
 
 const MAX_ENUMERATED = 10;
+/** Relations smaller than this are broadcast unless a rule forces them to be split (a preserved side …). */
+const SMALL_BYTES = 4 * 1024 * 1024;
 
 function placeInFamily(candidate: Candidate, leaves: readonly Leaf[], classes: KeyClasses, input: PlacementInput, derived: Derived): Placement | { failure: string } {
   const family = candidate.family;
@@ -425,6 +436,8 @@ function placeInFamily(candidate: Candidate, leaves: readonly Leaf[], classes: K
     if (family.kind !== 'single' && broadcast.some((l) => l.bytes > input.settings.broadcastLimitBytes)) {
       return { failure: 'a relation above the broadcast limit would be broadcast' };
     }
+    // Join strategy 'shuffle': every table is split (by its layout or an exchange), none broadcast.
+    if (strategy === 'shuffle' && broadcast.some((l) => l.kind === 'table')) return { failure: 'join strategy shuffle broadcasts no table' };
     const checker = new DistributionChecker(
       { split: new Map([...split].map(([r, c]) => [r, c.column])), cut: input.cut, nullSafeLinks: family.kind !== 'range' },
       input.aggregateNames,
@@ -450,19 +463,28 @@ function placeInFamily(candidate: Candidate, leaves: readonly Leaf[], classes: K
   if (options.length === 0) return { failure: `nothing can be split in ${describeFamily(family)}` };
   // Largest first: past the enumeration limit the rest stay split.
   options.sort((a, b) => b.leaf.bytes - a.leaf.bytes);
-  const enumerated = options.slice(0, MAX_ENUMERATED);
-  const fixed = options.slice(MAX_ENUMERATED);
   let best: Placement | undefined;
   let failure = 'no correct assignment';
-  for (let mask = 1; mask < 1 << enumerated.length; mask++) {
-    const chosen = [...enumerated.filter((_, i) => (mask >> i) & 1), ...fixed];
-    // 'shuffle' forces every relation that can be exchanged to be split.
-    if (strategy === 'shuffle' && chosen.length < options.length) continue;
-    if (strategy === 'broadcast' && chosen.length > 1) continue;
-    const result = evaluate(new Map(chosen.map((o) => [o.leaf.relation, o.choice])));
-    if ('failure' in result) failure = result.failure;
-    else if (!best || result.cost < best.cost) best = result;
-  }
+  const search = (candidates: readonly Option[]) => {
+    const enumerated = candidates.slice(0, MAX_ENUMERATED);
+    const fixed = candidates.slice(MAX_ENUMERATED);
+    for (let mask = 1; mask < 1 << enumerated.length; mask++) {
+      const chosen = [...enumerated.filter((_, i) => (mask >> i) & 1), ...fixed];
+      // 'shuffle' forces every relation that can be exchanged to be split.
+      if (strategy === 'shuffle' && chosen.length < candidates.length) continue;
+      if (strategy === 'broadcast' && chosen.length > 1) continue;
+      const split = new Map(chosen.map((o) => [o.leaf.relation, o.choice]));
+      // Costing is cheap, proving correctness is not: only a cheaper assignment is checked.
+      if (best && estimateCost(family, tasks, split, leaves.filter((l) => !split.has(l.relation)), leaves, input, derived) >= best.cost) continue;
+      const result = evaluate(split);
+      if ('failure' in result) failure = result.failure;
+      else if (!best || result.cost < best.cost) best = result;
+    }
+  };
+  // Small relations are broadcast, unless no correct assignment does without splitting them.
+  const large = options.filter((o) => o.leaf.bytes >= SMALL_BYTES || o.choice.how === 'native' || strategy !== 'auto');
+  if (large.length > 0) search(large);
+  if (!best && large.length < options.length) search(options);
   return best ?? { failure };
 }
 
@@ -485,7 +507,8 @@ function splitOption(leaf: Leaf, candidate: Candidate, classes: KeyClasses, task
       const taskOf = nativeTasks(family, relation.table, sourceColumn(relation, column), tasks);
       if (taskOf) return { leaf, choice: { relation, column, type, how: 'native', partitionTasks: keptTasks(taskOf, derived.kept.get(relation)) } };
     }
-    if (candidate.keyType && keyCompatible(type, candidate.keyType) && !exchange) {
+    const foreignHash = family.kind === 'hash' && family.hashedBy !== undefined && family.hashedBy !== input.duckdbVersion;
+    if (candidate.keyType && keyCompatible(type, candidate.keyType) && !exchange && !foreignHash) {
       exchange = { leaf, choice: { relation, column, type, how: leaf.kind === 'materialized' ? 'materialized' : 'exchange' } };
     }
   }

@@ -25,7 +25,6 @@ const lineitem: TableEntry = fixtureTable({
     { name: 'l_returnflag', type: 'VARCHAR' },
     { name: 'l_shipdate', type: 'DATE' },
   ],
-  partitioning: { scheme: 'even' },
   files: [0, 1, 2].map((i) => [`lineitem/part-${i}.parquet`]),
   rowsPerFile: 10_000_000,
 });
@@ -65,7 +64,7 @@ describe('planner', () => {
     const codec = new SqlCodec(connection);
     const parsed = await codec.parse(sql);
     assert.ok(parsed.ok, `parse failed: ${sql}`);
-    const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec, { ...DEFAULT_PLANNER_SETTINGS, ...settings }, 2);
+    const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec, { ...DEFAULT_PLANNER_SETTINGS, ...settings }, 2, catalog.duckdbVersion);
     const result = await planQuery(parsed.statement, sql, context);
     return { plan: result, text: explainText(result).join('\n') };
   }

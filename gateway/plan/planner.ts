@@ -36,6 +36,7 @@ import {
 } from './analysis.ts';
 import { hasAggregate } from './distribution.ts';
 import { describeFamily, taskSql, type Family } from './families.ts';
+import { pinnedValues, pushableConjuncts } from './pushdown.ts';
 import { mentionedNames, neededColumns, place, type MaterializedInfo, type Placement, type PlacementSettings } from './placement.ts';
 import type { ColumnSpec, DistributedPlan, QueryPlan, Stage, StageInput, StageOutput } from './plan.ts';
 import { PARTIALS_RELATION, aggregatesSplittable, canonical, splitAggregate } from './split-aggregate.ts';
@@ -49,6 +50,7 @@ import {
   isColumnRef,
   isFunction,
   isObject,
+  varcharLiteral,
   quoteIdent,
   some,
   walk,
@@ -76,32 +78,49 @@ export interface PlannerContext {
   /** Names of DuckDB's aggregate functions (lower case). */
   readonly aggregateNames: ReadonlySet<string>;
   readonly settings: PlannerSettings;
+  /** DuckDB's library version on the gateway and the workers. */
+  readonly duckdbVersion: string;
   /** Task slots of the live workers. */
   readonly slots: number;
   /** Renders a query node (SELECT or set operation) back to SQL. */
   render(node: JsonObject): Promise<string>;
+  /** Renders several query nodes in one round trip. */
+  renderAll(nodes: readonly JsonObject[]): Promise<string[]>;
   /** Parses one SELECT statement into its tree (for templates). */
   parse(sql: string): Promise<JsonObject>;
   /** Result columns of `sql` over the gateway's empty copies of the catalog tables; throws DuckDB's error. */
   describe(sql: string): Promise<ColumnSpec[]>;
-  /** Whether `sql` binds over a relation `relation` with `columns`: the merge's safety net. */
-  bindsOver(sql: string, relation: string, columns: readonly ColumnSpec[]): Promise<boolean>;
+  /** Whether `sql` binds (over the catalog's empty tables): the split aggregate's safety net. */
+  binds(sql: string): Promise<boolean>;
   /** A CAST node to `type`, with `child` as its operand. */
   castTo(type: string, child: ExpressionNode): Promise<ExpressionNode>;
+  /** The buckets `hash(CAST(value AS keyType)) % buckets` of each value (text), as DuckDB computes them. */
+  hashBuckets(values: readonly string[], keyType: string, buckets: number): Promise<number[]>;
+  /** The statement's clock, read once on the gateway in the session's time zone (DuckDB's text of each). */
+  clock(): Promise<{ readonly timestamptz: string; readonly date: string; readonly timestamp: string }>;
 }
 
 /** A planner rule that cannot prove its rewrite: the query runs as `delegate` instead. */
 export class PlanFailure extends Error {}
 
-export async function planQuery(statement: JsonObject, sql: string, context: PlannerContext): Promise<QueryPlan> {
+/**
+ * Plans a parsed SELECT. `columns` are its result columns when the caller bound it already
+ * (DuckDB's describe of `sql` over the catalog's empty tables); otherwise they are bound here.
+ */
+export async function planQuery(statement: JsonObject, sql: string, context: PlannerContext, bound?: readonly ColumnSpec[]): Promise<QueryPlan> {
   const tree = clone(statement);
   resolveGroupByAll(tree, context.aggregateNames);
   const analysis = analyze(tree, context.manifest);
   const tables = analysis.relations.filter((r) => r.kind === 'table');
   if (tables.length === 0) return { kind: 'local', sql, reason: 'no catalog tables' };
-  const columns = await context.describe(sql);
+  const columns = bound ?? (await context.describe(sql));
   if (analysis.foreignRelations > 0) return planGather(tree, tables, columns, context);
   if (!context.settings.distributed) return planDelegate(tree, analysis, columns, context, ['pondgate.distributed is off']);
+  // Each task would draw its own random numbers: one evaluation needs one task.
+  const volatile = volatileFunction(tree);
+  if (volatile) return planDelegate(tree, analysis, columns, context, [`${volatile}() is evaluated once per query`]);
+  // now() and friends: one reading of the clock for every task, taken here.
+  await inlineClock(tree, analysis, context);
   const builder = new PlanBuilder(analysis, context);
   try {
     return await builder.top(columns);
@@ -334,13 +353,16 @@ class PlanBuilder {
       materialized.set(q, { columns: described, rows: estimateRows(q) });
     }
     const block = query.kind === 'select' ? query.block : undefined;
+    const hashBuckets = await this.hashBuckets(query, cut);
     return place({
+      hashBuckets,
       analysis: this.analysis,
       root: query,
       cut,
       slots: Math.max(1, this.context.slots),
       aggregateNames: this.context.aggregateNames,
       settings: this.context.settings,
+      duckdbVersion: this.context.duckdbVersion,
       materialized,
       mentionedNames: mentionedNames(query.node as Json),
       finishCost: (output, rowsIn) => {
@@ -350,6 +372,26 @@ class PlanBuilder {
         return rowsIn * 0.002;
       },
     });
+  }
+
+  /** Partitions of hash-partitioned tables an equality on their key selects (`id = 7` reads one bucket). */
+  private async hashBuckets(query: QueryInfo, cut: ReadonlySet<QueryInfo>): Promise<Map<Relation, number[]>> {
+    const out = new Map<Relation, number[]>();
+    for (const relation of regionLeaves(query, cut)) {
+      const table = relation.table;
+      const p = table?.partitioning;
+      if (!table || !p || p.scheme !== 'hash' || p.hashedBy !== this.context.duckdbVersion || table.partitions.length !== p.buckets) continue;
+      const visible = relation.columns?.[relation.sourceColumns?.indexOf(p.column) ?? -1];
+      if (!visible) continue;
+      for (const filter of pushableConjuncts(relation)) {
+        const values = pinnedValues(filter, relation, visible, p.keyType);
+        if (!values) continue;
+        const buckets = await this.context.hashBuckets(values, p.keyType, p.buckets);
+        const previous = out.get(relation);
+        out.set(relation, previous ? previous.filter((b) => buckets.includes(b)) : buckets);
+      }
+    }
+    return out;
   }
 
   /** CTEs read more than once (computed once, as DuckDB would) and uncorrelated scalar subqueries over tables. */
@@ -528,18 +570,19 @@ class PlanBuilder {
       });
       if (result.ok) {
         const split = result.split;
-        const partialSql = await this.context.render(this.substituter.apply(split.partial, subs));
-        const partialColumns = await this.describePartial(split.partial);
-        const finalSql = await this.context.render(split.final);
-        const fromSql = split.windowFromSql;
-        const checkSql = fromSql ? finalSql.replace(quoteIdent(PARTIALS_RELATION), `(${fromSql})`) : finalSql;
-        if (partialColumns && (await this.context.bindsOver(fromSql ? await this.context.render({ ...split.final, from_table: await this.subqueryFrom(fromSql) }) : checkSql, PARTIALS_RELATION, partialColumns))) {
+        const from = split.windowFromSql ? await this.subqueryFrom(split.windowFromSql) : undefined;
+        // The safety net: the final step must bind over the partial step's rows, both computed here
+        // over the catalog's empty tables (one statement: the partial step as a CTE).
+        const check: SelectNode = { ...split.final, ...(from ? { from_table: from } : {}), cte_map: { map: [cteEntry(PARTIALS_RELATION, split.partial)] } };
+        const [partialSql, checkSql] = await this.context.renderAll([this.substituter.apply(split.partial, subs), check]);
+        if (await this.context.binds(checkSql)) {
+          const keys = Array.from({ length: split.keys }, (_, i) => `g${i}`);
           return {
             ...base,
             sql: partialSql,
             role: 'partial aggregate',
-            outputs: partialColumns.map((c) => c.name),
-            finish: { kind: 'query', node: split.final, keys: partialColumns.slice(0, split.keys).map((c) => c.name), fromSql },
+            outputs: [],
+            finish: { kind: 'query', node: split.final, keys, fromSql: split.windowFromSql },
           };
         }
         this.notes.push('the split aggregate did not bind over its partial rows: rows are gathered instead');
@@ -642,14 +685,6 @@ class PlanBuilder {
     return { order: out, hidden };
   }
 
-  private async describePartial(partial: SelectNode): Promise<ColumnSpec[] | undefined> {
-    try {
-      return await this.context.describe(await this.context.render(partial));
-    } catch {
-      return undefined;
-    }
-  }
-
   /** Result columns of a (sub)query rendered on its own, with the CTEs it reads from outside it. */
   private async describeQuery(query: QueryInfo): Promise<ColumnSpec[]> {
     const known = this.describedCuts.get(query);
@@ -706,6 +741,11 @@ function limitOf(node: SelectNode): { limit: number | undefined; offset: number 
 function orderModifier(node: SelectNode): OrderItem[] {
   const modifier = node.modifiers.find((m) => m.type === 'ORDER_MODIFIER');
   return modifier && Array.isArray(modifier.orders) ? (modifier.orders as OrderItem[]) : [];
+}
+
+/** A WITH entry `name AS (node)`. */
+function cteEntry(name: string, node: SelectNode): JsonObject {
+  return { key: name, value: { query: { node, named_param_map: [] }, aliases: [], materialized: 'CTE_MATERIALIZE_DEFAULT' } };
 }
 
 /** `SELECT * FROM (<sql>) AS __pondgate_q(c0, …)`: positional names, so repeated or odd names cannot collide. */
@@ -840,6 +880,56 @@ function resolveGroupByAll(tree: Json, aggregateNames: ReadonlySet<string>): voi
     select.group_sets = positions.length > 0 ? [positions.map((_, i) => i)] : [];
     select.aggregate_handling = 'STANDARD_HANDLING';
   });
+}
+
+const VOLATILE_FUNCTIONS = new Set(['random', 'setseed', 'uuid', 'gen_random_uuid', 'uuidv4', 'uuidv7', 'nextval', 'currval', 'rand']);
+const CLOCK_FUNCTIONS: Readonly<Record<string, 'timestamptz' | 'date' | 'timestamp'>> = {
+  now: 'timestamptz',
+  get_current_timestamp: 'timestamptz',
+  transaction_timestamp: 'timestamptz',
+  current_timestamp: 'timestamptz',
+  today: 'date',
+  current_date: 'date',
+  current_localtimestamp: 'timestamp',
+  localtimestamp: 'timestamp',
+};
+const CLOCK_TYPES = { timestamptz: 'TIMESTAMP WITH TIME ZONE', date: 'DATE', timestamp: 'TIMESTAMP' } as const;
+/** Time functions without a constant reading here (time of day): such a query runs as one task. */
+const OTHER_CLOCK_FUNCTIONS = new Set(['get_current_time', 'current_time', 'localtime', 'current_localtime']);
+
+function volatileFunction(tree: Json): string | undefined {
+  let found: string | undefined;
+  walk(tree, (o) => {
+    if (found || !isFunction(o)) return;
+    const name = o.function_name.toLowerCase();
+    if (VOLATILE_FUNCTIONS.has(name) || OTHER_CLOCK_FUNCTIONS.has(name)) found = name;
+  });
+  return found;
+}
+
+/**
+ * Replaces now(), current_date … (calls, and the bare keywords DuckDB parses as column names
+ * that no relation has) with the gateway's reading of the clock as typed constants.
+ */
+async function inlineClock(tree: Json, analysis: Analysis, context: PlannerContext): Promise<void> {
+  const targets: { node: JsonObject; kind: 'timestamptz' | 'date' | 'timestamp' }[] = [];
+  walk(tree, (o) => {
+    if (isFunction(o) && o.children.length === 0 && CLOCK_FUNCTIONS[o.function_name.toLowerCase()]) targets.push({ node: o, kind: CLOCK_FUNCTIONS[o.function_name.toLowerCase()] });
+  });
+  for (const block of analysis.blocks) {
+    for (const [ref, binding] of block.refs) {
+      const name = ref.column_names.length === 1 ? ref.column_names[0].toLowerCase() : '';
+      if (binding.kind === 'unknown' && /not a column of a relation in scope/.test(binding.reason) && CLOCK_FUNCTIONS[name]) targets.push({ node: ref, kind: CLOCK_FUNCTIONS[name] });
+    }
+  }
+  if (targets.length === 0) return;
+  const clock = await context.clock();
+  for (const { node, kind } of targets) {
+    const constant = await context.castTo(CLOCK_TYPES[kind], varcharLiteral(clock[kind]));
+    const alias = typeof node.alias === 'string' ? node.alias : '';
+    for (const key of Object.keys(node)) delete node[key];
+    Object.assign(node, { ...constant, alias });
+  }
 }
 
 // ---------------------------------------------------------------- delegate and gather

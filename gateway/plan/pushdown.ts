@@ -21,19 +21,24 @@ export function pushableConjuncts(relation: Relation): ExpressionNode[] {
   const block = relation.block;
   const out: ExpressionNode[] = [];
   const place = locate(block.from, relation, false);
-  if (!place) return out;
+  if (!place || place.blocked) return out;
   if (!place.nullable) out.push(...conjuncts(block.node.where_clause).filter((c) => onlyRelation(c, relation, block)));
   out.push(...place.conditions.filter((c) => onlyRelation(c, relation, block)));
   return out;
 }
 
 /** Where `relation` sits: NULL-filled for WHERE (under an outer join's other side), and the join conditions that restrict it alone. */
-function locate(tree: FromTree, relation: Relation, nullable: boolean): { nullable: boolean; conditions: ExpressionNode[] } | undefined {
+function locate(tree: FromTree, relation: Relation, nullable: boolean): { nullable: boolean; conditions: ExpressionNode[]; blocked?: boolean } | undefined {
   if (tree.kind === 'relation') return tree.relation === relation ? { nullable, conditions: [] } : undefined;
   if (tree.kind !== 'join') return undefined;
+  // Positional, ASOF, lateral and natural joins match rows by more than their values: filtering a
+  // side first would change which rows meet. Nothing is pushed through them.
+  if (tree.refType !== 'REGULAR' && tree.refType !== 'CROSS') {
+    return locate(tree.left, relation, nullable) || locate(tree.right, relation, nullable) ? { nullable: true, conditions: [], blocked: true } : undefined;
+  }
   const joinType = tree.joinType;
-  const inLeft = locate(tree.left, relation, nullable || joinType === 'RIGHT' || joinType === 'OUTER');
-  const inRight = inLeft ? undefined : locate(tree.right, relation, nullable || joinType === 'LEFT' || joinType === 'OUTER' || joinType === 'SEMI' || joinType === 'ANTI');
+  const inLeft = locate(tree.left, relation, nullable || joinType === 'RIGHT' || joinType === 'FULL');
+  const inRight = inLeft ? undefined : locate(tree.right, relation, nullable || joinType === 'LEFT' || joinType === 'FULL' || joinType === 'SEMI' || joinType === 'ANTI');
   const found = inLeft ?? inRight;
   if (!found) return undefined;
   const regular = tree.refType === 'REGULAR' || tree.refType === 'CROSS';
@@ -41,6 +46,7 @@ function locate(tree: FromTree, relation: Relation, nullable: boolean): { nullab
   const restricts =
     regular &&
     (joinType === 'INNER' || (inRight !== undefined && (joinType === 'LEFT' || joinType === 'SEMI' || joinType === 'ANTI')) || (inLeft !== undefined && joinType === 'RIGHT'));
+  if (found.blocked) return found;
   return { nullable: found.nullable, conditions: restricts ? [...found.conditions, ...conjuncts(tree.condition)] : found.conditions };
 }
 
@@ -212,6 +218,28 @@ export function constantText(node: Json, columnType: string): string | undefined
     const digits = String(Math.abs(value)).padStart(scale + 1, '0');
     const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
     return value < 0 ? `-${text}` : text;
+  }
+  return undefined;
+}
+
+/**
+ * Values a conjunct pins a column to: `col = c` or `col IN (c, …)` with exact constants.
+ * Undefined when the conjunct is not of that form.
+ */
+export function pinnedValues(filter: ExpressionNode, relation: Relation, columnName: string, columnType: string): string[] | undefined {
+  const isColumn = (node: Json): boolean => {
+    if (!isColumnRef(node)) return false;
+    const binding = relation.block.refs.get(node);
+    return binding?.kind === 'column' && binding.column.relation === relation && binding.column.column.toLowerCase() === columnName.toLowerCase();
+  };
+  if (filter.class === 'COMPARISON' && filter.type === 'COMPARE_EQUAL') {
+    const constant = isColumn(filter.left as Json) ? (filter.right as Json) : isColumn(filter.right as Json) ? (filter.left as Json) : undefined;
+    const text = constant === undefined ? undefined : constantText(constant, columnType);
+    return text === undefined ? undefined : [text];
+  }
+  if (filter.class === 'OPERATOR' && filter.type === 'COMPARE_IN' && Array.isArray(filter.children) && isColumn(filter.children[0])) {
+    const values = filter.children.slice(1).map((v) => constantText(v, columnType));
+    return values.every((v): v is string => v !== undefined) ? values : undefined;
   }
   return undefined;
 }

@@ -9,7 +9,7 @@
  * than UTC, nested types) gives no comparator, and callers then keep files and
  * make no claim about ranges.
  */
-import type { ColumnDef, PartitionEntry, TableEntry } from '../../src/storage/manifest.ts';
+import { partitionPaths, type ColumnDef, type PartitionEntry, type TableEntry } from '../../src/storage/manifest.ts';
 
 export type Comparator = (a: string, b: string) => number;
 
@@ -79,11 +79,10 @@ export interface PartitionSize {
   readonly bytes: number;
 }
 
-/** Rows and bytes of a partition; bytes estimated from the row width when the manifest has none. */
+/** Rows and bytes of a partition (bytes estimated from the row width when the manifest says 0). */
 export function partitionSize(table: TableEntry, partition: PartitionEntry): PartitionSize {
-  const recorded = (partition as { bytes?: number }).bytes;
   const rowWidth = table.columns.reduce((sum, c) => sum + typeWidth(c.type), 0);
-  return { rows: partition.rows, bytes: typeof recorded === 'number' ? recorded : partition.rows * rowWidth * 0.5 };
+  return { rows: partition.rows, bytes: partition.bytes > 0 ? partition.bytes : partition.rows * rowWidth * 0.5 };
 }
 
 /** The share of a row's bytes that `columns` take (by type width). */
@@ -99,8 +98,8 @@ export function columnShare(table: TableEntry, columns: readonly string[]): numb
 export interface ValueRange {
   readonly min: string;
   readonly max: string;
-  /** Rows whose value is NULL; undefined when the manifest does not say. */
-  readonly nulls: number | undefined;
+  /** Rows whose value is NULL. */
+  readonly nulls: number;
 }
 
 /**
@@ -111,37 +110,25 @@ export interface ValueRange {
 export function partitionRange(partition: PartitionEntry, column: ColumnDef): ValueRange | 'empty' | undefined {
   const order = comparatorFor(column.type);
   if (!order) return undefined;
-  const ranges: { min: string | null; max: string | null; nulls?: number }[] = [];
-  const files = partition.files as readonly unknown[];
-  if (files.length > 0 && typeof files[0] === 'object') {
-    for (const file of files as readonly { columns?: Record<string, { min: string | null; max: string | null; nulls?: number }> }[]) {
-      const stats = file.columns?.[column.name];
-      if (!stats) return undefined;
-      ranges.push(stats);
-    }
-  } else {
-    const stats = (partition as { stats?: Record<string, { min: string | null; max: string | null }> }).stats?.[column.name];
-    if (!stats) return undefined;
-    ranges.push(stats);
-  }
   let min: string | undefined;
   let max: string | undefined;
-  let nulls: number | undefined = 0;
-  for (const range of ranges) {
-    nulls = range.nulls === undefined || nulls === undefined ? undefined : nulls + range.nulls;
-    if (range.min === null || range.max === null) continue;
-    if (!order.valid(range.min) || !order.valid(range.max)) return undefined;
-    if (min === undefined || order.compare(range.min, min) < 0) min = range.min;
-    if (max === undefined || order.compare(range.max, max) > 0) max = range.max;
+  let nulls = 0;
+  for (const file of partition.files) {
+    const stats = file.columns[column.name];
+    // A file without statistics for the column: nothing may be concluded.
+    if (!stats) return undefined;
+    nulls += stats.nulls;
+    if (stats.min === null || stats.max === null) continue;
+    if (!order.valid(stats.min) || !order.valid(stats.max)) return undefined;
+    if (min === undefined || order.compare(stats.min, min) < 0) min = stats.min;
+    if (max === undefined || order.compare(stats.max, max) > 0) max = stats.max;
   }
-  if (min === undefined || max === undefined) return partition.rows === 0 || ranges.length > 0 ? 'empty' : undefined;
+  if (min === undefined || max === undefined) return 'empty';
   return { min, max, nulls };
 }
 
-/** Paths of a partition's files (the manifest stores plain paths or file entries). */
-export function partitionFilePaths(partition: PartitionEntry): string[] {
-  return (partition.files as readonly unknown[]).map((file) => (typeof file === 'string' ? file : String((file as { path: string }).path)));
-}
+/** Paths of a partition's files. */
+export const partitionFilePaths = partitionPaths;
 
 // ---------------------------------------------------------------- range partitioning
 

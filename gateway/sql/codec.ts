@@ -40,6 +40,20 @@ export class SqlCodec {
     return String(reader.getRows()[0]?.[0]);
   }
 
+  /** Renders several statements in one round trip to DuckDB. */
+  async renderAll(statements: readonly JsonObject[]): Promise<string[]> {
+    if (statements.length === 0) return [];
+    if (statements.length === 1) return [await this.render(statements[0])];
+    const payload = `[${statements.map((statement) => stringifyExactJson({ error: false, statements: [statement] })).join(',')}]`;
+    const reader = await this.connection.runAndReadAll(
+      'SELECT json_deserialize_sql(value) FROM json_each($1::JSON) ORDER BY CAST(key AS INTEGER)',
+      [payload],
+    );
+    const rows = reader.getRows();
+    if (rows.length !== statements.length) throw new Error(`rendered ${rows.length} of ${statements.length} statements`);
+    return rows.map((row) => String(row[0]));
+  }
+
   async renderSelect(node: SelectNode): Promise<string> {
     return this.render({ node, named_param_map: [] });
   }

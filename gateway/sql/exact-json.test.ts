@@ -11,6 +11,11 @@ describe('exact JSON', () => {
     assert.equal(stringifyExactJson(parsed), text);
   });
 
+  it('keeps whole-number doubles doubles (1e12 must not come back as an integer)', () => {
+    const text = '{"big":1000000000000.0,"hundred":100.0,"neg":-3.0,"small":0.0025}';
+    assert.equal(stringifyExactJson(parseExactJson(text)), text);
+  });
+
   it('leaves digits inside strings alone', () => {
     const text = '{"s":"a:12345678901234567890,","t":"\\"9007199254740993"}';
     assert.equal(markLongIntegers(text), text);

@@ -106,8 +106,10 @@ describe('psql', { timeout: 5 * 60_000 }, () => {
   it('EXPLAIN shows the distributed plan', async () => {
     const result = await psql(['-A', '-t', '-c', 'EXPLAIN SELECT l_returnflag, sum(l_quantity) FROM lineitem GROUP BY 1']);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /Distributed plan: partial-aggregate/);
-    assert.match(result.stdout, /Fragment 0: table lineitem, 3 of 3 partitions/);
+    assert.match(result.stdout, /Distributed plan: distributed/);
+    assert.match(result.stdout, /Stage 0: .*, \d tasks? -> gateway \(__pondgate_r0\)/);
+    assert.match(result.stdout, /input __pondgate_in0: lineitem \((split|broadcast), 3 of 3 partitions\)/);
+    assert.match(result.stdout, /Merge on the gateway:/);
   });
 
   it('\\copy (SELECT …) TO a file WITH CSV HEADER writes the rows (COPY … TO STDOUT)', async () => {

@@ -19,8 +19,11 @@ import { makeTempDir, runPondgate, startTestCluster, type TestCluster } from '..
 // Busy in the workers: a partial aggregate whose filter costs ~0.4 s per 2048-row vector (DuckDB
 // notices an interrupt between vectors), about 30 s in all when nothing stops it.
 const SLOW_IN_WORKERS = "SELECT count(*) AS n FROM lineitem WHERE md5(repeat(l_comment, 1000)) <> ''";
-// Busy in the gateway: the workers send two columns, the gateway's DuckDB joins 9e10 pairs (minutes).
-const SLOW_IN_GATEWAY = 'SELECT sum((a.l_orderkey * b.l_partkey) % 7) AS n FROM lineitem a, lineitem b WHERE a.l_orderkey <> b.l_orderkey';
+// Busy in the gateway: a query that also reads a catalog relation runs on the gateway (the catalog
+// lives there), so the workers send two columns and the gateway's DuckDB joins 9e10 pairs (minutes).
+const SLOW_IN_GATEWAY = 'SELECT sum((a.l_orderkey * b.l_partkey) % 7) AS n FROM lineitem a, lineitem b, pg_catalog.pg_database d WHERE a.l_orderkey <> b.l_orderkey';
+// Rows that the gateway's DuckDB produces (and streams) from the start, for minutes.
+const STREAMING_FROM_GATEWAY = 'SELECT a.l_orderkey, b.l_orderkey FROM lineitem a, lineitem b, pg_catalog.pg_database d';
 const TIMEOUT_MESSAGE = 'canceling statement due to statement timeout';
 
 /** The latest heartbeat of every worker. */
@@ -154,7 +157,7 @@ describe('statement_timeout and cancel', { timeout: 5 * 60_000 }, () => {
     const result = await psql(cluster.port, [
       '-v', 'VERBOSITY=verbose',
       '-c', "SET statement_timeout = '1s'",
-      '-c', 'SELECT a.l_orderkey FROM lineitem a, lineitem b',
+      '-c', STREAMING_FROM_GATEWAY,
       '-c', 'SELECT 42 AS after',
       '-A', '-t',
     ]);
@@ -184,7 +187,7 @@ describe('statement_timeout and cancel', { timeout: 5 * 60_000 }, () => {
       });
     socket.write(serialize.startup({ user: 'analyst', database: 'pondgate', options: '-c statement_timeout=1000' }));
     await untilReady(1);
-    socket.write(serialize.query('SELECT a.l_orderkey, b.l_orderkey FROM lineitem a, lineitem b'));
+    socket.write(serialize.query(STREAMING_FROM_GATEWAY));
     await untilReady(2);
     const rowsBeforeError = dataRows;
     socket.write(serialize.query('SELECT 1'));
@@ -202,7 +205,7 @@ describe('statement_timeout and cancel', { timeout: 5 * 60_000 }, () => {
     // The join streams: DECLARE returns at once and the FETCH does the work.
     const result = await psql(cluster.port, [
       '-v', 'VERBOSITY=verbose',
-      '-c', 'DECLARE slow CURSOR WITH HOLD FOR SELECT a.l_orderkey, b.l_orderkey FROM lineitem a, lineitem b',
+      '-c', `DECLARE slow CURSOR WITH HOLD FOR ${STREAMING_FROM_GATEWAY}`,
       '-c', "SET statement_timeout = '1500ms'",
       '-c', 'FETCH FORWARD 2000000000 FROM slow',
       '-c', 'FETCH 1 FROM slow',

@@ -1,9 +1,12 @@
 // Self-check of the differential corpus, without the gateway: every query
-// runs on one in-process DuckDB over freshly generated SF 0.01 TPC-H data and
-// the flights table, and must return rows (unless marked expectEmpty) with
-// ORDER BY key indexes that name output columns. A broken corpus query would
-// otherwise surface as a confusing gateway failure, or pass vacuously on an
-// empty result.
+// runs on one in-process DuckDB over freshly generated SF 0.01 TPC-H data, the
+// flights table and the edge tables, and must return rows (unless marked expectEmpty) with
+// ORDER BY key indexes that name output columns, and must give the same answer
+// (by the Contract's comparison rules) when the tables' files are read in
+// reverse order with more threads: otherwise the query is not deterministic
+// and a distributed engine could not be held to it. A broken corpus query
+// would otherwise surface as a confusing gateway failure, or pass vacuously
+// on an empty result.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,15 +15,20 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { generateTpch } from '../../src/datagen/tpch.ts';
 import { importFlights } from '../../src/datagen/flights.ts';
+import { generateEdge } from '../../src/datagen/edge.ts';
 import { resolveDataPath, tablePaths, type Manifest } from '../../src/storage/manifest.ts';
 import { readManifest } from '../../src/storage/manifest-store.ts';
-import { CORPUS, OWN_CORPUS, TPCH_ORDER_BY, type CorpusEntry } from './corpus.ts';
+import { compareResults, formatDiff } from './compare.ts';
+import { openOracle, type Oracle } from './oracle.ts';
+import { CORPUS, CORPUS_GROUPS, HASH_LAYOUT_CORPUS, OWN_CORPUS, TPCH_ORDER_BY, type CorpusEntry } from './corpus.ts';
 
 const SCALE_FACTOR = 0.01;
 
 let dataDir = '';
 let instance: DuckDBInstance | undefined;
 let connection: DuckDBConnection | undefined;
+let oracle: Oracle | undefined;
+let perturbed: Oracle | undefined;
 
 const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 const sqlIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
@@ -45,13 +53,18 @@ before(async () => {
   // partition, because importing the 3M-row file dominates this test's time.
   await generateTpch({ scaleFactor: SCALE_FACTOR, outDir: dataDir, partitions: 2, threads: 2, memoryLimit: '1GB' });
   await importFlights({ outDir: dataDir, partitions: 1, threads: 2, memoryLimit: '1GB' });
+  await generateEdge({ outDir: dataDir });
   // Explicit resources: the defaults (all cores, 80% of RAM) are wrong next to other test processes.
   instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '2GB' });
   connection = await instance.connect();
   await createViews(connection, await readManifest(dataDir));
+  oracle = await openOracle(dataDir);
+  perturbed = await openOracle(dataDir, 'UTC', { perturbed: true });
 });
 
 after(async () => {
+  oracle?.close();
+  perturbed?.close();
   connection?.closeSync();
   instance?.closeSync();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -60,7 +73,14 @@ after(async () => {
 test('corpus ids are unique and the corpus is complete', () => {
   const ids = CORPUS.map((e) => e.id);
   assert.equal(new Set(ids).size, ids.length, `duplicate ids: ${ids.filter((id, i) => ids.indexOf(id) !== i).join(', ')}`);
+  assert.ok(CORPUS.length >= 300, `corpus has ${CORPUS.length} entries, want >= 300`);
   assert.ok(OWN_CORPUS.length >= 60, `own corpus has ${OWN_CORPUS.length} entries, want >= 60`);
+  assert.ok(HASH_LAYOUT_CORPUS.length >= 60, `only ${HASH_LAYOUT_CORPUS.length} entries run over the hash layout`);
+  // The hash-layout suite does not import flights.
+  for (const e of HASH_LAYOUT_CORPUS) assert.doesNotMatch(e.sql, /\bflights\b/i, `${e.id} reads flights but runs over the hash layout`);
+  for (const group of CORPUS_GROUPS) {
+    if (group.theme !== 'regressions') assert.ok(group.entries.length > 0, `theme ${group.theme} is empty`);
+  }
   const tpch = CORPUS.filter((e) => e.id.startsWith('tpch-'));
   assert.equal(tpch.length, 22);
   assert.ok(OWN_CORPUS.some((e) => e.expectEmpty), 'at least one expectEmpty entry');
@@ -107,6 +127,7 @@ function orderTermIndex(term: ParsedOrderTerm, columns: readonly string[]): numb
 
 async function run(entry: CorpusEntry): Promise<{ columns: string[]; rows: number }> {
   assert.ok(connection, 'DuckDB connection not set up');
+  await connection.run(`SET TimeZone = ${sqlString(entry.timeZone ?? 'UTC')}`);
   const reader = await connection.runAndReadAll(entry.sql);
   return { columns: reader.columnNames(), rows: reader.currentRowCount };
 }
@@ -138,5 +159,10 @@ for (const entry of CORPUS) {
     const fromSql = orderTerms.map((t) => orderTermIndex(t, columns));
     assert.deepEqual(entry.orderBy ?? [], fromSql,
       `${entry.id}: orderBy ${JSON.stringify(entry.orderBy ?? [])} but the outer ORDER BY names output columns ${JSON.stringify(fromSql)} of (${columns.join(', ')})`);
+
+    assert.ok(oracle && perturbed, 'oracles not set up');
+    const zone = entry.timeZone ?? 'UTC';
+    const diff = compareResults(await oracle.query(entry.sql, zone), await perturbed.query(entry.sql, zone), entry);
+    assert.equal(diff, null, `${entry.id} is not deterministic: with the files in another order, ${formatDiff(diff)}`);
   });
 }

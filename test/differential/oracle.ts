@@ -14,27 +14,46 @@ import { makeTextFormatter } from '../../src/pg/text-format.ts';
 import type { TextResult, TextRow } from './compare.ts';
 
 export interface Oracle {
-  query(sql: string): Promise<TextResult>;
+  /** Runs `sql` with the session TimeZone `timeZone` (default: the zone the oracle was opened with). */
+  query(sql: string, timeZone?: string): Promise<TextResult>;
   close(): void;
 }
 
-export async function openOracle(dataDir: string, timeZone = 'UTC'): Promise<Oracle> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '2GB' });
+export interface OracleOptions {
+  /**
+   * Read each table's files in reverse order (and with 2 threads): a query
+   * whose answer changes under that is not deterministic, and could not be
+   * compared with a distributed engine, which reads partitions in any order.
+   */
+  readonly perturbed?: boolean;
+}
+
+export async function openOracle(dataDir: string, timeZone = 'UTC', options: OracleOptions = {}): Promise<Oracle> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: options.perturbed ? '2' : '1', memory_limit: '2GB' });
   const connection: DuckDBConnection = await instance.connect();
   await connection.run('CREATE SCHEMA public');
   const manifest = await readManifest(dataDir);
   for (const table of Object.values(manifest.tables)) {
     const files = tablePaths(table).map((f) => `'${resolveDataPath(dataDir, f).replace(/'/g, "''")}'`);
+    if (options.perturbed) files.reverse();
     await connection.run(`CREATE VIEW public."${table.name}" AS SELECT * FROM read_parquet([${files.join(', ')}])`);
   }
   await connection.run('USE memory.public');
-  await connection.run(`SET TimeZone = '${timeZone}'`);
+  let currentZone = '';
+  const useZone = async (zone: string): Promise<void> => {
+    if (zone === currentZone) return;
+    await connection.run(`SET TimeZone = '${zone.replace(/'/g, "''")}'`);
+    currentZone = zone;
+  };
+  await useZone(timeZone);
   return {
-    async query(sql: string): Promise<TextResult> {
+    async query(sql: string, zone: string = timeZone): Promise<TextResult> {
+      // The zone decides DuckDB's own results (casts, truncation) and the text of TIMESTAMPTZ values.
+      await useZone(zone);
       // 'client': nested values as the gateway sends them to clients (JSON, PostgreSQL arrays).
       const result = await queryArrow(connection, sql, { mode: 'client' });
       const fields = result.schema.fields;
-      const formatters = fields.map((field) => makeTextFormatter(field, { timeZone, extraFloatDigits: 1 }));
+      const formatters = fields.map((field) => makeTextFormatter(field, { timeZone: zone, extraFloatDigits: 1 }));
       const decoder = new TextDecoder();
       const rows: TextRow[] = [];
       for (const batch of result.batches) {

@@ -19,6 +19,8 @@ export interface TestCluster {
   readonly connectionString: string;
   /** The gateway process id, e.g. to read its memory use from /proc. */
   readonly gatewayPid: number;
+  /** The worker processes, e.g. to kill one in a fault test. */
+  readonly workers: readonly ProcessHandle[];
   stop(): Promise<void>;
 }
 
@@ -53,7 +55,7 @@ export async function makeTempDir(prefix: string): Promise<{ dir: string; remove
 /** NATS + `workers` worker processes + a gateway on a free port, over `dataDir`. */
 export async function startTestCluster(
   dataDir: string,
-  options: { workers?: number; cluster?: string; gatewayArgs?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+  options: { workers?: number; cluster?: string; gatewayArgs?: readonly string[]; workerArgs?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestCluster> {
   const nats: RunningNatsServer = await startNatsServer();
   const cluster = options.cluster ?? 'test';
@@ -61,7 +63,8 @@ export async function startTestCluster(
   try {
     const workerCount = options.workers ?? 2;
     const shared = ['--nats', nats.url, '--data', dataDir, '--cluster', cluster, '--processes', String(workerCount + 2)];
-    processes.push(...(await Promise.all(Array.from({ length: workerCount }, () => startPondgate(['worker', ...shared], /ready/)))));
+    const workers = await Promise.all(Array.from({ length: workerCount }, () => startPondgate(['worker', ...shared, ...(options.workerArgs ?? [])], /ready/)));
+    processes.push(...workers);
     const gateway = await startPondgate(['gateway', ...shared, '--port', '0', ...(options.gatewayArgs ?? [])], /^ready on /, undefined, options.env);
     processes.push(gateway);
     const port = Number(/:(\d+)$/.exec(gateway.readyLine)?.[1]);
@@ -71,6 +74,7 @@ export async function startTestCluster(
       dataDir,
       connectionString: `postgresql://tester@127.0.0.1:${port}/pondgate`,
       gatewayPid: gateway.process.pid ?? 0,
+      workers,
       async stop() {
         await Promise.all(processes.map((p) => p.stop()));
         await nats.stop();

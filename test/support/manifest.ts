@@ -13,6 +13,8 @@ export interface FixtureTable {
   readonly files?: readonly (readonly string[])[];
   readonly partitioning?: Partitioning;
   readonly rowsPerFile?: number;
+  /** Bytes of each file (default: 16 per row). */
+  readonly bytesPerFile?: number;
   /** Statistics of every file, by column; by default none, i.e. unknown (a planner may conclude nothing). */
   readonly stats?: Readonly<Record<string, ColumnStats>>;
 }
@@ -26,7 +28,7 @@ export function fixtureTable(spec: FixtureTable): TableEntry {
     name: spec.name,
     columns: spec.columns,
     partitioning: spec.partitioning ?? { scheme: 'even' },
-    partitions: files.map((paths) => partitionOf(paths.map((path) => ({ path, rows, bytes: 0, columns })))),
+    partitions: files.map((paths) => partitionOf(paths.map((path) => ({ path, rows, bytes: spec.bytesPerFile ?? rows * 16, columns })))),
   };
 }
 
