@@ -15,7 +15,7 @@ import { SqlCodec } from '../sql/codec.ts';
 import { Catalog } from './catalog.ts';
 import { PG_ATTRIBUTE_COLUMNS, pgAttributeRows } from './pg-attribute.ts';
 import { installPgCompat } from './pg-compat.ts';
-import { rewriteCatalogQuery, type CatalogSession } from './pg-rewrite.ts';
+import { rewriteCatalogQuery, sessionViewSql, type CatalogSession } from './pg-rewrite.ts';
 
 const COLUMNS: ColumnDef[] = [
   { name: 'k', type: 'BIGINT' },
@@ -92,6 +92,7 @@ describe('pg_attribute over the catalog', () => {
     const parsed = await codec.parse(sql);
     assert.ok(parsed.ok, `parse failed: ${sql}`);
     const rewritten = rewriteCatalogQuery(parsed.statement, session);
+    for (const relation of rewritten.sessionRelations) await connection.run(sessionViewSql(relation, session));
     return (await connection.runAndReadAll(await codec.render(rewritten.statement))).getRowsJS();
   }
 

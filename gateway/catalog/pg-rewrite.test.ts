@@ -17,7 +17,7 @@ import { DEFAULT_PLANNER_SETTINGS, planQuery } from '../plan/planner.ts';
 import { SqlCodec } from '../sql/codec.ts';
 import { Catalog } from './catalog.ts';
 import { installPgCompat } from './pg-compat.ts';
-import { effectiveSchemas, rewriteCatalogQuery, type CatalogSession } from './pg-rewrite.ts';
+import { effectiveSchemas, rewriteCatalogQuery, sessionViewSql, type CatalogSession } from './pg-rewrite.ts';
 
 function table(name: string): TableEntry {
   return fixtureTable({
@@ -66,6 +66,7 @@ describe('catalog rewrite', () => {
     const parsed = await codec.parse(sql);
     assert.ok(parsed.ok, `parse failed: ${sql}`);
     const result = rewriteCatalogQuery(parsed.statement, session, sql);
+    for (const relation of result.sessionRelations) await connection.run(sessionViewSql(relation, session));
     return { ...result, sql: await codec.render(result.statement) };
   }
 

@@ -69,6 +69,26 @@ export interface RewriteResult {
   readonly statement: JsonObject;
   readonly changed: boolean;
   readonly settings: readonly SessionSetting[];
+  /** Session relations the statement reads: their session views must exist before it binds (sessionViewSql). */
+  readonly sessionRelations: readonly string[];
+}
+
+const SESSION_VIEW = /^(.*)__session_\d+$/;
+
+/** The view of session `processId` over session relation `relation` (a pg_compat name). */
+export function sessionViewName(relation: string, processId: number): string {
+  return `${relation}__session_${processId}`;
+}
+
+/** The pg_compat relation a pg_compat table name stands for (a session view stands for its relation). */
+export function compatBaseName(table: string): string {
+  return SESSION_VIEW.exec(table)?.[1] ?? table;
+}
+
+/** (Re)creates the session's view of a session relation, with the session as it is now. */
+export function sessionViewSql(relation: string, session: Pick<CatalogSession, 'processId' | 'sessionJson'>, json = session.sessionJson()): string {
+  const literal = `'${json.replace(/'/g, "''")}'`;
+  return `CREATE OR REPLACE VIEW ${COMPAT_DATABASE}.${COMPAT_SCHEMA}.${sessionViewName(relation, session.processId)} AS SELECT * FROM ${COMPAT_DATABASE}.${COMPAT_SCHEMA}.${relation}(${literal})`;
 }
 
 /** DuckDB's own pg_catalog relations (DuckDB 1.5); unqualified, they still mean pg_catalog's, as in PostgreSQL. */
@@ -126,7 +146,7 @@ export function rewriteCatalogQuery(statement: JsonObject, session: CatalogSessi
   const ctes = cteNames(tree);
   const settings: SessionSetting[] = [];
   let changed = false;
-  const context: Context = { session, ctes, settings, markChanged: () => (changed = true) };
+  const context: Context = { session, ctes, settings, sessionRelations: new Set(), markChanged: () => (changed = true) };
   const rewritten = transform(tree, context) as JsonObject;
   if (readsCatalog(rewritten)) {
     applyPostgresOperators(rewritten, context);
@@ -134,7 +154,7 @@ export function rewriteCatalogQuery(statement: JsonObject, session: CatalogSessi
   }
   if (changed) nameRewrittenItems(statement, rewritten);
   nameRegOutputs(rewritten, context);
-  return { statement: rewritten, changed, settings };
+  return { statement: rewritten, changed, settings, sessionRelations: [...context.sessionRelations] };
 }
 
 /** Whether the rewritten query reads pondgate's catalog relations (it is a catalog query, answered with PostgreSQL's semantics). */
@@ -236,6 +256,7 @@ interface Context {
   readonly session: CatalogSession;
   readonly ctes: ReadonlySet<string>;
   readonly settings: SessionSetting[];
+  readonly sessionRelations: Set<string>;
   markChanged(): void;
 }
 
@@ -275,12 +296,11 @@ function rewriteTable(node: JsonObject, context: Context): JsonObject {
     context.markChanged();
     const alias = node.alias === '' ? name : node.alias;
     if (!target.session) return { ...node, catalog_name: COMPAT_DATABASE, schema_name: COMPAT_SCHEMA, table_name: target.name, alias };
-    // Relations that show the session (its user, settings, the live sessions) are table macros of it.
-    return {
-      type: 'TABLE_FUNCTION', alias, sample: null, query_location: node.query_location ?? 0,
-      function: compatCall(target.name, [varcharLiteral(context.session.sessionJson())]),
-      column_name_alias: node.column_name_alias ?? [], with_ordinality: 'WITHOUT_ORDINALITY',
-    };
+    // Relations that show the session (its user, settings, the live sessions) are read through a
+    // view of this session over the relation's table macro (sessionViewSql), which the engine
+    // (re)creates before the query binds: a plain relation, which the planner keeps on the gateway.
+    context.sessionRelations.add(target.name);
+    return { ...node, catalog_name: COMPAT_DATABASE, schema_name: COMPAT_SCHEMA, table_name: sessionViewName(target.name, context.session.processId), alias };
   }
   if (schema !== 'pg_catalog' && !unqualified) return node;
   if (DUCKDB_PG_CATALOG.has(name) || schema === 'pg_catalog') {
@@ -645,7 +665,7 @@ function starCoversTwice(column: string, relations: ReadonlySet<string>): boolea
 function directRelations(from: Json): Array<[alias: string, relation: string]> {
   if (!isObject(from)) return [];
   if (from.type === 'JOIN') return [...directRelations(from.left ?? null), ...directRelations(from.right ?? null)];
-  if (from.type === 'BASE_TABLE' && from.schema_name === COMPAT_SCHEMA) return [[String(from.alias), String(from.table_name)]];
+  if (from.type === 'BASE_TABLE' && from.schema_name === COMPAT_SCHEMA) return [[String(from.alias), compatBaseName(String(from.table_name))]];
   if (from.type === 'TABLE_FUNCTION' && isObject(from.function) && from.function.schema === COMPAT_SCHEMA) return [[String(from.alias), String(from.function.function_name)]];
   return [];
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../../src/log.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { CATALOG_SCHEMA } from '../catalog/catalog.ts';
 import { applySettings, catalogSession, DEFAULT_IDENTITY, type SessionIdentity } from '../catalog/catalog-session.ts';
-import { rewriteCatalogQuery, type CatalogSession, type SessionSetting } from '../catalog/pg-rewrite.ts';
+import { rewriteCatalogQuery, sessionViewName, sessionViewSql, type CatalogSession, type RewriteResult, type SessionSetting } from '../catalog/pg-rewrite.ts';
 import { DuckDBPlannerContext, describeOn } from '../plan/context.ts';
 import { explainText, type ColumnSpec, type QueryPlan } from '../plan/plan.ts';
 import { planQuery } from '../plan/planner.ts';
@@ -73,6 +73,8 @@ export class EngineSession {
   private readonly cursors = new CursorRegistry();
   private readonly catalogView: CatalogSession;
   private inExplicitBlock = false;
+  /** Session relations this session has a view of (dropped when it closes). */
+  private readonly sessionViews = new Set<string>();
   private inImplicitBlock = false;
 
   constructor(
@@ -278,12 +280,15 @@ export class EngineSession {
     if (!parsed.ok) throw toSqlError(new Error(parsed.message));
     // Empty strings, not NULLs: a NULL literal is typed INTEGER, a bound text value VARCHAR.
     const bound = bindParameters(parsed.statement, new Array<string>(parameterCount).fill(''));
-    return describeOn(this.connection, await this.codec.render(rewriteCatalogQuery(bound, this.catalogView, sql).statement));
+    return describeOn(this.connection, await this.codec.render((await this.rewriteForSession(bound, sql)).statement));
   }
 
   async close(): Promise<void> {
     this.activity.close();
     await this.cursors.closeAll();
+    for (const relation of this.sessionViews) {
+      await this.connection.run(`DROP VIEW IF EXISTS memory.pg_compat.${sessionViewName(relation, this.catalogView.processId)}`).catch(() => undefined);
+    }
     this.connection.closeSync();
   }
 
@@ -293,7 +298,7 @@ export class EngineSession {
     const parsed = await this.codec.parse(sql);
     if (!parsed.ok) return this.planUnserializable(sql, parsed.errorType, parsed.message, parameters, parsed.position);
     // The catalog rewrite runs first, so pg_catalog relations never count as catalog tables.
-    const rewritten = rewriteCatalogQuery(bindParameters(parsed.statement, parameters), this.catalogView, sql);
+    const rewritten = await this.rewriteForSession(bindParameters(parsed.statement, parameters), sql);
     onSettings?.(rewritten.settings);
     const statement = rewritten.statement;
     const boundSql = parameters.length > 0 || rewritten.changed ? await this.codec.render(statement) : sql;
@@ -352,8 +357,21 @@ export class EngineSession {
     sql = normalizePgSyntax(sql);
     const parsed = await this.codec.parse(sql);
     if (!parsed.ok) return sql;
-    const rewritten = rewriteCatalogQuery(parsed.statement, this.catalogView, sql);
+    const rewritten = await this.rewriteForSession(parsed.statement, sql);
     return rewritten.changed ? this.codec.render(rewritten.statement) : sql;
+  }
+
+  /** The catalog rewrite, with this session's views of the session relations it reads (re)created as of now. */
+  private async rewriteForSession(statement: JsonObject, sql: string): Promise<RewriteResult> {
+    const rewritten = rewriteCatalogQuery(statement, this.catalogView, sql);
+    if (rewritten.sessionRelations.length > 0) {
+      const json = this.catalogView.sessionJson();
+      for (const relation of rewritten.sessionRelations) {
+        await this.connection.run(sessionViewSql(relation, this.catalogView, json));
+        this.sessionViews.add(relation);
+      }
+    }
+    return rewritten;
   }
 
   private async explain(sql: string, parameters: readonly (string | null)[], analyze: boolean, signal: AbortSignal): Promise<RowStream> {
