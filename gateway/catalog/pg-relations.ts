@@ -8,9 +8,10 @@
  *   view      SQL over pondgate's base tables: the catalog tables mirrored from the
  *             manifest (pondgate_tables, pondgate_user_attributes, pondgate_comments,
  *             refreshed by catalog.ts) and the emulated relations themselves;
- *   session   a table macro over the JSON `session` argument the rewrite passes
- *             (user name, settings, the sessions of pg_stat_activity): relations
- *             that show the connected user or live state;
+ *   session   a table macro over a JSON `session` argument (user name, settings,
+ *             the sessions of pg_stat_activity), read through a view per session
+ *             that the engine re-creates as a query binds (pg-rewrite.ts
+ *             sessionViewSql): relations that show the connected user or live state;
  *   empty     no rows: pondgate has no indexes, constraints, triggers, sequences, …
  */
 import { PG15_NAMESPACES, PG15_RELATIONS, catalogColumns, type RelationKey } from './pg15-catalog.ts';
