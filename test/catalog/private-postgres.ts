@@ -16,6 +16,8 @@ import path from 'node:path';
 export interface PrivatePostgres {
   readonly url: string;
   readonly port: number;
+  /** The server's temporary directory (settings such as data_directory name it). */
+  readonly dir: string;
   stop(): void;
 }
 
@@ -62,6 +64,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    dir,
     stop() {
       try {
         run(path.join(bin, 'pg_ctl'), ['-D', data, '-w', '-m', 'fast', 'stop']);

@@ -58,7 +58,7 @@ export const EMULATED_RELATIONS = {
 /** System relations whose rows are PostgreSQL's own and the same for every database. */
 const SYSTEM_ROWS = ['pg_am', 'pg_opclass', 'pg_language', 'pg_extension', 'pg_settings', 'pg_collation'] as const;
 
-async function recordCatalog(client: pg.Client): Promise<void> {
+async function recordCatalog(client: pg.Client, serverDir: string): Promise<void> {
   const raw = { getTypeParser: () => (v: unknown) => v };
   const text = async (sql: string, values: unknown[] = []) =>
     (await client.query({ text: sql, values, types: raw as never, rowMode: 'array' })) as unknown as { rows: Array<Array<string | null>>; fields: Array<{ name: string }> };
@@ -87,6 +87,16 @@ async function recordCatalog(client: pg.Client): Promise<void> {
     columns[relation].map(([name, type]) => (type.startsWith('reg') ? `${alias}.${name}::oid AS ${name}` : `${alias}.${name}`)).join(', ');
   const rows: Record<string, Array<Array<string | null>>> = {};
   for (const name of SYSTEM_ROWS) rows[`pg_catalog.${name}`] = (await text(`SELECT ${selectList(`pg_catalog.${name}`, 'r')} FROM pg_catalog.${name} r ORDER BY 1`)).rows;
+  // The private server's own files (data_directory, config_file, where a setting came from) are
+  // no part of PostgreSQL's answer for pondgate, which has no such files.
+  const settingColumns = columns['pg_catalog.pg_settings'].map(([n]) => n);
+  rows['pg_catalog.pg_settings'] = rows['pg_catalog.pg_settings'].map((row) => {
+    const local = row.some((value) => value?.includes(serverDir));
+    return row.map((value, i) => {
+      if (local && (settingColumns[i] === 'sourcefile' || settingColumns[i] === 'sourceline')) return null;
+      return value?.includes(serverDir) ? '' : value;
+    });
+  });
 
   // pg_proc: the I/O functions of the types pondgate announces, and the functions it answers
   // (DuckDB's built-ins and pondgate's macros) that PostgreSQL 15 has in pg_catalog.
@@ -182,7 +192,7 @@ try {
   if (!process.argv.includes('--replays-only')) {
     const client = new pg.Client({ connectionString: server.url });
     await client.connect();
-    await recordCatalog(client);
+    await recordCatalog(client, server.dir);
     await client.end();
   }
   if (!process.argv.includes('--catalog-only')) await recordReplays(server.url);
