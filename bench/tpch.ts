@@ -328,7 +328,7 @@ interface PlanningTime {
 async function measurePlanning(dataDir: string, queries: readonly TpchQuery[], repeats: number): Promise<PlanningTime[]> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '1GB' });
   try {
-    await installPgCompat(instance, 'pondgate');
+    await installPgCompat(instance);
     const catalog = await Catalog.open(instance, dataDir, createLogger('bench', 'warn'));
     const connection = await instance.connect();
     await connection.run('USE memory.public');

@@ -36,7 +36,7 @@ import { partitionFilePaths } from '../gateway/plan/stats.ts';
 import { clusterSubjects } from '../src/cluster/subjects.ts';
 import { createLogger } from '../src/log.ts';
 import { importTable } from '../src/storage/import.ts';
-import { partitionPaths, tableBytes, type Manifest } from '../src/storage/manifest.ts';
+import { resolveDataPath, type Manifest } from '../src/storage/manifest.ts';
 import { MANIFEST_FILE, readManifest } from '../src/storage/manifest-store.ts';
 import { startTestCluster, type TestCluster } from '../test/support/cluster.ts';
 import { replaceSection } from './sections.ts';
@@ -198,7 +198,11 @@ async function prepareData(options: WireOptions, specs: readonly TableSpec[]): P
   }
   const manifest = await readManifest(dataDir);
   const parquetBytes = new Map<string, number>();
-  for (const spec of specs) parquetBytes.set(spec.name, tableBytes(manifest.tables[spec.name]!));
+  for (const spec of specs) {
+    let bytes = 0;
+    for (const file of manifest.tables[spec.name]!.partitions.flatMap((p) => partitionFilePaths(p))) bytes += (await stat(resolveDataPath(dataDir, file))).size;
+    parquetBytes.set(spec.name, bytes);
+  }
   return { dataDir, relDir, manifest, csv: new Map(specs.map((s) => [s.name, csvOf(s.name)])), parquetBytes, generatedSeconds };
 }
 

@@ -64,7 +64,7 @@ export class Gateway {
     await setup.run('SET autoinstall_known_extensions = false');
     await setup.run('SET autoload_known_extensions = false');
     setup.closeSync();
-    await installPgCompat(duckdb, options.database);
+    await installPgCompat(duckdb);
     const log = options.log;
     // A format-1 data directory is upgraded before the catalog reads it.
     await openDataDir(options.dataDir, { log });

@@ -2,7 +2,9 @@
 # Installs the system packages pondgate and its tests need, when they are missing:
 # nats-server (the message bus) and the clients of the client-matrix tests
 # (test/clients/): psql, pgbench, pgjdbc with a JDK, psqlODBC with unixODBC's isql,
-# psycopg2 for Debian's python3, and openssl.
+# psycopg2, SQLAlchemy and pyodbc for Debian's python3 (Superset's inspect(), ODBC's
+# catalog functions), and openssl. The BI-catalog recordings script starts a private
+# server from the same postgresql-15 package that brings pgbench.
 # Debian/Ubuntu only; run as root (or with sudo available). Each check looks for the
 # command or file the tests use, so a machine that has everything installs nothing.
 set -euo pipefail
@@ -33,6 +35,8 @@ command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
 command -v isql >/dev/null 2>&1 || missing+=(unixodbc)
 { command -v odbcinst >/dev/null 2>&1 && odbcinst -q -d -n "PostgreSQL Unicode" >/dev/null 2>&1; } || missing+=(odbc-postgresql)
 { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1; } || missing+=(python3-psycopg2)
+{ [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import sqlalchemy' >/dev/null 2>&1; } || missing+=(python3-sqlalchemy)
+{ [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import pyodbc' >/dev/null 2>&1; } || missing+=(python3-pyodbc)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [ ${#missing[@]} -gt 0 ]; then install "${missing[@]}"; fi

@@ -9,11 +9,13 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { emptyManifest, type Manifest } from '../../src/storage/manifest.ts';
+import { ManifestError, emptyManifest, type Manifest, type TableEntry } from '../../src/storage/manifest.ts';
+import { setColumnComment, setTableComment } from '../../src/storage/comments.ts';
+import { SqlError } from '../../src/errors.ts';
+import type { CommentStatement } from '../sql/comment-statement.ts';
 import { MANIFEST_FILE, hasNewerVersion, readManifest } from '../../src/storage/manifest-store.ts';
 import { quoteIdent } from '../sql/duckdb-ast.ts';
-import { refreshPgAttribute } from './pg-attribute.ts';
-import { COMPAT_DATABASE, COMPAT_SCHEMA } from './pg-compat.ts';
+import { refreshCatalogRelations, type TableFacts } from './catalog-relations.ts';
 import type { Logger } from '../../src/log.ts';
 
 export const CATALOG_SCHEMA = 'public';
@@ -85,16 +87,60 @@ export class Catalog {
     this.log.info({ version: next.version, tables: Object.keys(next.tables) }, 'catalog loaded');
   }
 
+  /**
+   * Stores COMMENT ON in the manifest (a compare-and-swap commit, retried on conflict) and
+   * reloads it. A missing table or column is PostgreSQL's 42P01 / 42703.
+   */
+  async setComment(statement: CommentStatement): Promise<void> {
+    try {
+      if (statement.target === 'table') await setTableComment(this.dataDir, statement.table, statement.comment);
+      else await setColumnComment(this.dataDir, statement.table, statement.column, statement.comment);
+    } catch (error) {
+      if (error instanceof ManifestError && /^table /.test(error.message)) throw new SqlError('42P01', `relation "${statement.table}" does not exist`);
+      if (error instanceof ManifestError && /^column /.test(error.message)) {
+        throw new SqlError('42703', `column "${statement.target === 'column' ? statement.column : ''}" of relation "${statement.table}" does not exist`);
+      }
+      throw error;
+    }
+    await this.refresh();
+  }
+
   private async mirror(previous: Manifest, next: Manifest): Promise<void> {
     for (const name of Object.keys(previous.tables)) {
       if (!next.tables[name]) await this.connection.run(`DROP TABLE IF EXISTS ${CATALOG_SCHEMA}.${quoteIdent(name)}`);
     }
+    // A table is re-created only when its columns change, so that a comment or new files keep its OID (clients cache OIDs).
+    const shape = (table: TableEntry | undefined) => (table ? table.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ') : '');
     for (const table of Object.values(next.tables)) {
-      const columns = table.columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ');
+      const columns = shape(table);
+      if (columns === shape(previous.tables[table.name])) continue;
       await this.connection.run(`CREATE OR REPLACE TABLE ${CATALOG_SCHEMA}.${quoteIdent(table.name)} (${columns})`);
     }
-    // pg_attribute describes the tables just (re)created, under their new OIDs.
-    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${COMPAT_DATABASE}.${COMPAT_SCHEMA}`);
-    await refreshPgAttribute(this.connection, `${COMPAT_DATABASE}.${COMPAT_SCHEMA}.pg_attribute`, 'memory', CATALOG_SCHEMA);
+    // pg_class and pg_attribute describe the tables just (re)created, under their new OIDs.
+    const oids = new Map<string, number>();
+    const reader = await this.connection.runAndReadAll(
+      `SELECT table_name, table_oid FROM duckdb_tables() WHERE database_name = 'memory' AND schema_name = $1`,
+      [CATALOG_SCHEMA],
+    );
+    for (const [name, oid] of reader.getRows()) oids.set(String(name), Number(oid));
+    const facts: TableFacts[] = [];
+    for (const table of Object.values(next.tables)) {
+      const oid = oids.get(table.name);
+      if (oid === undefined) continue;
+      facts.push({
+        oid,
+        name: table.name,
+        columns: table.columns,
+        rows: table.partitions.reduce((sum, p) => sum + p.rows, 0),
+        bytes: this.bytesOf(table),
+        ...(table.comment !== undefined ? { comment: table.comment } : {}),
+      });
+    }
+    await refreshCatalogRelations(this.connection, facts);
+  }
+
+  /** The size of a table's Parquet files, which pg_relation_size reports (the manifest records each file's bytes). */
+  private bytesOf(table: TableEntry): number {
+    return table.partitions.reduce((sum, partition) => sum + partition.files.reduce((bytes, file) => bytes + file.bytes, 0), 0);
   }
 }

@@ -15,7 +15,7 @@ import { SqlCodec } from '../sql/codec.ts';
 import { Catalog } from './catalog.ts';
 import { PG_ATTRIBUTE_COLUMNS, pgAttributeRows } from './pg-attribute.ts';
 import { installPgCompat } from './pg-compat.ts';
-import { rewriteCatalogQuery, type CatalogSession } from './pg-rewrite.ts';
+import { rewriteCatalogQuery, sessionViewSql, type CatalogSession } from './pg-rewrite.ts';
 
 const COLUMNS: ColumnDef[] = [
   { name: 'k', type: 'BIGINT' },
@@ -31,10 +31,10 @@ function table(name: string, columns: ColumnDef[]): TableEntry {
 }
 
 const session: CatalogSession = {
-  user: 'alice', database: 'pondgate', processId: 1, searchPath: '"$user", public', serverVersion: '15.0', setting: () => undefined,
+  user: 'alice', database: 'pondgate', processId: 1, searchPath: '"$user", public', serverVersion: '15.0', setting: () => undefined, sessionJson: () => JSON.stringify({ user: 'alice', database: 'pondgate', settings: {}, activity: [] }),
 };
 
-const column = (name: string) => PG_ATTRIBUTE_COLUMNS.findIndex(([c]) => c === name);
+const column = (name: string) => PG_ATTRIBUTE_COLUMNS.findIndex((c) => c.name === name);
 
 describe('pg_attribute rows', () => {
   it('give each column its pgTypeOf OID, typlen and typmod, numbered from 1', () => {
@@ -92,6 +92,7 @@ describe('pg_attribute over the catalog', () => {
     const parsed = await codec.parse(sql);
     assert.ok(parsed.ok, `parse failed: ${sql}`);
     const rewritten = rewriteCatalogQuery(parsed.statement, session);
+    for (const relation of rewritten.sessionRelations) await connection.run(sessionViewSql(relation, session));
     return (await connection.runAndReadAll(await codec.render(rewritten.statement))).getRowsJS();
   }
 
@@ -106,7 +107,12 @@ describe('pg_attribute over the catalog', () => {
     ]);
     // The join pgjdbc's getColumns makes: every attribute has its pg_type row.
     assert.deepEqual(await run(`SELECT count(*) FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON a.atttypid = t.oid
+      JOIN pg_catalog.pg_class c ON c.oid = a.attrelid AND c.relnamespace = 2200 AND a.attnum > 0
       LEFT JOIN pg_catalog.pg_attrdef def ON a.attrelid = def.adrelid AND a.attnum = def.adnum`), [[BigInt(COLUMNS.length)]]);
+    // PostgreSQL's own relations are described too (psql's \d pg_class), every column with its pg_type row.
+    assert.deepEqual(await run(`SELECT count(*) FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+      LEFT JOIN pg_catalog.pg_type t ON a.atttypid = t.oid WHERE c.relname = 'pg_class' AND t.oid IS NULL`), [[0n]]);
+    assert.deepEqual((await describeColumns('pg_namespace')).map(([n]) => n), ['oid', 'nspname', 'nspowner', 'nspacl']);
   });
 
   it('follows the manifest: a changed table and a new table are described under their new OIDs', async () => {

@@ -1,32 +1,21 @@
 /**
- * pg_attribute for the catalog tables: one row per column of each table of
- * schema public of the gateway's DuckDB (the manifest's tables, mirrored by
- * catalog.ts), with PostgreSQL's type OIDs and typmods as RowDescription
- * announces them (pgTypeOf), so that pgjdbc's getColumns, psqlODBC's
- * SQLColumns and psql's \d report the types a query's result has.
- *
- * attrelid is DuckDB's table OID, the same one pg_compat.pg_class gives the
- * table. DuckDB's own pg_attribute would give DuckDB's type OIDs, so this is
- * a table of rows computed here, rebuilt each time the catalog mirrors a new
- * manifest (a table re-created by the mirror gets a new OID).
+ * pg_attribute rows: one per column of each relation, with PostgreSQL's type
+ * OIDs and typmods as RowDescription announces them (pgTypeOf), so that
+ * pgjdbc's getColumns, psqlODBC's SQLColumns and psql's \d report the types a
+ * query's result has. The same function describes the catalog tables (from
+ * the manifest, refreshed by catalog.ts whenever it changes; attrelid is
+ * DuckDB's table OID, as pg_class gives it) and PostgreSQL's own catalog
+ * relations (once, at start).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { pgTypeOf } from '../../src/pg/pg-types.ts';
-import { PG_TYPE_ROWS } from './pg-type-table.ts';
+import { ExtraOid, PG_TYPE_ROWS } from '../../src/pg/pg-type-table.ts';
+import { catalogColumns } from './pg15-catalog.ts';
+import type { CellValue, TableColumn } from './table-rows.ts';
 
-/** PostgreSQL 15's pg_attribute columns, typed as the other pg_compat relations type theirs (OIDs INTEGER, "char" VARCHAR). */
-export const PG_ATTRIBUTE_COLUMNS = [
-  ['attrelid', 'INTEGER'], ['attname', 'VARCHAR'], ['atttypid', 'INTEGER'], ['attstattarget', 'INTEGER'], ['attlen', 'SMALLINT'],
-  ['attnum', 'SMALLINT'], ['attndims', 'INTEGER'], ['attcacheoff', 'INTEGER'], ['atttypmod', 'INTEGER'], ['attbyval', 'BOOLEAN'],
-  ['attalign', 'VARCHAR'], ['attstorage', 'VARCHAR'], ['attcompression', 'VARCHAR'], ['attnotnull', 'BOOLEAN'], ['atthasdef', 'BOOLEAN'],
-  ['atthasmissing', 'BOOLEAN'], ['attidentity', 'VARCHAR'], ['attgenerated', 'VARCHAR'], ['attisdropped', 'BOOLEAN'], ['attislocal', 'BOOLEAN'],
-  ['attinhcount', 'INTEGER'], ['attcollation', 'INTEGER'], ['attacl', 'VARCHAR[]'], ['attoptions', 'VARCHAR[]'], ['attfdwoptions', 'VARCHAR[]'],
-  ['attmissingval', 'VARCHAR[]'],
-] as const;
+/** PostgreSQL 15's pg_attribute columns, with the DuckDB types pondgate gives them. */
+export const PG_ATTRIBUTE_COLUMNS: readonly TableColumn[] = catalogColumns('pg_catalog.pg_attribute').map(({ name, type }) => ({ name, type }));
 
-export type PgAttributeValue = number | string | boolean | null;
-
-/** A catalog table as pg_attribute sees it: its pg_class OID and its columns in order, with DuckDB types. */
+/** A relation as pg_attribute sees it: its pg_class OID and its columns in order, with DuckDB types. */
 export interface AttributeSource {
   readonly oid: number;
   readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
@@ -39,61 +28,44 @@ function arrayDimensions(duckdbType: string): number {
   return (/(\[\d*\]\s*)+$/.exec(duckdbType.trim())?.[0].match(/\[/g) ?? []).length;
 }
 
-/** The pg_attribute rows of the given tables, in PG_ATTRIBUTE_COLUMNS order. Pure. */
-export function pgAttributeRows(tables: readonly AttributeSource[]): PgAttributeValue[][] {
-  const rows: PgAttributeValue[][] = [];
-  for (const table of tables) {
-    table.columns.forEach((column, i) => {
+/**
+ * The system columns PostgreSQL gives every table, with negative attnum (DBeaver reads them;
+ * most clients filter attnum > 0): name, attnum, type OID, typlen, byval, align.
+ */
+const SYSTEM_COLUMNS: ReadonlyArray<readonly [string, number, number, number, boolean, string]> = [
+  ['tableoid', -6, ExtraOid.Oid, 4, true, 'i'], ['cmax', -5, ExtraOid.Cid, 4, true, 'i'], ['xmax', -4, ExtraOid.Xid, 4, true, 'i'],
+  ['cmin', -3, ExtraOid.Cid, 4, true, 'i'], ['xmin', -2, ExtraOid.Xid, 4, true, 'i'], ['ctid', -1, ExtraOid.Tid, 6, false, 's'],
+];
+
+/**
+ * The pg_attribute rows of the given relations, in PG_ATTRIBUTE_COLUMNS order: for tables
+ * (`systemColumns`), PostgreSQL's system columns first. Pure.
+ */
+export function pgAttributeRows(relations: readonly AttributeSource[], systemColumns = false): CellValue[][] {
+  const rows: CellValue[][] = [];
+  for (const relation of relations) {
+    if (systemColumns) {
+      for (const [name, attnum, oid, len, byval, align] of SYSTEM_COLUMNS) {
+        const values: Readonly<Record<string, CellValue>> = {
+          attrelid: relation.oid, attname: name, atttypid: oid, attstattarget: 0, attlen: len, attnum, attndims: 0, attcacheoff: -1,
+          atttypmod: -1, attbyval: byval, attalign: align, attstorage: 'p', attcompression: '', attnotnull: true, atthasdef: false,
+          atthasmissing: false, attidentity: '', attgenerated: '', attisdropped: false, attislocal: true, attinhcount: 0, attcollation: 0,
+        };
+        rows.push(PG_ATTRIBUTE_COLUMNS.map((c) => values[c.name] ?? null));
+      }
+    }
+    relation.columns.forEach((column, i) => {
       const type = pgTypeOf(column.type);
       const row = TYPE_ROWS.get(type.oid);
-      rows.push([
-        table.oid, column.name, type.oid, -1, type.typlen,
-        i + 1, arrayDimensions(column.type), -1, type.typmod, row?.typbyval ?? false,
-        row?.typalign ?? 'i', row?.typstorage ?? 'x', '', false, false,
-        false, '', '', false, true,
-        0, row?.typcollation ?? 0, null, null, null,
-        null,
-      ]);
+      const values: Readonly<Record<string, CellValue>> = {
+        attrelid: relation.oid, attname: column.name, atttypid: type.oid, attstattarget: -1, attlen: type.typlen,
+        attnum: i + 1, attndims: arrayDimensions(column.type), attcacheoff: -1, atttypmod: type.typmod, attbyval: row?.typbyval ?? false,
+        attalign: row?.typalign ?? 'i', attstorage: row?.typstorage ?? 'x', attcompression: '', attnotnull: false, atthasdef: false,
+        atthasmissing: false, attidentity: '', attgenerated: '', attisdropped: false, attislocal: true,
+        attinhcount: 0, attcollation: row?.typcollation ?? 0,
+      };
+      rows.push(PG_ATTRIBUTE_COLUMNS.map((c) => values[c.name] ?? null));
     });
   }
   return rows;
-}
-
-function literal(value: PgAttributeValue, type: string): string {
-  if (value === null) return `CAST(NULL AS ${type})`;
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number') return `CAST(${value} AS ${type})`;
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-/**
- * (Re)creates `<relation>` (memory.pg_compat.pg_attribute) from the tables now in
- * `database`.`schema`, in one transaction so that no query sees it half-built.
- */
-export async function refreshPgAttribute(connection: DuckDBConnection, relation: string, database: string, schema: string): Promise<void> {
-  const reader = await connection.runAndReadAll(
-    `SELECT table_oid, column_name, data_type FROM duckdb_columns()
-     WHERE database_name = $1 AND schema_name = $2 ORDER BY table_oid, column_index`,
-    [database, schema],
-  );
-  const byTable = new Map<number, Array<{ name: string; type: string }>>();
-  for (const [oid, name, type] of reader.getRows()) {
-    const columns = byTable.get(Number(oid)) ?? [];
-    columns.push({ name: String(name), type: String(type) });
-    byTable.set(Number(oid), columns);
-  }
-  const rows = pgAttributeRows([...byTable].map(([oid, columns]) => ({ oid, columns })));
-  const columns = PG_ATTRIBUTE_COLUMNS.map(([column, type]) => `"${column}" ${type}`).join(', ');
-  await connection.run('BEGIN TRANSACTION');
-  try {
-    await connection.run(`CREATE OR REPLACE TABLE ${relation} (${columns})`);
-    if (rows.length > 0) {
-      const values = rows.map((row) => `(${row.map((value, i) => literal(value, PG_ATTRIBUTE_COLUMNS[i][1])).join(', ')})`);
-      await connection.run(`INSERT INTO ${relation} VALUES ${values.join(', ')}`);
-    }
-    await connection.run('COMMIT');
-  } catch (error) {
-    await connection.run('ROLLBACK');
-    throw error;
-  }
 }

@@ -17,7 +17,7 @@ import { DEFAULT_PLANNER_SETTINGS, planQuery } from '../plan/planner.ts';
 import { SqlCodec } from '../sql/codec.ts';
 import { Catalog } from './catalog.ts';
 import { installPgCompat } from './pg-compat.ts';
-import { effectiveSchemas, rewriteCatalogQuery, type CatalogSession } from './pg-rewrite.ts';
+import { effectiveSchemas, rewriteCatalogQuery, sessionViewSql, type CatalogSession } from './pg-rewrite.ts';
 
 function table(name: string): TableEntry {
   return fixtureTable({
@@ -34,6 +34,7 @@ const session: CatalogSession = {
   searchPath: '"$user", public',
   serverVersion: '15.0',
   setting: (name) => ({ timezone: 'UTC', application_name: 'app' })[name.toLowerCase()],
+  sessionJson: () => JSON.stringify({ user: 'alice', database: 'pondgate', settings: { timezone: 'UTC' }, activity: [] }),
 };
 
 describe('catalog rewrite', () => {
@@ -64,7 +65,8 @@ describe('catalog rewrite', () => {
   async function rewrite(sql: string) {
     const parsed = await codec.parse(sql);
     assert.ok(parsed.ok, `parse failed: ${sql}`);
-    const result = rewriteCatalogQuery(parsed.statement, session);
+    const result = rewriteCatalogQuery(parsed.statement, session, sql);
+    for (const relation of result.sessionRelations) await connection.run(sessionViewSql(relation, session));
     return { ...result, sql: await codec.render(result.statement) };
   }
 
@@ -156,17 +158,18 @@ ORDER BY 1, 2;`);
   it('points pg_catalog relations at the compatibility tables, qualified or not, and leaves CTEs alone', async () => {
     assert.match((await rewrite('SELECT * FROM pg_type')).sql, /memory\.pg_compat\.pg_type/);
     assert.match((await rewrite('SELECT * FROM pg_catalog.pg_namespace')).sql, /memory\.pg_compat\.pg_namespace/);
-    assert.match((await rewrite('SELECT * FROM pg_proc')).sql, /FROM pg_catalog\.pg_proc/); // still DuckDB's
+    assert.match((await rewrite('SELECT * FROM pg_proc')).sql, /FROM memory\.pg_compat\.pg_proc/);
+    assert.match((await rewrite('SELECT * FROM pg_depend')).sql, /FROM memory\.pg_compat\.pg_depend/);
     const cte = await rewrite('WITH pg_type AS (SELECT 1 AS oid) SELECT oid FROM pg_type');
     assert.doesNotMatch(cte.sql, /pg_compat/);
     assert.deepEqual((await run('WITH pg_type AS (SELECT 1 AS oid) SELECT oid FROM pg_type')).rows, [[1]]);
     assert.equal((await rewrite('SELECT count(*) FROM lineitem')).changed, false);
     assert.deepEqual((await run('SELECT pg_catalog.pg_type.typname FROM pg_catalog.pg_type WHERE pg_type.oid = 25')).rows, [['text']]);
-    // information_schema shows the served database's tables only, under its name.
-    assert.deepEqual((await run("SELECT table_catalog, table_name, is_insertable_into FROM information_schema.tables ORDER BY table_name")).rows,
+    // information_schema shows the served database's tables (and PostgreSQL's own relations, as PostgreSQL does), under its name.
+    assert.deepEqual((await run("SELECT table_catalog, table_name, is_insertable_into FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")).rows,
       [['pondgate', 'lineitem', 'NO'], ['pondgate', 'pg_type', 'NO'], ['pondgate', 'tables', 'NO']]);
     assert.deepEqual((await run("SELECT catalog_name, schema_name FROM information_schema.schemata ORDER BY 2")).rows,
-      [['pondgate', 'information_schema'], ['pondgate', 'pg_catalog'], ['pondgate', 'public']]);
+      [['pondgate', 'information_schema'], ['pondgate', 'pg_catalog'], ['pondgate', 'pg_toast'], ['pondgate', 'public']]);
     assert.deepEqual((await run("SELECT c.column_name FROM information_schema.columns c WHERE c.table_name = 'lineitem' ORDER BY ordinal_position")).rows, [['k'], ['typname']]);
     // pgjdbc PgDatabaseMetaData.getCatalogs().
     assert.deepEqual((await run('SELECT datname AS TABLE_CAT FROM pg_catalog.pg_database WHERE datallowconn = true ORDER BY datname')).rows, [['pondgate']]);
@@ -225,7 +228,10 @@ ORDER BY 1, 2;`);
       col_description(1, 1), pg_catalog.pg_is_in_recovery(), 'int4'::regtype, 'pg_catalog.text'::regtype, 'public'::regnamespace,
       'pg_catalog.array_in'::regproc, 'x'::name`);
     assert.deepEqual(rows[0], ['UTF8', 'numeric(10,2)', 'character varying(10)', 'timestamp(3) without time zone', 'integer[]', 'bpchar', '???',
-      'alice', true, true, null, null, false, 23, 25, 2200, 'array_in', 'x']);
+      'alice', true, true, null, null, false, 'integer', 'text', 'public', 'array_in', 'x']);
+    // reg* values are OIDs inside the query (they join and compare as OIDs) and names in the result.
+    const compared = await run(`SELECT 'int4'::regtype = 23, typinput = 'array_in'::regproc, typinput::oid > 0, typinput FROM pg_type WHERE oid = 1007`);
+    assert.deepEqual(compared.rows, [[true, true, true, 'array_in']]);
   });
 
   it('turns constant set_config calls into session settings and answers current_setting from the session', async () => {
@@ -234,5 +240,30 @@ ORDER BY 1, 2;`);
     assert.deepEqual((await connection.runAndReadAll(result.sql)).getRowsJS(), [['public', 'app', '150000']]);
     await assert.rejects(rewrite("SELECT current_setting('no_such_thing')"), (e: unknown) => e instanceof SqlError && e.sqlstate === '42704');
     assert.deepEqual((await run("SELECT current_setting('no_such_thing', true)")).rows, [[null]]);
+  });
+  // Where PostgreSQL and DuckDB read the same SQL differently, a catalog query gets PostgreSQL's answer.
+  const POSTGRES_SEMANTICS: ReadonlyArray<readonly [sql: string, columns: string[], rows: unknown[][]]> = [
+    // LIKE escapes with backslash by default (psql's tab completion sends 'pg\_cat%').
+    ["SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pg\\_cat%'", ['nspname'], [['pg_catalog']]],
+    // ~ searches; !~ excludes (Metabase's nspname !~ '^pg_').
+    ["SELECT nspname FROM pg_namespace WHERE nspname ~ 'catalog' ORDER BY 1", ['nspname'], [['pg_catalog']]],
+    ["SELECT count(*) FROM pg_namespace WHERE nspname !~ '^pg_'", ['count'], [[2n]]],
+    // = ANY(array) in an outer join's condition (SQLAlchemy's index query).
+    ['SELECT count(*) FROM pg_class t LEFT JOIN pg_attribute a ON t.oid = a.attrelid AND a.attnum = ANY(ARRAY[1, 2]) WHERE t.relname = \'lineitem\'', ['count'], [[2n]]],
+    // PostgreSQL's column names: a CASE by its ELSE, a cast of NULL by its type, unquoted aliases in lower case.
+    ["SELECT CASE WHEN true THEN 'a' ELSE format_type(23, NULL) END, NULL::text, 1 AS DEFAULT, 2 AS \"Kept\" FROM pg_namespace WHERE nspname = 'public'", ['format_type', 'text', 'default', 'Kept'], [['a', null, 1, 2]]],
+    // format() with a constant format string, and PostgreSQL array literals.
+    ["SELECT format('%I.%I', 'public', 'My Table') AS q, 'x' = ANY('{x,y}'::text[]) AS member", ['q', 'member'], [['public."My Table"', true]]],
+    // generate_series in a select list gives rows; reg* values and vectors print as PostgreSQL prints them.
+    ["SELECT generate_series(1, 3) AS i FROM pg_namespace WHERE nspname = 'public'", ['i'], [[1n], [2n], [3n]]],
+    ["SELECT typreceive, 'pg_class'::regclass::text AS c, proargtypes FROM pg_type, pg_proc WHERE pg_type.oid = 23 AND proname = 'quote_ident'", ['typreceive', 'c', 'proargtypes'], [['int4recv', 'pg_class', '25']]],
+  ];
+
+  it('answers catalog queries with PostgreSQL\'s semantics where DuckDB reads the SQL differently', async () => {
+    for (const [sql, columns, rows] of POSTGRES_SEMANTICS) {
+      const result = await run(sql);
+      assert.deepEqual(result.columns, columns, sql);
+      assert.deepEqual(result.rows, rows, sql);
+    }
   });
 });

@@ -11,7 +11,7 @@ import type { Logger } from '../../src/log.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import { CATALOG_SCHEMA } from '../catalog/catalog.ts';
 import { applySettings, catalogSession, DEFAULT_IDENTITY, type SessionIdentity } from '../catalog/catalog-session.ts';
-import { rewriteCatalogQuery, type CatalogSession, type SessionSetting } from '../catalog/pg-rewrite.ts';
+import { rewriteCatalogQuery, sessionViewName, sessionViewSql, type CatalogSession, type RewriteResult, type SessionSetting } from '../catalog/pg-rewrite.ts';
 import { DuckDBPlannerContext, describeOn } from '../plan/context.ts';
 import { explainText, type ColumnSpec, type QueryPlan } from '../plan/plan.ts';
 import { planQuery } from '../plan/planner.ts';
@@ -22,6 +22,7 @@ import { varcharLiteral, walk, type JsonObject } from '../sql/duckdb-ast.ts';
 import { embeddedQuery } from '../sql/embedded-query.ts';
 import { normalizePgSyntax } from '../sql/pg-syntax.ts';
 import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../session/session-state.ts';
+import { SessionRegistry, type ActivityRow, type SessionActivity } from '../session/session-registry.ts';
 import { CursorRegistry } from './cursors.ts';
 import type { QueryExecutor, RowStream, StageStats } from './executor.ts';
 
@@ -48,12 +49,21 @@ export class QueryEngine {
     private readonly executor: QueryExecutor,
     private readonly log: Logger,
     private readonly cluster: ClusterView = { liveSlots: () => 4 },
+    /** The live sessions pg_stat_activity shows. */
+    private readonly sessions = new SessionRegistry(),
   ) {}
 
   async openSession(state: SessionState, identity: SessionIdentity = DEFAULT_IDENTITY): Promise<EngineSession> {
     const connection = await this.duckdb.connect();
     await connection.run(`USE memory.${CATALOG_SCHEMA}`);
-    return new EngineSession(connection, state, this.catalog, this.executor, this.log, identity, this.cluster);
+    const activity = this.sessions.register({
+      pid: identity.processId,
+      user: state.get('session_authorization'),
+      applicationName: () => state.get('application_name'),
+      clientAddress: identity.clientAddress,
+      clientPort: identity.clientPort,
+    });
+    return new EngineSession(connection, state, this.catalog, this.executor, this.log, identity, this.cluster, activity, () => this.sessions.snapshot());
   }
 }
 
@@ -62,6 +72,10 @@ export class EngineSession {
   private appliedTimeZone = '';
   private readonly cursors = new CursorRegistry();
   private readonly catalogView: CatalogSession;
+  private inExplicitBlock = false;
+  /** Session relations this session has a view of (dropped when it closes). */
+  private readonly sessionViews = new Set<string>();
+  private inImplicitBlock = false;
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -71,21 +85,71 @@ export class EngineSession {
     private readonly log: Logger,
     identity: SessionIdentity = DEFAULT_IDENTITY,
     private readonly cluster: ClusterView = { liveSlots: () => 4 },
+    private readonly activity: SessionActivity = new SessionRegistry().register({ pid: identity.processId, user: '', applicationName: () => '' }),
+    sessions: () => readonly ActivityRow[] = () => [],
   ) {
     this.codec = new SqlCodec(connection);
-    this.catalogView = catalogSession(state, identity);
+    this.catalogView = catalogSession(state, identity, sessions);
   }
 
+  /** Runs a statement; pg_stat_activity shows it as active until its rows are read. */
   async execute(statement: Statement, parameters: readonly (string | null)[], signal: AbortSignal): Promise<StatementOutcome> {
+    this.activity.begin(statementText(statement));
+    let outcome: StatementOutcome | undefined;
+    try {
+      outcome = await this.run(statement, parameters, signal);
+      return outcome;
+    } finally {
+      if (outcome === undefined || outcome.kind === 'command') this.activity.end();
+      else {
+        const rows = outcome.rows;
+        const close = rows.close.bind(rows);
+        rows.close = async () => {
+          this.activity.end();
+          await close();
+        };
+      }
+    }
+  }
+
+  private async run(statement: Statement, parameters: readonly (string | null)[], signal: AbortSignal): Promise<StatementOutcome> {
     switch (statement.kind) {
       case 'query':
-        return { kind: 'rows', rows: await this.runQuery(statement.sql, parameters, signal), tag: 'SELECT' };
+        try {
+          return { kind: 'rows', rows: await this.runQuery(statement.sql, parameters, signal), tag: 'SELECT' };
+        } catch (error) {
+          throw this.catalogFailure(statement.sql, error);
+        }
       case 'explain':
         return { kind: 'rows', rows: await this.explain(statement.sql, parameters, statement.analyze, signal), tag: 'EXPLAIN' };
       case 'show':
         return { kind: 'rows', rows: await this.show(statement.name), tag: 'SHOW' };
       case 'set':
-        return { kind: 'command', tag: 'SET', parameterStatus: this.withParameterErrors(() => listOf(this.state.set(statement.name, statement.value))) };
+        // SET LOCAL lasts until the transaction ends; outside a transaction block PostgreSQL ignores it (with a warning).
+        if (statement.local && !this.inTransactionBlock) return { kind: 'command', tag: 'SET', parameterStatus: [] };
+        return {
+          kind: 'command',
+          tag: 'SET',
+          parameterStatus: this.withParameterErrors(() =>
+            listOf(statement.local ? this.state.setLocal(statement.name, statement.value) : this.state.set(statement.name, statement.value)),
+          ),
+        };
+      case 'set_transaction':
+        this.withParameterErrors(() => {
+          for (const { name, value } of statement.settings) {
+            if (statement.scope === 'session') this.state.set(name, value);
+            else if (this.inTransactionBlock) this.state.setLocal(name, value);
+          }
+        });
+        return { kind: 'command', tag: 'SET', parameterStatus: [] };
+      case 'comment':
+        await this.catalog.setComment(statement);
+        return { kind: 'command', tag: 'COMMENT', parameterStatus: [] };
+      case 'discard':
+        if (statement.what !== 'all') return { kind: 'command', tag: `DISCARD ${statement.what.toUpperCase()}`, parameterStatus: [] };
+        if (this.inTransactionBlock) throw new SqlError('25001', 'DISCARD ALL cannot run inside a transaction block');
+        await this.cursors.closeAll();
+        return { kind: 'command', tag: 'DISCARD ALL', parameterStatus: this.state.resetAll() };
       case 'reset':
         return {
           kind: 'command',
@@ -94,9 +158,13 @@ export class EngineSession {
             statement.name === undefined ? this.state.resetAll() : listOf(this.state.set(statement.name, undefined)),
           ),
         };
-      case 'transaction':
+      case 'transaction': {
         await this.cursors.transaction(statement.action);
-        return { kind: 'command', tag: statement.tag, parameterStatus: [] };
+        if (statement.action === 'begin') this.inTransactionBlock = true;
+        const ended = statement.action === 'commit' || statement.action === 'rollback';
+        if (ended) this.inTransactionBlock = false;
+        return { kind: 'command', tag: statement.tag, parameterStatus: ended ? this.state.endTransaction() : [] };
+      }
       case 'declare': {
         const sql = embeddedQuery(statement.query, 'DECLARE CURSOR');
         await this.cursors.declare(statement, signal, (cursorSignal) => this.runQuery(sql, parameters, cursorSignal, true));
@@ -124,6 +192,17 @@ export class EngineSession {
   /** The start and end of the implicit transaction block of a multi-statement Query message. */
   async implicitTransaction(action: 'begin' | 'end'): Promise<void> {
     await this.cursors.implicitTransaction(action);
+    this.inImplicitBlock = action === 'begin';
+    if (action === 'end' && !this.inExplicitBlock) this.state.endTransaction();
+  }
+
+  /** In BEGIN … COMMIT, or in the implicit block of a multi-statement Query message (SET LOCAL applies there). */
+  private get inTransactionBlock(): boolean {
+    return this.inExplicitBlock || this.inImplicitBlock;
+  }
+
+  private set inTransactionBlock(value: boolean) {
+    this.inExplicitBlock = value;
   }
 
   /** Result columns and parameter types of a statement, without running it (extended protocol Describe). */
@@ -137,6 +216,33 @@ export class EngineSession {
       return { columns: [], parameterTypes: inner?.parameterTypes ?? [] };
     }
     if (statement.kind !== 'query') return undefined;
+    try {
+      return await this.describeQuery(statement.sql);
+    } catch (error) {
+      throw this.catalogFailure(statement.sql, error);
+    }
+  }
+
+  /**
+   * A catalog query pondgate cannot answer is the next gap to fill: it is logged with its full
+   * text, and the client's error says so. Cancels, timeouts and resource errors are not gaps.
+   */
+  private catalogFailure(sql: string, error: unknown): unknown {
+    const failure = error instanceof SqlError ? error : toSqlError(error);
+    if (!CATALOG_NAMES.test(sql) || /^(57|53|08|25)/.test(failure.sqlstate)) return error;
+    this.log.warn({ sqlstate: failure.sqlstate, error: failure.message, sql }, 'catalog query not answered');
+    return new SqlError(
+      failure.sqlstate,
+      failure.message,
+      failure.detail ?? 'pondgate emulates the PostgreSQL 15 catalog for its own objects; this catalog query is not covered yet. The gateway logged its full text.',
+      failure.hint,
+      failure.position,
+      failure.location,
+    );
+  }
+
+  private async describeQuery(text: string): Promise<Description | undefined> {
+    const statement = { kind: 'query' as const, sql: text };
     await this.catalog.current();
     const sql = await this.catalogRewrite(statement.sql);
     try {
@@ -174,11 +280,15 @@ export class EngineSession {
     if (!parsed.ok) throw toSqlError(new Error(parsed.message));
     // Empty strings, not NULLs: a NULL literal is typed INTEGER, a bound text value VARCHAR.
     const bound = bindParameters(parsed.statement, new Array<string>(parameterCount).fill(''));
-    return describeOn(this.connection, await this.codec.render(bound));
+    return describeOn(this.connection, await this.codec.render((await this.rewriteForSession(bound, sql)).statement));
   }
 
   async close(): Promise<void> {
+    this.activity.close();
     await this.cursors.closeAll();
+    for (const relation of this.sessionViews) {
+      await this.connection.run(`DROP VIEW IF EXISTS memory.pg_compat.${sessionViewName(relation, this.catalogView.processId)}`).catch(() => undefined);
+    }
     this.connection.closeSync();
   }
 
@@ -188,7 +298,7 @@ export class EngineSession {
     const parsed = await this.codec.parse(sql);
     if (!parsed.ok) return this.planUnserializable(sql, parsed.errorType, parsed.message, parameters, parsed.position);
     // The catalog rewrite runs first, so pg_catalog relations never count as catalog tables.
-    const rewritten = rewriteCatalogQuery(bindParameters(parsed.statement, parameters), this.catalogView);
+    const rewritten = await this.rewriteForSession(bindParameters(parsed.statement, parameters), sql);
     onSettings?.(rewritten.settings);
     const statement = rewritten.statement;
     const boundSql = parameters.length > 0 || rewritten.changed ? await this.codec.render(statement) : sql;
@@ -247,8 +357,21 @@ export class EngineSession {
     sql = normalizePgSyntax(sql);
     const parsed = await this.codec.parse(sql);
     if (!parsed.ok) return sql;
-    const rewritten = rewriteCatalogQuery(parsed.statement, this.catalogView);
+    const rewritten = await this.rewriteForSession(parsed.statement, sql);
     return rewritten.changed ? this.codec.render(rewritten.statement) : sql;
+  }
+
+  /** The catalog rewrite, with this session's views of the session relations it reads (re)created as of now. */
+  private async rewriteForSession(statement: JsonObject, sql: string): Promise<RewriteResult> {
+    const rewritten = rewriteCatalogQuery(statement, this.catalogView, sql);
+    if (rewritten.sessionRelations.length > 0) {
+      const json = this.catalogView.sessionJson();
+      for (const relation of rewritten.sessionRelations) {
+        await this.connection.run(sessionViewSql(relation, this.catalogView, json));
+        this.sessionViews.add(relation);
+      }
+    }
+    return rewritten;
   }
 
   private async explain(sql: string, parameters: readonly (string | null)[], analyze: boolean, signal: AbortSignal): Promise<RowStream> {
@@ -302,6 +425,36 @@ export class EngineSession {
       if (error instanceof InvalidParameterValueError) throw new SqlError('22023', error.message);
       throw error;
     }
+  }
+}
+
+/** Names that make a statement a catalog query (PostgreSQL's catalog schemas and relations). */
+const CATALOG_NAMES = /\b(pg_catalog|information_schema|pg_[a-z_]+)\b/i;
+
+/** The text pg_stat_activity shows for a statement. */
+function statementText(statement: Statement): string {
+  switch (statement.kind) {
+    case 'query':
+      return statement.sql;
+    case 'explain':
+      return `EXPLAIN ${statement.sql}`;
+    case 'set':
+      return `SET ${statement.local ? 'LOCAL ' : ''}${statement.name} = ${statement.value ?? 'DEFAULT'}`;
+    case 'set_transaction':
+      return `SET ${statement.scope === 'session' ? 'SESSION CHARACTERISTICS AS ' : ''}TRANSACTION`;
+    case 'discard':
+      return `DISCARD ${statement.what.toUpperCase()}`;
+    case 'comment':
+      return `COMMENT ON ${statement.target.toUpperCase()} ${statement.table}`;
+    case 'show':
+      return `SHOW ${statement.name}`;
+    case 'reset':
+      return `RESET ${statement.name ?? 'ALL'}`;
+    case 'declare':
+    case 'copy':
+      return statement.query;
+    default:
+      return statement.kind.toUpperCase();
   }
 }
 

@@ -18,7 +18,6 @@ import { ArrowToDuckDBLoader, restoreViewSql, stagingTableSql } from '../../src/
 import { transportSql } from '../../src/arrow/transport-sql.ts';
 import { SqlError, toSqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
-import { partitionPaths } from '../../src/storage/manifest.ts';
 import { CATALOG_SCHEMA } from '../catalog/catalog.ts';
 import type { InputColumn, TaskInput, TaskOutput } from '../../src/cluster/messages.ts';
 import type { ColumnSpec, DistributedPlan, Stage, StageInput } from '../plan/plan.ts';

@@ -11,6 +11,8 @@ interface ParameterSpec {
   /** Canonical spelling in SHOW output and ParameterStatus. */
   readonly name: string;
   readonly validate?: (value: string) => string | undefined;
+  /** Unless set, the value is that of this other parameter. */
+  readonly follows?: string;
 }
 
 const JOIN_STRATEGIES = ['auto', 'broadcast', 'shuffle', 'colocate'] as const;
@@ -47,9 +49,13 @@ const PARAMETERS: Readonly<Record<string, ParameterSpec>> = {
   extra_float_digits: { name: 'extra_float_digits', default: '1', reported: false, validate: validateFloatDigits },
   search_path: { name: 'search_path', default: '"$user", public', reported: false },
   statement_timeout: { name: 'statement_timeout', default: '0', reported: false, validate: validateTimeout },
-  transaction_isolation: { name: 'transaction_isolation', default: 'read committed', reported: false },
-  default_transaction_read_only: { name: 'default_transaction_read_only', default: 'on', reported: false },
-  transaction_read_only: { name: 'transaction_read_only', default: 'on', reported: false },
+  default_transaction_isolation: { name: 'default_transaction_isolation', default: 'read committed', reported: false, validate: validateIsolation },
+  default_transaction_read_only: { name: 'default_transaction_read_only', default: 'on', reported: false, validate: validateBoolean('default_transaction_read_only') },
+  default_transaction_deferrable: { name: 'default_transaction_deferrable', default: 'off', reported: false, validate: validateBoolean('default_transaction_deferrable') },
+  // A transaction's own modes start as the session's defaults (SET TRANSACTION changes them for one transaction).
+  transaction_isolation: { name: 'transaction_isolation', default: 'read committed', reported: false, validate: validateIsolation, follows: 'default_transaction_isolation' },
+  transaction_read_only: { name: 'transaction_read_only', default: 'on', reported: false, validate: validateBoolean('transaction_read_only'), follows: 'default_transaction_read_only' },
+  transaction_deferrable: { name: 'transaction_deferrable', default: 'off', reported: false, validate: validateBoolean('transaction_deferrable'), follows: 'default_transaction_deferrable' },
   max_identifier_length: { name: 'max_identifier_length', default: '63', reported: false },
   lc_messages: { name: 'lc_messages', default: 'C', reported: false },
   lc_monetary: { name: 'lc_monetary', default: 'C', reported: false },
@@ -77,6 +83,8 @@ export class InvalidParameterValueError extends Error {}
 
 export class SessionState {
   private readonly values = new Map<string, string>();
+  /** SET LOCAL and SET TRANSACTION values: they last until the transaction ends. */
+  private readonly local = new Map<string, string>();
 
   constructor(user: string, startupOptions: ReadonlyMap<string, string>) {
     this.values.set('session_authorization', user);
@@ -90,7 +98,33 @@ export class SessionState {
     const key = parameterKey(name);
     const spec = PARAMETERS[key];
     if (!spec) throw new UnknownParameterError(`unrecognized configuration parameter "${name}"`);
-    return this.values.get(key) ?? spec.default;
+    return this.local.get(key) ?? this.values.get(key) ?? (spec.follows !== undefined ? this.get(spec.follows) : spec.default);
+  }
+
+  /** SET LOCAL: the value holds until the current transaction ends; returns the ParameterStatus to send, if any. */
+  setLocal(name: string, value: string | undefined): { name: string; value: string } | undefined {
+    const key = parameterKey(name);
+    const spec = PARAMETERS[key];
+    if (!spec) throw new UnknownParameterError(`unrecognized configuration parameter "${name}"`);
+    this.check(key, name, value);
+    if (value === undefined) this.local.delete(key);
+    else this.local.set(key, key === 'timezone' ? canonicalTimeZone(value) : value);
+    return spec.reported ? { name: spec.name, value: this.get(key) } : undefined;
+  }
+
+  /** The transaction ended: SET LOCAL values lapse. Returns the ParameterStatus of reported ones that changed back. */
+  endTransaction(): Array<{ name: string; value: string }> {
+    const lapsed = [...this.local.keys()];
+    this.local.clear();
+    return lapsed.filter((key) => PARAMETERS[key].reported).map((key) => ({ name: PARAMETERS[key].name, value: this.get(key) }));
+  }
+
+  private check(key: string, name: string, value: string | undefined): void {
+    if (key === 'server_version' || key === 'server_encoding' || key === 'is_superuser' || key === 'integer_datetimes') {
+      throw new InvalidParameterValueError(`parameter "${name}" cannot be changed`);
+    }
+    const problem = value === undefined ? undefined : PARAMETERS[key].validate?.(value);
+    if (problem) throw new InvalidParameterValueError(problem);
   }
 
   /** Sets a parameter (undefined = back to default); returns the ParameterStatus to send, if any. */
@@ -98,15 +132,9 @@ export class SessionState {
     const key = parameterKey(name);
     const spec = PARAMETERS[key];
     if (!spec) throw new UnknownParameterError(`unrecognized configuration parameter "${name}"`);
-    if (key === 'server_version' || key === 'server_encoding' || key === 'is_superuser' || key === 'integer_datetimes') {
-      throw new InvalidParameterValueError(`parameter "${name}" cannot be changed`);
-    }
+    this.check(key, name, value);
     if (value === undefined) this.values.delete(key);
-    else {
-      const problem = spec.validate?.(value);
-      if (problem) throw new InvalidParameterValueError(problem);
-      this.values.set(key, key === 'timezone' ? canonicalTimeZone(value) : value);
-    }
+    else this.values.set(key, key === 'timezone' ? canonicalTimeZone(value) : value);
     return spec.reported ? { name: spec.name, value: this.get(key) } : undefined;
   }
 
@@ -125,6 +153,11 @@ export class SessionState {
     return Object.entries(PARAMETERS)
       .filter(([, spec]) => spec.reported)
       .map(([key, spec]) => ({ name: spec.name, value: this.get(key) }));
+  }
+
+  /** Every parameter's current value, by lower-case name (pg_settings shows them). */
+  all(): Record<string, string> {
+    return Object.fromEntries(Object.keys(PARAMETERS).map((key) => [key, this.get(key)]));
   }
 
   displayName(name: string): string {
@@ -166,6 +199,10 @@ function validateTimeZone(value: string): string | undefined {
 
 function canonicalTimeZone(value: string): string {
   return /^(utc|gmt|z|zulu|etc\/utc)$/i.test(value) ? 'UTC' : value;
+}
+
+function validateIsolation(value: string): string | undefined {
+  return /^(serializable|repeatable read|read committed|read uncommitted)$/i.test(value.trim()) ? undefined : `invalid value for parameter "transaction_isolation": "${value}"`;
 }
 
 function validateEncoding(value: string): string | undefined {

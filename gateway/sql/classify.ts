@@ -9,6 +9,7 @@
  * works on DuckDB's AST.
  */
 import nodeSqlParser from 'node-sql-parser';
+import { parseComment, type CommentStatement } from './comment-statement.ts';
 import { parseCopy, type CopyStatement } from './copy-statement.ts';
 import { parseCursorStatement, type CursorStatement } from './cursor-statements.ts';
 import { stripLeadingComments } from './split.ts';
@@ -19,6 +20,13 @@ export type Statement =
   | { readonly kind: 'query'; readonly sql: string }
   | { readonly kind: 'explain'; readonly analyze: boolean; readonly sql: string }
   | { readonly kind: 'set'; readonly name: string; readonly value: string | undefined; readonly local: boolean }
+  /**
+   * SET SESSION CHARACTERISTICS AS TRANSACTION … (scope session: the defaults of later transactions)
+   * and SET TRANSACTION … (scope transaction: the current one), as the parameters they set.
+   */
+  | { readonly kind: 'set_transaction'; readonly scope: 'session' | 'transaction'; readonly settings: ReadonlyArray<{ readonly name: string; readonly value: string }> }
+  /** DISCARD ALL | PLANS | SEQUENCES | TEMP: ALL resets the session (settings, cursors, prepared statements). */
+  | { readonly kind: 'discard'; readonly what: 'all' | 'plans' | 'sequences' | 'temp' }
   | { readonly kind: 'reset'; readonly name: string | undefined }
   | { readonly kind: 'show'; readonly name: string }
   | { readonly kind: 'transaction'; readonly action: TransactionAction; readonly tag: string }
@@ -27,6 +35,7 @@ export type Statement =
   | { readonly kind: 'deallocate'; readonly name: string | undefined }
   | CursorStatement
   | CopyStatement
+  | CommentStatement
   | { readonly kind: 'refused'; readonly sqlstate: string; readonly message: string };
 
 const QUERY_KEYWORDS = new Set(['select', 'with', 'values', 'table', 'from', '(', 'pivot', 'unpivot', 'describe', 'summarize']);
@@ -66,7 +75,7 @@ export function classify(text: string): Statement {
     case 'release':
       return { kind: 'transaction', action: 'release', tag: 'RELEASE' };
     case 'discard':
-      return { kind: 'noop', tag: `DISCARD ${(words[1] ?? 'ALL').toUpperCase()}` };
+      return classifyDiscard(sql);
     case 'deallocate':
       return classifyDeallocate(sql);
     case 'declare':
@@ -76,6 +85,8 @@ export function classify(text: string): Statement {
       return parseCursorStatement(sql);
     case 'copy':
       return parseCopy(sql);
+    case 'comment':
+      return parseComment(sql);
   }
   if (WRITE_KEYWORDS.has(first)) return readOnly(first);
   if (PRIVILEGED_KEYWORDS.has(first)) {
@@ -125,9 +136,40 @@ function classifyExplain(sql: string): Statement {
   };
 }
 
+function classifyDiscard(sql: string): Statement {
+  const what = /^discard\s+(all|plans|sequences|temp|temporary)\s*$/i.exec(sql)?.[1]?.toLowerCase();
+  if (what === undefined) return { kind: 'refused', sqlstate: '42601', message: `syntax error in DISCARD statement: ${sql}` };
+  return { kind: 'discard', what: what === 'temporary' ? 'temp' : (what as 'all' | 'plans' | 'sequences' | 'temp') };
+}
+
+/**
+ * The transaction modes of SET TRANSACTION and SET SESSION CHARACTERISTICS AS TRANSACTION
+ * (ISOLATION LEVEL …, READ ONLY | READ WRITE, [NOT] DEFERRABLE, comma-separated or not).
+ */
+function classifyTransactionModes(sql: string, modes: string, scope: 'session' | 'transaction'): Statement {
+  const prefix = scope === 'session' ? 'default_transaction_' : 'transaction_';
+  const settings: Array<{ name: string; value: string }> = [];
+  let rest = modes.trim();
+  while (rest !== '') {
+    const mode = /^(?:isolation\s+level\s+(serializable|repeatable\s+read|read\s+committed|read\s+uncommitted)|read\s+(only|write)|(not\s+)?deferrable)\s*,?\s*/i.exec(rest);
+    if (!mode) return { kind: 'refused', sqlstate: '42601', message: `syntax error in transaction modes: ${sql}` };
+    if (mode[1] !== undefined) settings.push({ name: `${prefix}isolation`, value: mode[1].toLowerCase().replace(/\s+/g, ' ') });
+    else if (mode[2] !== undefined) settings.push({ name: `${prefix}read_only`, value: mode[2].toLowerCase() === 'only' ? 'on' : 'off' });
+    else settings.push({ name: `${prefix}deferrable`, value: mode[3] === undefined ? 'on' : 'off' });
+    rest = rest.slice(mode[0].length);
+  }
+  if (settings.length === 0) return { kind: 'refused', sqlstate: '42601', message: `syntax error in transaction modes: ${sql}` };
+  return { kind: 'set_transaction', scope, settings };
+}
+
 function classifySet(sql: string): Statement {
   // SET [SESSION | LOCAL] name { TO | = } value | SET TIME ZONE value
+  // | SET [SESSION CHARACTERISTICS AS] TRANSACTION modes
   const body = sql.replace(/^set\s+/i, '');
+  const characteristics = /^session\s+characteristics\s+as\s+transaction\s+([\s\S]*)$/i.exec(body);
+  if (characteristics) return classifyTransactionModes(sql, characteristics[1], 'session');
+  const transaction = /^transaction\s+(?!snapshot\b)([\s\S]*)$/i.exec(body);
+  if (transaction) return classifyTransactionModes(sql, transaction[1], 'transaction');
   const local = /^local\s+/i.test(body);
   const rest = body.replace(/^(session|local)\s+/i, '');
   const timeZone = /^time\s+zone\s+([\s\S]+)$/i.exec(rest);

@@ -210,8 +210,14 @@ export class ClientConnection {
       case 'Query':
         return this.simpleQuery(message.sql);
       case 'Parse': {
-        const statement = classify(message.query);
-        return this.guardExtended(() => this.parse(message, statement), { sql: message.query, statement });
+        // A trailing semicolon (Metabase's `show timezone;`) is one statement; two are an error, as in PostgreSQL.
+        const statements = splitStatements(message.query);
+        const statement = classify(statements.length === 1 ? statements[0] : message.query);
+        return this.guardExtended(() => {
+          if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
+          // Only semicolons (and comments): an empty statement, as PostgreSQL treats it.
+          return this.parse(statements.length === 0 ? { ...message, query: '' } : message, statement);
+        }, { sql: message.query, statement });
       }
       case 'Bind':
         return this.guardExtended(() => this.bind(message));
@@ -303,7 +309,14 @@ export class ClientConnection {
     } catch (error) {
       return this.fatal(new SqlError('22023', (error as Error).message));
     }
-    this.engineSession = await this.engine.openSession(this.state, { database: this.options.database, processId: this.options.processId });
+    this.engineSession = await this.engine.openSession(this.state, {
+      database: this.options.database,
+      processId: this.options.processId,
+      clientAddress: this.socket.remoteAddress,
+      clientPort: this.socket.remotePort,
+      serverAddress: this.socket.localAddress,
+      serverPort: this.socket.localPort,
+    });
     clearTimeout(this.startupTimer);
     this.writer.bytes(encodeAuthenticationOk());
     for (const { name, value } of this.state.reported()) this.writer.bytes(encodeParameterStatus(name, value));
@@ -471,6 +484,7 @@ export class ClientConnection {
       this.applyTransaction(statement.action);
     }
     if (statement.kind === 'deallocate') this.deallocate(statement.name);
+    if (statement.kind === 'discard' && statement.what === 'all') this.deallocate(undefined);
     this.abort = new AbortController();
     const outcome = await session.execute(statement, parameters, this.abort.signal).catch((error: unknown) => this.rethrow(error));
     if (outcome.kind === 'command') {

@@ -10,7 +10,7 @@
  * Only base types are listed; array rows are derived from their element the
  * way PostgreSQL defines them, so typelem/typarray cannot disagree.
  */
-import { PgOid } from '../../src/pg/pg-types.ts';
+import { PgOid } from './pg-types.ts';
 
 /** The OIDs PostgreSQL assigns to pg_catalog and the bootstrap superuser. */
 export const PG_CATALOG_NAMESPACE_OID = 11;
@@ -24,6 +24,12 @@ export const enum ExtraOid {
   Name = 19,
   Regproc = 24,
   Oid = 26,
+  Tid = 27,
+  Xid = 28,
+  Cid = 29,
+  TidArray = 1010,
+  XidArray = 1011,
+  CidArray = 1012,
   CharArray = 1002,
   NameArray = 1003,
   RegprocArray = 1008,
@@ -96,6 +102,10 @@ const BASE_TYPES: readonly BaseType[] = [
   { oid: ExtraOid.Regproc, name: 'regproc', sqlName: 'regproc', len: 4, byval: true, category: 'N', array: ExtraOid.RegprocArray, io: 'regproc', align: 'i', storage: 'p' },
   { oid: PgOid.Text, name: 'text', sqlName: 'text', len: -1, byval: false, category: 'S', preferred: true, array: PgOid.TextArray, io: 'text', align: 'i', storage: 'x', collation: 100 },
   { oid: ExtraOid.Oid, name: 'oid', sqlName: 'oid', len: 4, byval: true, category: 'N', preferred: true, array: ExtraOid.OidArray, io: 'oid', align: 'i', storage: 'p' },
+  // The types of the system columns every table has (ctid, xmin, cmin, …), which pg_attribute lists.
+  { oid: ExtraOid.Tid, name: 'tid', sqlName: 'tid', len: 6, byval: false, category: 'U', array: ExtraOid.TidArray, io: 'tid', align: 's', storage: 'p' },
+  { oid: ExtraOid.Xid, name: 'xid', sqlName: 'xid', len: 4, byval: true, category: 'U', array: ExtraOid.XidArray, io: 'xid', align: 'i', storage: 'p' },
+  { oid: ExtraOid.Cid, name: 'cid', sqlName: 'cid', len: 4, byval: true, category: 'U', array: ExtraOid.CidArray, io: 'cid', align: 'i', storage: 'p' },
   { oid: PgOid.Json, name: 'json', sqlName: 'json', len: -1, byval: false, category: 'U', array: PgOid.JsonArray, io: 'json_', align: 'i', storage: 'x' },
   { oid: PgOid.Float4, name: 'float4', sqlName: 'real', len: 4, byval: true, category: 'N', array: PgOid.Float4Array, io: 'float4', align: 'i', storage: 'p' },
   { oid: PgOid.Float8, name: 'float8', sqlName: 'double precision', len: 8, byval: true, category: 'N', preferred: true, array: PgOid.Float8Array, io: 'float8', align: 'd', storage: 'p' },

@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { pgTypeOf } from '../../src/pg/pg-types.ts';
+import { pgTypeOf } from './pg-types.ts';
 import { PG_TYPE_ROWS } from './pg-type-table.ts';
 
 const byOid = new Map(PG_TYPE_ROWS.map((row) => [row.oid, row]));
 
 /** PgOid is a const enum (no runtime object to iterate), so its members are read from the source. */
 async function pgOidMembers(): Promise<Array<[string, number]>> {
-  const source = await readFile(new URL('../../src/pg/pg-types.ts', import.meta.url), 'utf8');
+  const source = await readFile(new URL('./pg-types.ts', import.meta.url), 'utf8');
   const body = /export const enum PgOid \{([\s\S]*?)\}/.exec(source)?.[1];
   assert.ok(body, 'PgOid enum not found in pg-types.ts');
   const members = [...body.matchAll(/(\w+)\s*=\s*(\d+)/g)].map((m): [string, number] => [m[1], Number(m[2])]);
