@@ -27,6 +27,7 @@ import { findTable, type Manifest, type TableEntry } from '../../src/storage/man
 import {
   analyze,
   blocksOf,
+  boundColumn,
   type Analysis,
   type Block,
   type CteInfo,
@@ -34,10 +35,11 @@ import {
   type Relation,
   type SubqueryUse,
 } from './analysis.ts';
-import { hasAggregate } from './distribution.ts';
+import { groupKeyColumns, hasAggregate } from './distribution.ts';
+import { partitionRange } from './stats.ts';
 import { describeFamily, taskSql, type Family } from './families.ts';
 import { pinnedValues, pushableConjuncts } from './pushdown.ts';
-import { mentionedNames, neededColumns, place, type MaterializedInfo, type Placement, type PlacementSettings } from './placement.ts';
+import { mentionedNames, neededColumns, place, sourceColumn, type MaterializedInfo, type Placement, type PlacementSettings } from './placement.ts';
 import type { ColumnSpec, DistributedPlan, QueryPlan, Stage, StageInput, StageOutput } from './plan.ts';
 import { PARTIALS_RELATION, aggregatesSplittable, canonical, splitAggregate } from './split-aggregate.ts';
 import { selectAllFrom, Substituter, withAlias, type RelationInput, type Substitutions } from './substitute.ts';
@@ -222,9 +224,57 @@ class PlanBuilder {
       return { ...query.node, left, right, cte_map: { map: [] } };
     }
     const produced = await this.produce(query, columns, 'gateway');
+    if (query.kind === 'select') {
+      const onWorkers = await this.finishOnWorkers(query.block, produced, columns);
+      if (onWorkers) return onWorkers;
+    }
     const relation = `__pondgate_r${this.relationCounter++}`;
     this.addStage(produced, { kind: 'gateway', relation });
     return this.finishNode(produced, relation, columns);
+  }
+
+  /**
+   * Many groups (or a top-N of groups): the partial rows are exchanged by group key and a
+   * finishing stage computes the final aggregates per bucket (and its top n+m), so the gateway
+   * receives finished rows instead of every task's partial groups. Undefined when the final step
+   * cannot run per bucket (windows over the groups, ROLLUP's grand totals, an ORDER BY key that
+   * is not an output column) or when few groups are expected.
+   */
+  private async finishOnWorkers(block: Block, produced: Produced, columns: readonly ColumnSpec[]): Promise<SelectNode | undefined> {
+    const finish = produced.finish;
+    if (finish.kind !== 'query' || !finish.small || finish.keys.length === 0 || finish.fromSql) return undefined;
+    const node = block.node;
+    if (node.group_sets.length > 1 || node.qualify !== null || some(finish.node.select_list as unknown as Json, (o) => o.class === 'WINDOW')) return undefined;
+    const limit = limitOf(node);
+    if (limit === 'unsupported') return undefined;
+    if (!(limit && limit.limit !== undefined) && !manyGroups(block)) return undefined;
+    const mapped = this.mapOrder(block, columns, orderModifier(node));
+    if (!mapped || mapped.hidden.length > 0) return undefined;
+    const buckets = Math.max(1, this.context.slots);
+    const keys = finish.keys.map(quoteIdent).join(', ');
+    const partialSql = `SELECT *, (hash(${keys}) % ${buckets}) AS ${quoteIdent(BUCKET_COLUMN)} FROM (\n${produced.sql}\n) AS __pondgate_p`;
+    const partialStage = this.addStage({ ...produced, role: `${produced.role} (partial)` }, { kind: 'buckets', buckets, label: finish.keys.join(', ') }, partialSql);
+    const finalNode = await this.finishNode(produced, PARTIALS_RELATION, columns);
+    // Each bucket keeps its top n+m; the merge re-sorts and cuts.
+    finalNode.modifiers = finalNode.modifiers
+      .filter((m) => m.type === 'DISTINCT_MODIFIER' || m.type === 'ORDER_MODIFIER')
+      .concat(limit && limit.limit !== undefined ? [{ type: 'LIMIT_MODIFIER', limit: integerLiteral(limit.limit + limit.offset), offset: null }] : []);
+    const outputs = columns.map((_, i) => `c${i}`);
+    const relation = `__pondgate_r${this.relationCounter++}`;
+    const distinct = node.modifiers.some((m) => m.type === 'DISTINCT_MODIFIER');
+    const rows: Produced = {
+      sql: wrapRows(await this.context.render(finalNode), outputs),
+      inputs: [{ name: PARTIALS_RELATION, source: { kind: 'stage', stageId: partialStage, mode: 'bucket' }, split: true, label: `stage ${partialStage} by bucket` }],
+      tasks: buckets,
+      dependsOn: [partialStage],
+      role: 'final aggregate',
+      outputs,
+      finish: { kind: 'rows', distinct, order: mapped.order, limit: limit ?? undefined },
+      columns,
+    };
+    this.addStage(rows, { kind: 'gateway', relation });
+    this.notes.push('final aggregate on the workers: partial rows exchanged by group key');
+    return this.finishNode(rows, relation, columns);
   }
 
   /** The merge (or finishing stage) query over `relation` holding the produced rows. */
@@ -753,6 +803,46 @@ class PlanBuilder {
 // ---------------------------------------------------------------- helpers
 
 type Pending = 'none' | 'limit' | 'distinct' | 'aggregate' | 'gather';
+
+/**
+ * Whether a block's groups are expected to be many: a group key on an integer column whose
+ * values span more than MANY_GROUPS (by the statistics' min and max) — per-customer or
+ * per-order groups, not per-flag ones.
+ */
+const MANY_GROUPS = 20_000;
+
+function manyGroups(block: Block): boolean {
+  // The arguments of DISTINCT aggregates are partial keys too (see split-aggregate.ts).
+  const distinctArguments: string[] = [];
+  walk(block.node.select_list as unknown as Json, (o) => {
+    if (isFunction(o) && o.distinct && o.children.length === 1) {
+      const column = boundColumn(o.children[0], block);
+      if (column && column.depth === 0) distinctArguments.push(column.key);
+    }
+  });
+  for (const key of [...groupKeyColumns(block), ...distinctArguments]) {
+    if (!key) continue;
+    const [relationId, column] = [Number(key.split(':')[0]), key.slice(key.indexOf(':') + 1)];
+    const relation = block.relations.find((r) => r.id === relationId);
+    const table = relation?.table;
+    const source = relation ? sourceColumn(relation, relation.columns?.find((c) => c.toLowerCase() === column) ?? '') : undefined;
+    const def = table?.columns.find((c) => c.name === source);
+    if (!table || !def || !/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/.test(def.type)) continue;
+    let min: bigint | undefined;
+    let max: bigint | undefined;
+    for (const partition of table.partitions) {
+      const range = partitionRange(partition, def);
+      if (range === undefined) return false;
+      if (range === 'empty') continue;
+      const lo = BigInt(range.min);
+      const hi = BigInt(range.max);
+      if (min === undefined || lo < min) min = lo;
+      if (max === undefined || hi > max) max = hi;
+    }
+    if (min !== undefined && max !== undefined && max - min > BigInt(MANY_GROUPS)) return true;
+  }
+  return false;
+}
 
 /** What a block's merge must do when its output spans tasks. */
 function pendingPlan(block: Block, aggregateNames: ReadonlySet<string>, _columns: number): Pending {
