@@ -86,9 +86,12 @@ describe('CancelRequest', { timeout: 3 * 60_000 }, () => {
       const keys = client as unknown as Keys;
       // Heavy per-row work inside each worker task (the aggregate is pushed down): tens of
       // seconds uncancelled. The cancel goes out once the tasks were handed to the workers.
+      // Tasks go to the queue group's subject, or to one worker's (`<task>.to.<worker>`).
       const tasksSeen = new Promise<void>((resolve) => {
-        const taskSub = nc.subscribe(subjects.task, { max: 1, callback: () => resolve() });
-        void taskSub.closed;
+        for (const subject of [subjects.task, `${subjects.task}.>`]) {
+          const taskSub = nc.subscribe(subject, { max: 1, callback: () => resolve() });
+          void taskSub.closed;
+        }
       });
       const running = settle(client.query('SELECT max(md5(repeat(l_comment, 2000))) FROM lineitem'));
       await tasksSeen;
