@@ -47,8 +47,20 @@ export type OutputDist =
   | { readonly kind: 'replicated' }
   | { readonly kind: 'split'; readonly keys: ReadonlySet<number> }
   /** Split, but the block's own grouping, windows, DISTINCT or LIMIT need a merge of the tasks' results. */
-  | { readonly kind: 'needs-merge'; readonly reason: string; readonly from: Dist & { kind: 'split' } }
+  | { readonly kind: 'needs-merge'; readonly reason: string; readonly pending: Pending; readonly from: Dist & { kind: 'split' } }
   | { readonly kind: 'invalid'; readonly reason: string };
+
+/** What of a block the tasks cannot complete on their own. */
+export interface Pending {
+  /** Groups (or grouping sets) span tasks. */
+  readonly aggregation: boolean;
+  /** A window's partitions span tasks. */
+  readonly window: boolean;
+  /** DISTINCT (or DISTINCT ON) rows span tasks. */
+  readonly distinct: boolean;
+  readonly limit: boolean;
+  readonly sample: boolean;
+}
 
 export interface Assignment {
   /** Split relations and the visible column each is split on. */
@@ -107,33 +119,36 @@ export class DistributionChecker {
     if (from.kind === 'invalid') return from;
     if (from.kind === 'replicated') return { kind: 'replicated' };
     const pending = this.pendingMerge(block, from.keys);
-    if (pending) return { kind: 'needs-merge', reason: pending, from };
+    if (pending) return { kind: 'needs-merge', reason: describePending(pending), pending, from };
     return { kind: 'split', keys: outputKeys(block, from.keys) };
   }
 
-  /** Why the block's grouping, windows, DISTINCT or LIMIT cannot be completed per task (undefined: they can). */
-  pendingMerge(block: Block, keys: ReadonlySet<ColumnKey>): string | undefined {
+  /** What of the block's grouping, windows, DISTINCT, LIMIT cannot be completed per task (undefined: nothing). */
+  pendingMerge(block: Block, keys: ReadonlySet<ColumnKey>): Pending | undefined {
     const node = block.node;
+    let aggregation = false;
+    let window = false;
+    let distinct = false;
+    let limit = false;
     const aggregated = node.group_expressions.length > 0 || node.having !== null || node.aggregate_handling !== 'STANDARD_HANDLING' || hasAggregate(node.select_list, this.aggregateNames);
     if (aggregated) {
-      if (node.aggregate_handling !== 'STANDARD_HANDLING') return 'GROUP BY ALL is merged';
       const groupKeys = groupKeyColumns(block);
       const sets = node.group_sets.length > 0 ? node.group_sets : [node.group_expressions.map((_, i) => i)];
-      const complete = sets.length > 0 && sets.every((set) => set.some((index) => {
+      const complete = node.aggregate_handling === 'STANDARD_HANDLING' && sets.length > 0 && sets.every((set) => set.some((index) => {
         const key = groupKeys[index];
         return key !== undefined && keys.has(key);
       }));
-      if (!complete) return 'the groups span tasks';
+      aggregation = !complete;
     }
-    for (const window of windowsOf(node)) {
-      const partitions = Array.isArray(window.partitions) ? window.partitions : [];
+    for (const w of windowsOf(node)) {
+      const partitions = Array.isArray(w.partitions) ? w.partitions : [];
       if (!partitions.some((p) => {
         const column = boundColumn(p, block);
         return column !== undefined && column.depth === 0 && keys.has(column.key);
-      })) return 'a window spans tasks';
+      })) window = true;
     }
     for (const modifier of node.modifiers) {
-      if (modifier.type === 'LIMIT_MODIFIER' || modifier.type === 'LIMIT_PERCENT_MODIFIER') return 'LIMIT/OFFSET is applied to the whole result';
+      if (modifier.type === 'LIMIT_MODIFIER' || modifier.type === 'LIMIT_PERCENT_MODIFIER') limit = true;
       if (modifier.type === 'DISTINCT_MODIFIER') {
         const targets = Array.isArray(modifier.distinct_on_targets) ? (modifier.distinct_on_targets as ExpressionNode[]) : [];
         const keyed = targets.length > 0
@@ -142,11 +157,11 @@ export class DistributionChecker {
               return column !== undefined && column.depth === 0 && keys.has(column.key);
             })
           : outputKeys(block, keys).size > 0;
-        if (!keyed) return 'DISTINCT spans tasks';
+        if (!keyed) distinct = true;
       }
     }
-    if (node.sample !== null) return 'SAMPLE is taken over the whole result';
-    return undefined;
+    const sample = node.sample !== null;
+    return aggregation || window || distinct || limit || sample ? { aggregation, window, distinct, limit, sample } : undefined;
   }
 
   // ------------------------------------------------------------ FROM trees
@@ -310,6 +325,14 @@ export class DistributionChecker {
       return mine.depth === 0 && theirs.depth === 1 && innerKeys.has(mine.key) && outerKeys.has(theirs.key);
     });
   }
+}
+
+function describePending(p: Pending): string {
+  if (p.aggregation) return 'the groups span tasks';
+  if (p.window) return 'a window spans tasks';
+  if (p.distinct) return 'DISTINCT spans tasks';
+  if (p.sample) return 'SAMPLE is taken over the whole result';
+  return 'LIMIT/OFFSET is applied to the whole result';
 }
 
 function sideJoin(preserved: Exclude<Dist, { kind: 'invalid' }>, other: Exclude<Dist, { kind: 'invalid' }>, linked: boolean, kind: string): Dist {

@@ -372,7 +372,8 @@ function candidateFamilies(leaves: readonly Leaf[], classes: KeyClasses, input: 
     }
     for (const column of relation.columns ?? []) {
       const klass = classes.of(columnKey(relation, column));
-      if ((classes.members.get(klass)?.length ?? 0) < 2) continue;
+      // Key ranges pay off on columns that join something, or that group or partition rows.
+      if ((classes.members.get(klass)?.length ?? 0) < 2 && !classes.grouping.has(klass)) continue;
       const source = sourceColumn(relation, column);
       const family = source ? rangeFamily(table, source) : undefined;
       if (family && family.kind === 'range') add({ family, anchorClass: klass, keyType: family.layout.column.type, name: `range:${table.name}:${source}` });
@@ -545,6 +546,10 @@ function estimateCost(
     const leaf = leafOf.get(choice.relation);
     if (!leaf) continue;
     const share = keptShare(choice.relation);
+    if (choice.how === 'materialized') {
+      // Split into the stage's buckets, a materialized result needs a stage of its own to finish it.
+      mainWork += STAGE_MS;
+    }
     if (choice.how === 'exchange') {
       exchanges++;
       const rows = leaf.rows * share * selectivity(choice.relation);

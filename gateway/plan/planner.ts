@@ -35,7 +35,7 @@ import {
   type Relation,
   type SubqueryUse,
 } from './analysis.ts';
-import { groupKeyColumns, hasAggregate } from './distribution.ts';
+import { groupKeyColumns, hasAggregate, type Pending } from './distribution.ts';
 import { partitionRange } from './stats.ts';
 import { describeFamily, taskSql, type Family } from './families.ts';
 import { pinnedValues, pushableConjuncts } from './pushdown.ts';
@@ -247,7 +247,7 @@ class PlanBuilder {
     if (node.group_sets.length > 1 || node.qualify !== null || some(finish.node.select_list as unknown as Json, (o) => o.class === 'WINDOW')) return undefined;
     const limit = limitOf(node);
     if (limit === 'unsupported') return undefined;
-    if (!(limit && limit.limit !== undefined) && !manyGroups(block)) return undefined;
+    if (!manyGroups(block)) return undefined;
     const mapped = this.mapOrder(block, columns, orderModifier(node));
     if (!mapped || mapped.hidden.length > 0) return undefined;
     const buckets = Math.max(1, this.context.slots);
@@ -335,6 +335,11 @@ class PlanBuilder {
     const key = target.kind === 'files' ? 'files' : `${describeFamily(target.family)}:${target.tasks}:${target.column}`;
     const known = this.materializations.get(query)?.get(key);
     if (known !== undefined) return known;
+    // Every file of a finished bucketed result is every row: a reader of the whole result can use it.
+    if (target.kind === 'files') {
+      const finished = [...(this.materializations.get(query)?.values() ?? [])].find((m) => !m.finish);
+      if (finished) return finished;
+    }
     const columns = await this.describeQuery(query);
     const produced = query.kind === 'setop' ? await this.produceSetop(query, columns) : await this.produce(query, columns, 'files');
     let result: Materialized;
@@ -457,7 +462,7 @@ class PlanBuilder {
       mentionedNames: mentionedNames(query.node as Json),
       finishCost: (output, rowsIn) => {
         if (output.kind !== 'needs-merge' || !block) return 0;
-        const plan = pendingPlan(block, this.context.aggregateNames, columns.length);
+        const plan = pendingPlan(block, output.pending, this.context.aggregateNames);
         if (plan === 'aggregate' || plan === 'limit' || plan === 'distinct') return 5;
         return rowsIn * 0.002;
       },
@@ -484,7 +489,10 @@ class PlanBuilder {
     return out;
   }
 
-  /** CTEs read more than once (computed once, as DuckDB would) and uncorrelated scalar subqueries over tables. */
+  /**
+   * CTEs read more than once (computed once, as DuckDB would) and uncorrelated scalar subqueries
+   * over tables (a scalar over an already materialized CTE reads its files instead).
+   */
   private initialCuts(query: QueryInfo): Set<QueryInfo> {
     const cut = new Set<QueryInfo>();
     for (const block of blocksOf(query)) {
@@ -492,8 +500,10 @@ class PlanBuilder {
         const cte = relation.cte;
         if (cte && cte.references.length > 1 && hasTables(cte.query) && !isCorrelated(cte.query)) cut.add(cte.query);
       }
+    }
+    for (const block of blocksOf(query)) {
       for (const use of block.subqueries) {
-        if (use.type === 'SCALAR' && hasTables(use.query) && !isCorrelated(use.query)) cut.add(use.query);
+        if (use.type === 'SCALAR' && hasTables(use.query, cut) && !isCorrelated(use.query)) cut.add(use.query);
       }
     }
     return cut;
@@ -627,7 +637,7 @@ class PlanBuilder {
     const limit = limitOf(node);
     if (limit === 'unsupported') throw new PlanFailure('LIMIT/OFFSET that is not a constant');
     const rowsRole = placement.split.size > 0 ? 'scan and join' : 'whole query';
-    const pending = placement.output.kind === 'needs-merge' ? pendingPlan(block, this.context.aggregateNames, columns.length) : 'none';
+    const pending = placement.output.kind === 'needs-merge' ? pendingPlan(block, placement.output.pending, this.context.aggregateNames) : 'none';
     if (pending === 'none' || pending === 'limit' || pending === 'distinct') {
       // Rows are final per task (or only need a DISTINCT / top-N over all tasks).
       const order = orderModifier(node);
@@ -802,7 +812,7 @@ class PlanBuilder {
 
 // ---------------------------------------------------------------- helpers
 
-type Pending = 'none' | 'limit' | 'distinct' | 'aggregate' | 'gather';
+type PendingPlan = 'none' | 'limit' | 'distinct' | 'aggregate' | 'gather';
 
 /**
  * Whether a block's groups are expected to be many: a group key on an integer column whose
@@ -822,41 +832,26 @@ function manyGroups(block: Block): boolean {
   });
   for (const key of [...groupKeyColumns(block), ...distinctArguments]) {
     if (!key) continue;
-    const [relationId, column] = [Number(key.split(':')[0]), key.slice(key.indexOf(':') + 1)];
-    const relation = block.relations.find((r) => r.id === relationId);
-    const table = relation?.table;
-    const source = relation ? sourceColumn(relation, relation.columns?.find((c) => c.toLowerCase() === column) ?? '') : undefined;
-    const def = table?.columns.find((c) => c.name === source);
-    if (!table || !def || !/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/.test(def.type)) continue;
-    let min: bigint | undefined;
-    let max: bigint | undefined;
-    for (const partition of table.partitions) {
-      const range = partitionRange(partition, def);
-      if (range === undefined) return false;
-      if (range === 'empty') continue;
-      const lo = BigInt(range.min);
-      const hi = BigInt(range.max);
-      if (min === undefined || lo < min) min = lo;
-      if (max === undefined || hi > max) max = hi;
-    }
-    if (min !== undefined && max !== undefined && max - min > BigInt(MANY_GROUPS)) return true;
+    const span = integerSpan(block, key);
+    if (span !== undefined && span > BigInt(MANY_GROUPS)) return true;
   }
   return false;
 }
 
 /** What a block's merge must do when its output spans tasks. */
-function pendingPlan(block: Block, aggregateNames: ReadonlySet<string>, _columns: number): Pending {
+function pendingPlan(block: Block, pending: Pending, aggregateNames: ReadonlySet<string>): PendingPlan {
   const node = block.node;
-  const aggregated = node.group_expressions.length > 0 || node.having !== null || hasAggregate(node.select_list, aggregateNames);
-  const windows = some(node.select_list as unknown as Json, (o) => o.class === 'WINDOW') || node.qualify !== null;
-  const distinctOn = node.modifiers.some((m) => m.type === 'DISTINCT_MODIFIER' && Array.isArray(m.distinct_on_targets) && m.distinct_on_targets.length > 0);
-  const distinct = node.modifiers.some((m) => m.type === 'DISTINCT_MODIFIER');
-  if (aggregated) {
-    if (windows) return 'gather';
+  if (pending.sample) return 'gather';
+  if (pending.aggregation) {
+    // Windows over the aggregates, or ones whose partitions span tasks, need the finished groups.
+    const windows = some(node.select_list as unknown as Json, (o) => o.class === 'WINDOW') || node.qualify !== null;
+    if (windows || pending.window) return 'gather';
     return aggregatesSplittable(block, aggregateNames) ? 'aggregate' : 'gather';
   }
-  if (windows || distinctOn) return 'gather';
-  if (distinct) return 'distinct';
+  // Groups are complete per task (or there are none): what is left is rows.
+  const distinctOn = node.modifiers.some((m) => m.type === 'DISTINCT_MODIFIER' && Array.isArray(m.distinct_on_targets) && m.distinct_on_targets.length > 0);
+  if (pending.window || (pending.distinct && distinctOn)) return 'gather';
+  if (pending.distinct) return 'distinct';
   return 'limit';
 }
 
@@ -946,8 +941,10 @@ function cuttable(query: QueryInfo): QueryInfo[] {
   return out;
 }
 
-function hasTables(query: QueryInfo): boolean {
-  return blocksOf(query).some((b) => b.relations.some((r) => r.kind === 'table' || (r.query !== undefined && hasTables(r.query))));
+/** Whether a query reads a table other than through the queries in `except` (already materialized). */
+function hasTables(query: QueryInfo, except: ReadonlySet<QueryInfo> = new Set()): boolean {
+  if (except.has(query)) return false;
+  return blocksOf(query).some((b) => b.relations.some((r) => r.kind === 'table' || (r.query !== undefined && hasTables(r.query, except))));
 }
 
 /** Whether some column reference in the query reaches outside it. */
@@ -996,8 +993,37 @@ function estimateRows(query: QueryInfo): number {
       if (relation.table) rows = Math.max(rows, relation.table.partitions.reduce((sum, p) => sum + p.rows, 0));
     }
   }
-  const aggregated = query.kind === 'select' && (query.block.node.group_expressions.length > 0 || query.block.node.having !== null);
-  return aggregated ? Math.max(1, Math.round(rows * 0.05)) : rows;
+  if (query.kind !== 'select') return rows;
+  const node = query.block.node;
+  if (node.group_expressions.length === 0 && !node.having) return rows;
+  // Groups: at most the product of the key columns' value spans, where the statistics give them.
+  const spans = groupKeyColumns(query.block).map((key) => (key ? integerSpan(query.block, key) : undefined));
+  if (spans.length > 0 && spans.every((span) => span !== undefined)) {
+    return Math.max(1, Math.min(rows, spans.reduce((product, span) => product * Number(span!), 1)));
+  }
+  return Math.max(1, Math.round(rows * 0.05));
+}
+
+/** max − min + 1 of an integer table column (bound key), from the per-file statistics. */
+function integerSpan(block: Block, key: string): bigint | undefined {
+  const [relationId, column] = [Number(key.split(':')[0]), key.slice(key.indexOf(':') + 1)];
+  const relation = block.relations.find((r) => r.id === relationId);
+  const table = relation?.table;
+  const source = relation ? sourceColumn(relation, relation.columns?.find((c) => c.toLowerCase() === column) ?? '') : undefined;
+  const def = table?.columns.find((c) => c.name === source);
+  if (!table || !def || !/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/.test(def.type)) return undefined;
+  let min: bigint | undefined;
+  let max: bigint | undefined;
+  for (const partition of table.partitions) {
+    const range = partitionRange(partition, def);
+    if (range === undefined) return undefined;
+    if (range === 'empty') continue;
+    const lo = BigInt(range.min);
+    const hi = BigInt(range.max);
+    if (min === undefined || lo < min) min = lo;
+    if (max === undefined || hi > max) max = hi;
+  }
+  return min === undefined || max === undefined ? undefined : max - min + 1n;
 }
 
 /** GROUP BY ALL → GROUP BY the positions of the select items without aggregates (DuckDB's meaning). */
