@@ -132,7 +132,7 @@ export async function planQuery(statement: JsonObject, sql: string, context: Pla
   if (some(tree, (o) => o.class === 'COLLATE')) return planDelegate(tree, analysis, columns, context, ['COLLATE is applied in one task']);
   // now() and friends: one reading of the clock for every task, taken here.
   await inlineClock(tree, analysis, context);
-  const builder = new PlanBuilder(analysis, context);
+  const builder = new PlanBuilder(analysis, context, mentionedNames(tree));
   try {
     return await builder.top(columns);
   } catch (error) {
@@ -198,6 +198,8 @@ class PlanBuilder {
   constructor(
     private readonly analysis: Analysis,
     private readonly context: PlannerContext,
+    /** Every name referenced anywhere in the statement: the columns a relation may have to provide. */
+    private readonly mentioned: ReadonlySet<string>,
   ) {
     this.substituter = new Substituter(analysis);
   }
@@ -436,8 +438,8 @@ class PlanBuilder {
         (chosen.split.size > 0 ? `; split ${[...chosen.split.values()].map((s) => `${s.relation.qualifier}${s.column ? `.${s.column}` : ''} (${s.how})`).join(', ')}` : '') +
         (chosen.broadcast.length > 0 ? `; broadcast ${chosen.broadcast.map((r) => r.qualifier || 'subquery').join(', ')}` : ''),
     );
-    const { inputs, subs, dependsOn } = await this.bindInputs(query, chosen, cut);
-    return this.finishBlock(block, columns, chosen, inputs, subs, dependsOn, purpose);
+    const { inputs, subs, dependsOn, outerCtes } = await this.bindInputs(query, chosen, cut);
+    return this.finishBlock(block, columns, chosen, inputs, { ...subs, outerCtes }, dependsOn, purpose);
   }
 
   private async tryPlace(query: QueryInfo, cut: ReadonlySet<QueryInfo>, columns: readonly ColumnSpec[]): Promise<Placement | { failure: string }> {
@@ -459,7 +461,7 @@ class PlanBuilder {
       settings: this.context.settings,
       duckdbVersion: this.context.duckdbVersion,
       materialized,
-      mentionedNames: mentionedNames(query.node as Json),
+      mentionedNames: this.mentioned,
       finishCost: (output, rowsIn) => {
         if (output.kind !== 'needs-merge' || !block) return 0;
         const plan = pendingPlan(block, output.pending, this.context.aggregateNames);
@@ -510,7 +512,11 @@ class PlanBuilder {
   }
 
   /** Input bindings and substitutions for a placed block; materializes what was cut. */
-  private async bindInputs(query: QueryInfo, placement: Placement, cut: ReadonlySet<QueryInfo>): Promise<{ inputs: StageInput[]; subs: Substitutions; dependsOn: number[] }> {
+  private async bindInputs(
+    query: QueryInfo,
+    placement: Placement,
+    cut: ReadonlySet<QueryInfo>,
+  ): Promise<{ inputs: StageInput[]; subs: Substitutions; dependsOn: number[]; outerCtes: CteInfo[] }> {
     const inputs: StageInput[] = [];
     const dependsOn: number[] = [];
     const relations = new Map<Relation, RelationInput>();
@@ -578,7 +584,14 @@ class PlanBuilder {
         subqueries.set(use, (await this.through(materialized, name)) ?? name);
       }
     }
-    return { inputs, subs: { relations, subqueries, droppedCtes }, dependsOn };
+    // CTE definitions the stage does not read (their readers were cut out, or they were
+    // materialized) are dropped: DuckDB would bind them, and their tables are not inputs here.
+    const used = new Set<CteInfo>();
+    for (const block of regionBlocks(query, cut)) {
+      for (const relation of block.relations) if (relation.cte && !(relation.query && cut.has(relation.query))) used.add(relation.cte);
+    }
+    for (const cte of this.analysis.ctes) if (!used.has(cte)) droppedCtes.add(cte);
+    return { inputs, subs: { relations, subqueries, droppedCtes }, dependsOn, outerCtes: referencedOuterCtes(query).filter((c) => used.has(c)) };
   }
 
   /** A stage writing `relation`'s needed columns (filtered) into the placement's buckets. */
@@ -643,7 +656,7 @@ class PlanBuilder {
       const order = orderModifier(node);
       const mapped = purpose === 'gateway' || limit ? this.mapOrder(block, columns, order) : { order: [], hidden: [] };
       if (mapped === undefined) throw new PlanFailure('an ORDER BY key that cannot be carried to the merge');
-      const stageNode = this.substituter.apply(node, subs);
+      const stageNode = this.substituter.applyStage(node, subs);
       stageNode.select_list = [...stageNode.select_list, ...mapped.hidden.map((h, i) => ({ ...this.substituter.apply(h, subs), alias: `__h${i}` }))];
       const single = tasks === 1;
       if (!single) {
@@ -677,8 +690,9 @@ class PlanBuilder {
         const from = split.windowFromSql ? await this.subqueryFrom(split.windowFromSql) : undefined;
         // The safety net: the final step must bind over the partial step's rows, both computed here
         // over the catalog's empty tables (one statement: the partial step as a CTE).
-        const check: SelectNode = { ...split.final, ...(from ? { from_table: from } : {}), cte_map: { map: [cteEntry(PARTIALS_RELATION, split.partial)] } };
-        const [partialSql, checkSql] = await this.context.renderAll([this.substituter.apply(split.partial, subs), check]);
+        const outer = (subs.outerCtes ?? []).map((cte) => clone(cte.node));
+        const check: SelectNode = { ...split.final, ...(from ? { from_table: from } : {}), cte_map: { map: [...outer, cteEntry(PARTIALS_RELATION, split.partial)] } };
+        const [partialSql, checkSql] = await this.context.renderAll([this.substituter.applyStage(split.partial, subs), check]);
         if (await this.context.binds(checkSql)) {
           const keys = Array.from({ length: split.keys }, (_, i) => `g${i}`);
           return {
@@ -753,7 +767,7 @@ class PlanBuilder {
       modifiers: [],
     };
     if (projection.select_list.length === 0) projection.select_list = [{ ...integerLiteral(1), alias: 'p_one' }];
-    const sql = await this.context.render(this.substituter.apply(projection, subs));
+    const sql = await this.context.render(this.substituter.applyStage(projection, subs));
     this.notes.push(`rows gathered for: ${placement.output.kind === 'needs-merge' ? placement.output.reason : 'the merge'}`);
     return { ...base, sql, role: 'scan and join (rows gathered)', outputs: projection.select_list.map((e) => e.alias), finish: { kind: 'query', node: lifted, keys: [], small: false } };
   }

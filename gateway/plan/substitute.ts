@@ -46,6 +46,11 @@ export interface Substitutions {
   readonly droppedCtes: ReadonlySet<CteInfo>;
   /** Table references the analysis does not cover (inside a recursive CTE …), by node: read the input under their own name. */
   readonly tableNodes?: ReadonlyMap<JsonObject, string>;
+  /**
+   * CTEs defined outside the query a stage runs (a materialized subquery reading its
+   * enclosing query's WITH): their definitions go first in the stage's own WITH.
+   */
+  readonly outerCtes?: readonly CteInfo[];
 }
 
 export class Substituter {
@@ -66,6 +71,15 @@ export class Substituter {
   /** A substituted deep copy of `node`. */
   apply<T extends Json>(node: T, subs: Substitutions): T {
     return this.copy(node, subs) as T;
+  }
+
+  /** A substituted copy of a stage's query node, with the outer CTEs it reads defined first. */
+  applyStage<T extends JsonObject>(node: T, subs: Substitutions): T {
+    const copy = this.copy(node, subs) as T;
+    const outer = (subs.outerCtes ?? []).filter((cte) => !subs.droppedCtes.has(cte)).map((cte) => this.copy(cte.node, subs));
+    if (outer.length === 0) return copy;
+    const own = isObject(copy.cte_map) && Array.isArray(copy.cte_map.map) ? copy.cte_map.map : [];
+    return { ...copy, cte_map: { map: [...outer, ...own] } };
   }
 
   private copy(value: Json, subs: Substitutions): Json {

@@ -66,6 +66,8 @@ export interface CorpusEntry {
   readonly note?: string;
   /** Session TimeZone for the query, on the gateway and the oracle alike (default UTC). */
   readonly timeZone?: string;
+  /** pondgate session settings for the query (a regression found under a forced join strategy). */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 /** A theme of the corpus. */
@@ -149,8 +151,9 @@ function checkEntry(value: unknown, where: string): CorpusEntry {
     (e.orderBy === undefined || (Array.isArray(e.orderBy) && e.orderBy.every((i) => Number.isInteger(i)))) &&
     (e.expectEmpty === undefined || typeof e.expectEmpty === 'boolean') &&
     (e.note === undefined || typeof e.note === 'string') &&
-    (e.timeZone === undefined || typeof e.timeZone === 'string');
-  if (!ok) throw new Error(`${where}: not a corpus entry (id, sql, optional orderBy, expectEmpty, note, timeZone)`);
+    (e.timeZone === undefined || typeof e.timeZone === 'string') &&
+    (e.settings === undefined || (typeof e.settings === 'object' && e.settings !== null && Object.values(e.settings).every((v) => typeof v === 'string')));
+  if (!ok) throw new Error(`${where}: not a corpus entry (id, sql, optional orderBy, expectEmpty, note, timeZone, settings)`);
   return e as CorpusEntry;
 }
 

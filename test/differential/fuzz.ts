@@ -37,6 +37,8 @@ export interface FuzzFailure {
   readonly saved?: CorpusEntry;
   /** The generator produced a query DuckDB itself rejects: a bug of the generator, not of the gateway. */
   readonly generatorBug: boolean;
+  /** The session settings the query ran under (its forced join strategy). */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export interface FuzzReport {
@@ -55,14 +57,25 @@ class Mismatch extends Error {
 
 class GeneratorBug extends Error {}
 
+/**
+ * The join strategy each generated query runs under. At the fuzzer's small scale the cost model
+ * runs most joins as one task; forcing a strategy makes the same query exercise exchanges
+ * (shuffle), broadcasts and co-location.
+ */
+const JOIN_STRATEGY = fc.constantFrom('auto', 'shuffle', 'broadcast', 'colocate');
+
+function strategySettings(strategy: string): Record<string, string> | undefined {
+  return strategy === 'auto' ? undefined : { 'pondgate.join_strategy': strategy };
+}
+
 export async function runQueryFuzz(options: FuzzOptions): Promise<FuzzReport> {
   let index = 0;
   let nonEmpty = 0;
-  const property = fc.asyncProperty(queryGenome, async (genome) => {
+  const property = fc.asyncProperty(queryGenome, JOIN_STRATEGY, async (genome, strategy) => {
     const query = renderQuery(genome);
     options.onQuery?.(query, index);
     index++;
-    const outcome = await options.differential.check({ id: 'fuzz', sql: query.sql, orderBy: query.orderBy, allowEmpty: true });
+    const outcome = await options.differential.check({ id: 'fuzz', sql: query.sql, orderBy: query.orderBy, allowEmpty: true, settings: strategySettings(strategy) });
     if (outcome.kind === 'oracle-error') throw new GeneratorBug(`${outcome.message}\n${query.sql}`);
     if (outcome.kind === 'mismatch') throw new Mismatch(outcome.message, outcome.expectedRows);
     if (outcome.rows > 0) nonEmpty++;
@@ -76,8 +89,9 @@ export async function runQueryFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const runs = Math.min(index, options.runs);
   if (!details.failed || details.counterexample === null) return { seed: options.seed, runs, nonEmpty };
 
-  const [genome] = details.counterexample;
+  const [genome, strategy] = details.counterexample;
   const query = renderQuery(genome);
+  const settings = strategySettings(strategy);
   const error = details.errorInstance;
   const generatorBug = error instanceof GeneratorBug || !(error instanceof Mismatch);
   const message = error instanceof Error ? error.message : String(error);
@@ -88,6 +102,7 @@ export async function runQueryFuzz(options: FuzzOptions): Promise<FuzzReport> {
       sql: query.sql,
       ...(query.orderBy.length ? { orderBy: query.orderBy } : {}),
       ...(error instanceof Mismatch && error.expectedRows === 0 ? { expectEmpty: true } : {}),
+      ...(settings ? { settings } : {}),
       note: `found by the query fuzzer (seed ${options.seed}, path ${details.counterexamplePath ?? '?'}): ${firstLine(message)}`,
     };
     saved = (await appendRegression(options.saveTo ?? FUZZ_REGRESSIONS_FILE, entry)) ? entry : undefined;
@@ -96,7 +111,7 @@ export async function runQueryFuzz(options: FuzzOptions): Promise<FuzzReport> {
     seed: options.seed,
     runs,
     nonEmpty,
-    failure: { query, message, path: details.counterexamplePath ?? '', saved, generatorBug },
+    failure: { query, message, path: details.counterexamplePath ?? '', saved, generatorBug, settings },
   };
 }
 
@@ -123,5 +138,5 @@ export function describeFuzzReport(report: FuzzReport): string {
   if (!f) return `${head}; all matched`;
   const kind = f.generatorBug ? 'the generator produced a query DuckDB rejects (a bug of querygen.ts)' : 'the gateway disagrees with DuckDB';
   const where = f.saved ? `\nsaved as regression ${f.saved.id} in regressions/fuzz.json` : '';
-  return `${head}; FAILED: ${kind}\nshrunk query: ${f.query.sql}\norderBy: ${JSON.stringify(f.query.orderBy)}\n${f.message}\nreplay: --seed ${report.seed} --path ${f.path}${where}`;
+  return `${head}; FAILED: ${kind}\nshrunk query: ${f.query.sql}\norderBy: ${JSON.stringify(f.query.orderBy)}${f.settings ? `\nsettings: ${JSON.stringify(f.settings)}` : ''}\n${f.message}\nreplay: --seed ${report.seed} --path ${f.path}${where}`;
 }

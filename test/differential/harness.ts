@@ -34,6 +34,12 @@ export interface CheckedQuery {
    */
   readonly allowEmpty?: boolean;
   readonly timeZone?: string;
+  /**
+   * pondgate session settings for this query (e.g. `pondgate.join_strategy`): at small scale the
+   * cost model runs most joins as one task; forcing strategies exercises exchanges, broadcasts
+   * and co-location on the same data.
+   */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export type CheckOutcome =
@@ -103,7 +109,14 @@ export async function openDifferential(options: DifferentialOptions): Promise<Di
           await gateway.query(`SET TimeZone = '${zone.replace(/'/g, "''")}'`);
           sessionZone = zone;
         }
-        const result = await gateway.query({ text: query.sql, rowMode: 'array' });
+        const settings = Object.entries(query.settings ?? {});
+        for (const [name, value] of settings) await gateway.query(`SET ${name} = '${value.replace(/'/g, "''")}'`);
+        let result: pg.QueryResult;
+        try {
+          result = await gateway.query({ text: query.sql, rowMode: 'array' });
+        } finally {
+          for (const [name] of settings) await gateway.query(`RESET ${name}`);
+        }
         actual = {
           columns: result.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID })),
           rows: result.rows as (string | null)[][],
