@@ -26,6 +26,7 @@ import type { TaskDispatcher } from './dispatcher.ts';
 import type { ScratchSpace } from './scratch.ts';
 import type { VersionPins } from '../../src/storage/pins.ts';
 import { interruptOnAbort } from './interrupt.ts';
+import { MemoryResultBuffer, type ResultBuffer } from './result-buffer.ts';
 
 export interface ExecutionOptions {
   readonly timeZone: string;
@@ -108,6 +109,7 @@ export class QueryExecutor {
   }
 
   async runDistributed(plan: DistributedPlan, options: ExecutionOptions): Promise<RowStream> {
+    if (plan.forward !== undefined) return this.runForwarded(plan, plan.forward.stageId, options);
     const queryId = randomBytes(8).toString('hex');
     const database = `pondgate_q_${queryId}`;
     const connection = await this.duckdb.connect();
@@ -136,7 +138,13 @@ export class QueryExecutor {
       await connection.run(`USE ${database}.${CATALOG_SCHEMA}`);
       await connection.run(`SET SESSION TimeZone = '${options.timeZone.replace(/'/g, "''")}'`);
       const started = Date.now();
-      const stats = await this.runStages(plan, queryId, database, connection, options, log);
+      const stats = await this.runStages(
+        plan,
+        queryId,
+        (stage, stat, serial) => (stage.output.kind === 'gateway' ? new StageSink(stage, stage.output.relation, database, connection, serial, stat) : undefined),
+        options,
+        log,
+      );
       log.debug({ ms: Date.now() - started, stages: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'stages done');
       const result = await connection.stream(transportSql(plan.mergeSql, plan.columns, 'client'));
       const batches = untilAborted(resultBatches(result, { columns: plan.columns }), options.signal);
@@ -147,14 +155,72 @@ export class QueryExecutor {
     }
   }
 
+  /**
+   * A plan whose merge runs in its last stage's tasks: their rows go to the client as they
+   * arrive, through a buffer that drains the workers at their pace (the client reads at its own),
+   * and the gateway's DuckDB is not involved. Returns once the first rows (or the end) arrived,
+   * so a query that fails before its first row fails here, as any other.
+   */
+  private async runForwarded(plan: DistributedPlan, stageId: number, options: ExecutionOptions): Promise<RowStream> {
+    const queryId = randomBytes(8).toString('hex');
+    const log = this.log.child({ queryId });
+    const pin = this.pins?.pinVersion(plan.manifestVersion);
+    const buffer: ResultBuffer = new MemoryResultBuffer();
+    // The reader's close stops the tasks too (a client that stops reading early, a cancel).
+    const stop = new AbortController();
+    setMaxListeners(0, stop.signal);
+    const signal = AbortSignal.any([options.signal, stop.signal]);
+    const usesScratch = plan.stages.some((s) => s.output.kind !== 'gateway');
+    const started = Date.now();
+    const stats = emptyStats(plan);
+    const running = this.runStages(
+      plan,
+      queryId,
+      (stage, stat) => (stage.id === stageId ? new ForwardSink(buffer, stat) : undefined),
+      { ...options, signal },
+      log,
+      stats,
+    ).then(
+      (stats) => {
+        log.debug({ ms: Date.now() - started, stages: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'stages done (forwarded)');
+        buffer.end();
+      },
+      (error: unknown) => buffer.fail(signal.aborted ? abortReason(signal) : toSqlError(error)),
+    );
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      if (!buffer.ended) stop.abort(new SqlError('57014', 'canceling statement: the result was closed before its end'));
+      // Closed first: a task waiting for room in the buffer must see the end.
+      await buffer.close();
+      await running;
+      pin?.release();
+      if (usesScratch) await this.scratch?.release(queryId);
+    };
+    const batches = decodedBatches(buffer);
+    try {
+      const first = await batches.next();
+      return {
+        columns: plan.columns,
+        batches: prepend(first, batches),
+        stats,
+        close,
+      };
+    } catch (error) {
+      await close();
+      throw options.signal.aborted ? abortReason(options.signal) : toSqlError(error);
+    }
+  }
+
   /** Runs the plan's stages, each as soon as the stages it reads are complete; loads gateway-bound rows as they arrive. */
   private async runStages(
     plan: DistributedPlan,
     queryId: string,
-    database: string,
-    connection: DuckDBConnection,
+    sinkFor: (stage: Stage, stat: StageStats, serial: SerialQueue) => BatchSink | undefined,
     options: ExecutionOptions,
     log: Logger,
+    stats: StageStats[] = emptyStats(plan),
   ): Promise<StageStats[]> {
     const abort = new AbortController();
     // One listener per running task; a query may have many.
@@ -166,9 +232,8 @@ export class QueryExecutor {
     if (options.signal.aborted) onAbort();
     // A DuckDB connection runs one statement at a time: every stage's DDL and appends take turns.
     const serial = new SerialQueue();
-    const sinks = new Map<number, StageSink>();
+    const sinks = new Map<number, BatchSink>();
     const results = new Map<number, Promise<StageResult>>();
-    const stats: StageStats[] = plan.stages.map((stage) => ({ stageId: stage.id, tasks: 0, skipped: 0, rows: 0, batches: 0, bytes: 0, bytesWritten: 0, workers: new Set<string>(), elapsedMs: 0, wallMs: 0 }));
     const deadline = options.deadline || Date.now() + 24 * 3600_000;
     const prefix = this.scratch?.prefix(queryId) ?? `local/${queryId}`;
     const fail = (error: unknown) => {
@@ -182,7 +247,7 @@ export class QueryExecutor {
       const stat = stats[stage.id];
       const files = new Map<number, string[]>();
       let columns: readonly InputColumn[] | undefined;
-      const sink = stage.output.kind === 'gateway' ? new StageSink(stage, stage.output.relation, database, connection, serial, stat) : undefined;
+      const sink = stage.output.kind === 'gateway' ? sinkFor(stage, stat, serial) : undefined;
       if (sink) sinks.set(stage.id, sink);
       const taskInputs = Array.from({ length: stage.tasks }, (_, t) => stage.inputs.map((input) => bindInput(input, t, upstream)));
       const runnable = taskInputs.map((inputs) => !stage.skipEmptyTasks || stage.inputs.some((input, i) => input.split && inputs[i].files.length > 0));
@@ -190,7 +255,7 @@ export class QueryExecutor {
       if (!runnable.includes(true)) runnable[0] = true;
       stat.skipped = runnable.filter((r) => !r).length;
       const output: TaskOutput =
-        stage.output.kind === 'gateway' ? { kind: 'stream' }
+        stage.output.kind === 'gateway' ? { kind: 'stream', ...(plan.forward?.stageId === stage.id ? { client: true } : {}) }
         : stage.output.kind === 'buckets' ? { kind: 'buckets', scratchPrefix: prefix, buckets: stage.output.buckets }
         : { kind: 'files', scratchPrefix: prefix };
       await Promise.all(
@@ -252,6 +317,42 @@ export class QueryExecutor {
   }
 }
 
+function emptyStats(plan: DistributedPlan): StageStats[] {
+  return plan.stages.map((stage) => ({ stageId: stage.id, tasks: 0, skipped: 0, rows: 0, batches: 0, bytes: 0, bytesWritten: 0, workers: new Set<string>(), elapsedMs: 0, wallMs: 0 }));
+}
+
+/** Forwards a stage's result messages into the buffer the client reads. */
+class ForwardSink implements BatchSink {
+  constructor(
+    private readonly buffer: ResultBuffer,
+    private readonly stats: StageStats,
+  ) {}
+
+  async load(message: Uint8Array): Promise<void> {
+    this.stats.batches++;
+    this.stats.bytes += message.byteLength;
+    await this.buffer.append(message);
+  }
+
+  async complete(): Promise<void> {}
+
+  abandon(): void {}
+}
+
+/** The record batches of the buffer's Arrow IPC messages, in order. */
+async function* decodedBatches(buffer: AsyncIterable<Uint8Array>): AsyncGenerator<RecordBatch> {
+  for await (const message of buffer) {
+    for (const batch of decodeMessage(message).batches) if (batch.numRows > 0) yield batch;
+  }
+}
+
+/** `first` (an already-taken step of `rest`), then the rest of the iteration. */
+async function* prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  if (first.done) return;
+  yield first.value;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
 interface StageResult {
   /** Files written, by bucket (files outputs use bucket 0). */
   readonly files: ReadonlyMap<number, readonly string[]>;
@@ -276,8 +377,17 @@ function bindInput(input: StageInput, task: number, upstream: ReadonlyMap<number
   return { name: input.name, root: 'scratch', files, columns: result.columns };
 }
 
+/** Where a gateway-bound stage's result messages go. */
+interface BatchSink {
+  load(message: Uint8Array): Promise<void>;
+  /** Every task of the stage has ended. */
+  complete(): Promise<void>;
+  /** The query failed: drop what was received. */
+  abandon(): void;
+}
+
 /** Receives the batches of one gateway-bound stage's tasks into one relation of the query's database. */
-class StageSink {
+class StageSink implements BatchSink {
   private loader: Promise<{ loader: ArrowToDuckDBLoader; schema: Schema }> | undefined;
 
   constructor(

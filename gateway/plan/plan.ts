@@ -69,6 +69,8 @@ export interface DistributedPlan {
   readonly notes: readonly string[];
   /** Manifest version the plan reads. */
   readonly manifestVersion: number;
+  /** Set when the merge runs inside this stage's tasks: their rows go straight to the client (see forward.ts). */
+  readonly forward?: { readonly stageId: number };
 }
 
 export function explainText(plan: QueryPlan): string[] {
@@ -77,8 +79,11 @@ export function explainText(plan: QueryPlan): string[] {
   }
   const lines = [`Distributed plan: ${plan.strategy}`];
   for (const note of plan.notes) lines.push(`  note: ${note}`);
-  lines.push('  Merge on the gateway:');
-  lines.push(...indent(plan.mergeSql, 4));
+  if (plan.forward) lines.push(`  Merge: none; stage ${plan.forward.stageId} runs it and its rows are forwarded to the client as they arrive`);
+  else {
+    lines.push('  Merge on the gateway:');
+    lines.push(...indent(plan.mergeSql, 4));
+  }
   for (const stage of plan.stages) {
     lines.push(`  Stage ${stage.id}: ${stage.role}, ${stage.tasks} task${stage.tasks === 1 ? '' : 's'} -> ${describeOutput(stage.output)}${stage.dependsOn.length > 0 ? ` (after stage ${stage.dependsOn.join(', ')})` : ''}`);
     for (const input of stage.inputs) lines.push(`    input ${input.name}: ${input.label}`);

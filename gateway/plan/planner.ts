@@ -43,6 +43,7 @@ import { mentionedNames, neededColumns, place, sourceColumn, type MaterializedIn
 import type { ColumnSpec, DistributedPlan, QueryPlan, Stage, StageInput, StageOutput } from './plan.ts';
 import { PARTIALS_RELATION, aggregatesSplittable, canonical, splitAggregate } from './split-aggregate.ts';
 import { selectAllFrom, Substituter, withAlias, type RelationInput, type Substitutions } from './substitute.ts';
+import { fuseFinalMerge, isRowwiseMerge } from './forward.ts';
 import {
   baseTable,
   clone,
@@ -206,7 +207,7 @@ class PlanBuilder {
 
   async top(columns: readonly ColumnSpec[]): Promise<DistributedPlan> {
     const mergeNode = await this.toGateway(this.analysis.root, columns);
-    return {
+    const plan: DistributedPlan = {
       kind: 'distributed',
       strategy: 'distributed',
       stages: this.stages,
@@ -215,6 +216,7 @@ class PlanBuilder {
       notes: this.notes,
       manifestVersion: this.context.manifest.version,
     };
+    return fuseFinalMerge(plan, isRowwiseMerge(mergeNode));
   }
 
   /** Plans `query` with its last stage streaming to the gateway; returns the merge query node. */
@@ -1175,7 +1177,7 @@ async function planDelegate(
     skipEmptyTasks: false,
   };
   const merge = `SELECT ${columns.map((c, i) => `${quoteIdent(outputs[i])} AS ${quoteIdent(c.name)}`).join(', ')} FROM ${quoteIdent(relation)}`;
-  return { kind: 'distributed', strategy: 'delegate', stages: [stage], mergeSql: merge, columns, notes, manifestVersion: context.manifest.version };
+  return fuseFinalMerge({ kind: 'distributed', strategy: 'delegate', stages: [stage], mergeSql: merge, columns, notes, manifestVersion: context.manifest.version }, true);
 }
 
 /**

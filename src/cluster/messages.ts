@@ -38,7 +38,8 @@ export interface TaskInput {
  * (query, stage, task, attempt) under `scratchPrefix`: never a path chosen by SQL.
  */
 export type TaskOutput =
-  | { readonly kind: 'stream' }
+  /** Arrow batches on the result subject; `client`: the rows go to a client as they are (nested values as JSON text, see transportSql). */
+  | { readonly kind: 'stream'; readonly client?: boolean }
   | { readonly kind: 'buckets'; readonly scratchPrefix: string; readonly buckets: number }
   | { readonly kind: 'files'; readonly scratchPrefix: string };
 
@@ -56,9 +57,8 @@ export interface TaskMessage {
   readonly sql: string;
   readonly inputs: readonly TaskInput[];
   readonly output: TaskOutput;
-  /** Subjects (see ClusterSubjects.result / credit) for this attempt. */
+  /** Where the worker publishes this attempt's results (under ClusterSubjects.resultsPrefix). */
   readonly resultSubject: string;
-  readonly creditSubject: string;
   /** How many batches the worker may send before it waits for more credit. */
   readonly initialCredits: number;
   /** Upper bound on one NATS message (the server's max_payload minus headroom). */
@@ -98,6 +98,8 @@ export type ResultKind = 'ack' | 'batch' | 'end' | 'error';
 
 export interface AckMessage {
   readonly workerId: string;
+  /** Where the gateway sends this attempt's flow-control credits (under ClusterSubjects.creditsPrefix). */
+  readonly creditSubject: string;
 }
 
 export interface EndMessage {
