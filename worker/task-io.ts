@@ -1,15 +1,14 @@
 /**
  * A task's inputs and file outputs on the worker's connection.
  *
- * Inputs become temporary views over the named Parquet files (or empty tables
- * of the given columns when an exchange bucket has no files). Outputs are
+ * Inputs are bound by connections.ts. Outputs are
  * written with DuckDB's COPY around the planner's SELECT, into a directory the
  * worker derives from the task's identity, so task SQL never names a path.
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { assertSafeTypeString, quoteIdent } from '../src/arrow/sql.ts';
+import { quoteIdent } from '../src/arrow/sql.ts';
 import { BUCKET_COLUMN, type StorageRoot, type TaskInput, type TaskMessage, type WrittenFile } from '../src/cluster/messages.ts';
 import { resolveDataPath } from '../src/storage/manifest.ts';
 import { attemptDir, resolveScratchPath } from '../src/storage/scratch.ts';
@@ -18,27 +17,8 @@ export type StorageDirs = Readonly<Record<StorageRoot, string>>;
 
 const sqlString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
 
-function resolveIn(dirs: StorageDirs, root: StorageRoot, relative: string): string {
+export function resolveIn(dirs: StorageDirs, root: StorageRoot, relative: string): string {
   return root === 'data' ? resolveDataPath(dirs.data, relative) : resolveScratchPath(dirs.scratch, relative);
-}
-
-export async function bindInputs(connection: DuckDBConnection, inputs: readonly TaskInput[], dirs: StorageDirs): Promise<void> {
-  for (const input of inputs) {
-    const name = quoteIdent(input.name);
-    if (input.files.length > 0) {
-      const files = input.files.map((file) => sqlString(resolveIn(dirs, input.root, file)));
-      // hive_partitioning off: exchange files sit in `<bucket column>=<n>/` directories,
-      // which DuckDB would otherwise turn into an extra column.
-      await connection.run(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT * FROM read_parquet([${files.join(', ')}], hive_partitioning = false)`);
-    } else {
-      if (input.columns.length === 0) throw new Error(`Invalid Input Error: input ${input.name} has neither files nor columns`);
-      const columns = input.columns.map((c) => {
-        assertSafeTypeString(c.type);
-        return `${quoteIdent(c.name)} ${c.type}`;
-      });
-      await connection.run(`CREATE OR REPLACE TEMP TABLE ${name} (${columns.join(', ')})`);
-    }
-  }
 }
 
 export interface WrittenOutput {

@@ -30,7 +30,8 @@ import { clusterSubjects, type ClusterSubjects } from '../src/cluster/subjects.t
 import type { DuckDBResources } from '../src/duckdb/resources.ts';
 import { toSqlError } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
-import { bindInputs, writeOutput } from './task-io.ts';
+import { resolveIn, writeOutput } from './task-io.ts';
+import { bindInputsOn, ConnectionPool, setTimeZone } from './connections.ts';
 import { CreditGate } from './credits.ts';
 import { openSandboxedDuckDB } from './sandbox.ts';
 import { Semaphore } from './semaphore.ts';
@@ -68,6 +69,10 @@ export class Worker {
   private readonly subscriptions: Subscription[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
+  private readonly connections: ConnectionPool;
+  /** Credits for every task come on one subscription (`<credits prefix>.<worker token>.>`), routed by subject. */
+  private readonly creditGates = new Map<string, CreditGate>();
+  private readonly creditsBase: string;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -77,6 +82,8 @@ export class Worker {
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.subjects = clusterSubjects(options.cluster);
     this.slots = new Semaphore(options.slots);
+    this.connections = new ConnectionPool(duckdb, options.slots);
+    this.creditsBase = `${this.subjects.creditsPrefix}.${this.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   }
 
   static async start(nc: NatsConnection, options: WorkerOptions): Promise<Worker> {
@@ -101,6 +108,11 @@ export class Worker {
       },
     });
     const pings = this.nc.subscribe(this.subjects.ping, { callback: () => this.heartbeat() });
+    const credits = this.nc.subscribe(`${this.creditsBase}.>`, {
+      callback: (error, msg) => {
+        if (!error) this.creditGates.get(msg.subject)?.grant(decodeJson<CreditMessage>(msg.data).credits);
+      },
+    });
     // Tasks the gateway placed on this worker (where it saw free slots).
     const direct = this.nc.subscribe(this.subjects.taskFor(this.id), {
       callback: (error, msg) => {
@@ -108,7 +120,7 @@ export class Worker {
         void this.accept(msg);
       },
     });
-    this.subscriptions.push(tasks, cancels, pings, direct);
+    this.subscriptions.push(tasks, cancels, pings, direct, credits);
     this.heartbeat();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_INTERVAL_MS);
     this.heartbeatTimer.unref();
@@ -138,14 +150,10 @@ export class Worker {
     // Registered before any await, so a cancel that arrives from now on finds it.
     const record: TaskRecord = { queryId: task.queryId, credits, cancelled: false };
     this.accepted.add(record);
-    const creditSubscription = this.nc.subscribe(task.creditSubject, {
-      callback: (error, creditMsg) => {
-        if (!error) credits.grant(decodeJson<CreditMessage>(creditMsg.data).credits);
-      },
-    });
-    // Subscribed before the ack, so no credit the gateway sends after it can be missed.
-    await this.nc.flush();
-    const ack: AckMessage = { workerId: this.id };
+    // Registered before the ack: credits the gateway sends once it has the ack find their gate.
+    const creditSubject = `${this.creditsBase}.${randomUUID().slice(0, 12)}`;
+    this.creditGates.set(creditSubject, credits);
+    const ack: AckMessage = { workerId: this.id, creditSubject };
     msg.respond(encodeJson(ack));
     const release = await this.slots.acquire();
     try {
@@ -154,7 +162,7 @@ export class Worker {
       release();
       this.accepted.delete(record);
       credits.close();
-      creditSubscription.unsubscribe();
+      this.creditGates.delete(creditSubject);
     }
   }
 
@@ -166,9 +174,11 @@ export class Worker {
     const publish = (kind: 'batch' | 'end' | 'error', data: Uint8Array) =>
       this.nc.publish(task.resultSubject, data, { headers: resultHeaders(kind, sequence++) });
     const running = record;
-    const connection = await this.duckdb.connect();
+    const pooled = await this.connections.acquire();
+    const connection = pooled.connection;
     running.connection = connection;
     this.running.add(running);
+    let reusable = false;
     const interrupted = () => new Error('INTERRUPT Error: task cancelled');
     // The statement's deadline (statement_timeout), also when the gateway's own cancel gets lost.
     const deadline = setTimeout(() => stopTask(running), Math.max(0, Math.min(task.deadline - Date.now(), 2 ** 31 - 1)));
@@ -176,18 +186,20 @@ export class Worker {
     try {
       // Cancelled while it waited for a slot (or its deadline passed): do not start it.
       if (running.cancelled) throw interrupted();
-      await connection.run(`SET SESSION TimeZone = '${task.timeZone.replace(/'/g, "''")}'`);
-      await bindInputs(connection, task.inputs, dirs);
-      const prepared = await connection.prepare(task.sql);
-      const allColumns = columnsOf(prepared);
-      prepared.destroySync();
+      await setTimeZone(pooled, task.timeZone);
+      await bindInputsOn(pooled, task.inputs, (input) => input.files.map((file) => resolveIn(dirs, input.root, file)));
       let rows = 0;
       let batches = 0;
       let files: WrittenFile[] = [];
       let bytesWritten = 0;
-      let columns: InputColumn[] = allColumns;
+      let columns: InputColumn[];
       if (task.output.kind === 'stream') {
-        const result = await connection.stream(transportSql(task.sql, allColumns));
+        // The result's own columns say whether it needs the transport wrapper (rarely): no separate prepare.
+        let result = await connection.stream(task.sql);
+        const allColumns = columnsOf(result);
+        columns = allColumns;
+        const wrapped = transportSql(task.sql, allColumns, task.output.client === true ? 'client' : 'transport');
+        if (wrapped !== task.sql) result = await connection.stream(wrapped);
         for await (const batch of resultBatches(result, { columns: allColumns, targetBytes: Math.floor(task.maxMessageBytes * 0.75) })) {
           for (const message of encodeBatch(batch, { maxBytes: task.maxMessageBytes })) {
             await credits.take();
@@ -198,6 +210,10 @@ export class Worker {
           rows += batch.numRows;
         }
       } else {
+        const prepared = await connection.prepare(task.sql);
+        const allColumns = columnsOf(prepared);
+        prepared.destroySync();
+        columns = allColumns;
         if (task.output.kind === 'buckets') {
           if (allColumns.at(-1)?.name !== BUCKET_COLUMN) throw new Error(`Internal Error: a bucketed task must end with ${BUCKET_COLUMN}`);
           columns = allColumns.slice(0, -1);
@@ -212,6 +228,7 @@ export class Worker {
       const end: EndMessage = { rows, batches, elapsedMs: Date.now() - started, workerId: this.id, columns, files, bytesWritten };
       publish('end', encodeJson(end));
       log.debug({ rows, batches, files: files.length, ms: end.elapsedMs }, 'task done');
+      reusable = true;
     } catch (error) {
       const sqlError = toSqlError(error);
       const cancelled = running.cancelled;
@@ -225,7 +242,7 @@ export class Worker {
     } finally {
       clearTimeout(deadline);
       this.running.delete(running);
-      connection.closeSync();
+      this.connections.release(pooled, reusable && !running.cancelled);
     }
   }
 
@@ -237,6 +254,7 @@ export class Worker {
     clearInterval(this.heartbeatTimer);
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     for (const task of this.accepted) stopTask(task);
+    this.connections.closeAll();
     this.duckdb.closeSync();
   }
 }
