@@ -24,6 +24,8 @@ import { normalizePgSyntax } from '../sql/pg-syntax.ts';
 import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../session/session-state.ts';
 import { SessionRegistry, type ActivityRow, type SessionActivity } from '../session/session-registry.ts';
 import { CursorRegistry } from './cursors.ts';
+import { instantiate, PlanCache, planKey, samePlan, type CachedPlan } from './plan-cache.ts';
+import type { Manifest } from '../../src/storage/manifest.ts';
 import type { QueryExecutor, RowStream, StageStats } from './executor.ts';
 
 export type StatementOutcome =
@@ -71,6 +73,8 @@ export class EngineSession {
   private readonly codec: SqlCodec;
   private appliedTimeZone = '';
   private readonly cursors = new CursorRegistry();
+  /** Plans of the statements this session ran (see plan-cache.ts). */
+  private readonly plans = new PlanCache();
   private readonly catalogView: CatalogSession;
   private inExplicitBlock = false;
   /** Session relations this session has a view of (dropped when it closes). */
@@ -295,6 +299,10 @@ export class EngineSession {
   private async plan(sql: string, parameters: readonly (string | null)[], onSettings?: (settings: readonly SessionSetting[]) => void): Promise<QueryPlan> {
     sql = normalizePgSyntax(sql);
     const manifest = await this.catalog.current();
+    const key = planKey(sql, { manifestVersion: manifest.version, settings: this.state.planner, slots: this.cluster.liveSlots(), timeZone: this.state.timeZone });
+    const cached = this.plans.get(key);
+    if (cached?.kind === 'plan') return cached.plan;
+    if (cached?.kind === 'generic') return instantiate(cached.plan, parameters);
     const parsed = await this.codec.parse(sql);
     if (!parsed.ok) return this.planUnserializable(sql, parsed.errorType, parsed.message, parameters, parsed.position);
     // The catalog rewrite runs first, so pg_catalog relations never count as catalog tables.
@@ -302,12 +310,33 @@ export class EngineSession {
     onSettings?.(rewritten.settings);
     const statement = rewritten.statement;
     const boundSql = parameters.length > 0 || rewritten.changed ? await this.codec.render(statement) : sql;
-    const context = new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec, this.state.planner, this.cluster.liveSlots(), this.catalog.duckdbVersion);
+    const context = this.plannerContext(manifest);
+    let plan: QueryPlan;
     try {
-      return await planQuery(statement, boundSql, context);
+      plan = await planQuery(statement, boundSql, context);
     } catch (error) {
       throw toSqlError(error);
     }
+    // A plan that read the clock, or a statement about the session's own catalog rows, holds for this execution only.
+    const keepable = cached === undefined && !context.usedClock && !rewritten.changed && rewritten.sessionRelations.length === 0 && rewritten.settings.length === 0;
+    if (keepable) this.plans.set(key, parameters.length === 0 ? { kind: 'plan', plan } : await this.genericPlan(parsed.statement, parameters, plan, manifest));
+    return plan;
+  }
+
+  /** The statement planned with its parameters left in, if that is the custom plan once the values are in (see plan-cache.ts). */
+  private async genericPlan(statement: JsonObject, parameters: readonly (string | null)[], custom: QueryPlan, manifest: Manifest): Promise<CachedPlan> {
+    try {
+      const context = this.plannerContext(manifest);
+      const generic = await planQuery(statement, await this.codec.render(statement), context);
+      if (!context.usedClock && samePlan(instantiate(generic, parameters), custom)) return { kind: 'generic', plan: generic };
+    } catch {
+      // DuckDB cannot type some statements with unbound parameters (`SELECT $1`): they are planned per execution.
+    }
+    return { kind: 'custom' };
+  }
+
+  private plannerContext(manifest: Manifest): DuckDBPlannerContext {
+    return new DuckDBPlannerContext(manifest, this.catalog.aggregateNames, this.connection, this.codec, this.state.planner, this.cluster.liveSlots(), this.catalog.duckdbVersion);
   }
 
   /**

@@ -62,7 +62,11 @@ export class DuckDBPlannerContext implements PlannerContext {
     return reader.getRows().map((row) => Number(row[0]));
   }
 
+  /** Set once the plan took a reading of the clock: it holds for this execution only. */
+  usedClock = false;
+
   async clock(): Promise<{ timestamptz: string; date: string; timestamp: string }> {
+    this.usedClock = true;
     const reader = await this.connection.runAndReadAll('SELECT CAST(now() AS VARCHAR), CAST(current_date AS VARCHAR), CAST(CAST(now() AS TIMESTAMP) AS VARCHAR)');
     const [timestamptz, date, timestamp] = reader.getRows()[0].map(String);
     return { timestamptz, date, timestamp };
