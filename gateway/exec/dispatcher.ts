@@ -8,7 +8,7 @@
  * each consumed batch returns one credit to the worker.
  */
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection, Subscription } from 'nats';
+import type { NatsConnection } from 'nats';
 import {
   decodeJson,
   encodeJson,
@@ -26,6 +26,7 @@ import type { ClusterSubjects } from '../../src/cluster/subjects.ts';
 import { SqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { WorkerRegistry } from './workers.ts';
+import { ResultRouter, type ResultChannel } from './result-router.ts';
 
 export interface TaskSpec {
   readonly queryId: string;
@@ -57,13 +58,22 @@ export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
 export type TaskEvent = { readonly kind: 'batch'; readonly data: Uint8Array } | { readonly kind: 'end'; readonly end: EndMessage };
 
 export class TaskDispatcher {
+  private readonly results: ResultRouter;
+
   constructor(
     private readonly nc: NatsConnection,
     private readonly subjects: ClusterSubjects,
     private readonly log: Logger,
     private readonly options: DispatcherOptions = DEFAULT_DISPATCHER_OPTIONS,
     private readonly workers?: WorkerRegistry,
-  ) {}
+  ) {
+    this.results = new ResultRouter(nc, subjects.resultsPrefix);
+  }
+
+  /** Stops receiving results (the gateway is shutting down). */
+  close(): void {
+    this.results.close();
+  }
 
   /**
    * Runs one task and yields its result messages. The caller must finish
@@ -73,15 +83,12 @@ export class TaskDispatcher {
   async *run(spec: TaskSpec, signal: AbortSignal): AsyncGenerator<TaskEvent> {
     for (let attempt = 1; ; attempt++) {
       const key = `${spec.queryId}.${spec.stageId}.${spec.task}.${attempt}.${randomUUID().slice(0, 8)}`;
-      const resultSubject = this.subjects.result(key);
-      const creditSubject = this.subjects.credit(key);
-      const subscription = this.nc.subscribe(resultSubject);
+      const channel = this.results.open(key);
       try {
         const task: TaskMessage = {
           ...spec,
           attempt,
-          resultSubject,
-          creditSubject,
+          resultSubject: channel.subject,
           initialCredits: this.options.initialCredits,
           maxMessageBytes: this.options.maxMessageBytes,
         };
@@ -95,13 +102,13 @@ export class TaskDispatcher {
         }
         const release = this.workers?.place(ack.workerId);
         try {
-          yield* this.receive(subscription, creditSubject, signal, ack.workerId, key);
+          yield* this.receive(channel, ack.creditSubject, signal, ack.workerId, key);
         } finally {
           release?.();
         }
         return;
       } finally {
-        subscription.unsubscribe();
+        channel.close();
       }
     }
   }
@@ -147,10 +154,10 @@ export class TaskDispatcher {
     }
   }
 
-  private async *receive(subscription: Subscription, creditSubject: string, signal: AbortSignal, workerId: string, key: string): AsyncGenerator<TaskEvent> {
+  private async *receive(subscription: ResultChannel, creditSubject: string, signal: AbortSignal, workerId: string, key: string): AsyncGenerator<TaskEvent> {
     // Aborted while the task was being submitted: the listener below would never fire.
     if (signal.aborted) throw abortError(signal);
-    const abort = () => subscription.unsubscribe();
+    const abort = () => subscription.close();
     signal.addEventListener('abort', abort, { once: true });
     // A worker that stops sending heartbeats while it holds the task has died (or is cut off).
     let lost: SqlError | undefined;
@@ -163,10 +170,12 @@ export class TaskDispatcher {
             undefined,
             'the query was stopped; run it again (the task will go to a live worker)',
           );
-          subscription.unsubscribe();
+          subscription.close();
         }, 1000)
       : undefined;
     let expected = 0;
+    let consumed = 0;
+    const creditBatch = Math.max(1, Math.floor(this.options.initialCredits / 2));
     try {
       for await (const msg of subscription) {
         const header = readResultHeaders(msg.headers);
@@ -178,7 +187,12 @@ export class TaskDispatcher {
         switch (header.kind) {
           case 'batch':
             yield { kind: 'batch', data: msg.data };
-            this.nc.publish(creditSubject, encodeJson({ credits: 1 } satisfies CreditMessage));
+            // Credits go back in halves of the window: a result of one or two batches (most small
+            // queries) needs no credit message at all.
+            if (++consumed >= creditBatch) {
+              this.nc.publish(creditSubject, encodeJson({ credits: consumed } satisfies CreditMessage));
+              consumed = 0;
+            }
             break;
           case 'end':
             yield { kind: 'end', end: decodeJson<EndMessage>(msg.data) };

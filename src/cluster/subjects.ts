@@ -16,10 +16,10 @@ export interface ClusterSubjects {
   readonly ping: string;
   /** Broadcast: stop every task of a query. */
   readonly cancel: string;
-  /** Per task attempt: result stream from the worker to the gateway. */
-  result(taskKey: string): string;
-  /** Per task attempt: flow-control credits from the gateway to the worker. */
-  credit(taskKey: string): string;
+  /** Result streams from workers to gateways: `<prefix>.<gateway token>.<task attempt>` (one subscription per gateway). */
+  readonly resultsPrefix: string;
+  /** Flow-control credits from gateways to workers: `<prefix>.<worker token>.<task attempt>` (one subscription per worker). */
+  readonly creditsPrefix: string;
 }
 
 export function clusterSubjects(cluster: string): ClusterSubjects {
@@ -35,7 +35,7 @@ export function clusterSubjects(cluster: string): ClusterSubjects {
     heartbeat: `${prefix}.heartbeat`,
     ping: `${prefix}.ping`,
     cancel: `${prefix}.cancel`,
-    result: (taskKey) => `${prefix}.result.${taskKey}`,
-    credit: (taskKey) => `${prefix}.credit.${taskKey}`,
+    resultsPrefix: `${prefix}.result`,
+    creditsPrefix: `${prefix}.credit`,
   };
 }

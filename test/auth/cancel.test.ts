@@ -77,7 +77,7 @@ describe('CancelRequest', { timeout: 3 * 60_000 }, () => {
     const cancels: string[] = [];
     const taskErrors: TaskErrorMessage[] = [];
     const cancelSub = nc.subscribe(subjects.cancel, { callback: (_e, msg) => cancels.push(decodeJson<{ queryId: string }>(msg.data).queryId) });
-    const resultSub = nc.subscribe(subjects.result('>'), {
+    const resultSub = nc.subscribe(`${subjects.resultsPrefix}.>`, {
       callback: (_e, msg) => {
         if (readResultHeaders(msg.headers)?.kind === 'error') taskErrors.push(decodeJson<TaskErrorMessage>(msg.data));
       },
