@@ -26,6 +26,7 @@ import type { TaskDispatcher } from './dispatcher.ts';
 import type { ScratchSpace } from './scratch.ts';
 import type { VersionPins } from '../../src/storage/pins.ts';
 import { interruptOnAbort } from './interrupt.ts';
+import type { SpoolSettings } from './spool.ts';
 
 export interface ExecutionOptions {
   readonly timeZone: string;
@@ -62,6 +63,11 @@ export interface RowStream {
 }
 
 
+export interface QueryExecutorOptions {
+  /** Memory budget, directory and cap for result spools (none: results are not spooled). */
+  readonly spool?: SpoolSettings;
+}
+
 export class QueryExecutor {
   constructor(
     private readonly duckdb: DuckDBInstance,
@@ -69,6 +75,7 @@ export class QueryExecutor {
     private readonly log: Logger,
     private readonly scratch?: ScratchSpace,
     private readonly pins?: VersionPins,
+    readonly options: QueryExecutorOptions = {},
   ) {}
 
   /**
