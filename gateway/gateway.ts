@@ -17,6 +17,8 @@ import { DEFAULT_DISPATCHER_OPTIONS, TaskDispatcher } from './exec/dispatcher.ts
 import { QueryEngine } from './exec/engine.ts';
 import { QueryExecutor } from './exec/executor.ts';
 import { ScratchSpace } from './exec/scratch.ts';
+import { MemoryBudget } from './exec/spool.ts';
+import { GatewayTempDir } from './exec/temp-dir.ts';
 import { WorkerRegistry } from './exec/workers.ts';
 import { collectGarbage } from '../src/storage/gc.ts';
 import { VersionPins } from '../src/storage/pins.ts';
@@ -33,7 +35,14 @@ export interface GatewayOptions {
   readonly scratchDir: string;
   readonly cluster: string;
   readonly database: string;
+  /** The gateway DuckDB's threads and its share of --memory-limit-mb. */
   readonly resources: DuckDBResources;
+  /** In-memory budget of buffered result messages, all queries together (the rest of --memory-limit-mb). */
+  readonly resultBufferBytes: number;
+  /** Largest spill file of one query's result, bytes. */
+  readonly spillLimitBytes: number;
+  /** Parent of the gateway's own temp directory (default: os.tmpdir()). */
+  readonly tempDir?: string;
   readonly maxConnections: number;
   /** Authentication and TLS; trust without TLS when absent. */
   readonly access?: AccessPolicy;
@@ -54,10 +63,24 @@ export class Gateway {
     readonly address: { host: string; port: number },
     private readonly workers: WorkerRegistry,
     private readonly scratch: ScratchSpace,
+    private readonly temp: GatewayTempDir,
   ) {}
 
   static async start(nc: NatsConnection, options: GatewayOptions): Promise<Gateway> {
-    const duckdb = await DuckDBInstance.create(':memory:', duckdbConfig(options.resources));
+    const log = options.log;
+    const temp = await GatewayTempDir.open(options.tempDir, log);
+    try {
+      return await Gateway.startIn(temp, nc, options);
+    } catch (error) {
+      await temp.remove().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private static async startIn(temp: GatewayTempDir, nc: NatsConnection, options: GatewayOptions): Promise<Gateway> {
+    // At its memory_limit DuckDB spills to temp_directory instead of failing, the
+    // per-query databases (ATTACH ':memory:') holding the workers' rows included.
+    const duckdb = await DuckDBInstance.create(':memory:', { ...duckdbConfig(options.resources), temp_directory: temp.duckdbDir });
     // The gateway's DuckDB never reads files: data reaches it only through the workers.
     const setup = await duckdb.connect();
     await setup.run('SET enable_external_access = false');
@@ -66,6 +89,7 @@ export class Gateway {
     setup.closeSync();
     await installPgCompat(duckdb);
     const log = options.log;
+    log.debug({ directory: temp.directory }, 'gateway temp directory');
     // A format-1 data directory is upgraded before the catalog reads it.
     await openDataDir(options.dataDir, { log });
     const catalog = await Catalog.open(duckdb, options.dataDir, log);
@@ -85,9 +109,10 @@ export class Gateway {
       workers,
     );
     const pins = new VersionPins();
-    const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log, scratch, pins), log, workers);
+    const spool = { budget: new MemoryBudget(options.resultBufferBytes), directory: temp.spoolDir, spillLimitBytes: options.spillLimitBytes };
+    const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log, scratch, pins, { spool }), log, workers);
     const server = net.createServer();
-    const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port }, workers, scratch);
+    const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port }, workers, scratch, temp);
     gateway.collectGarbageEvery(options.dataDir, pins, log);
     // The connection limit is applied per startup packet (53300), not by dropping sockets.
     const security = connectionSecurity(options.access ?? TRUST_POLICY, options.maxConnections);
@@ -149,5 +174,6 @@ export class Gateway {
     this.workers.stop();
     await this.scratch.close();
     this.duckdb.closeSync();
+    await this.temp.remove();
   }
 }

@@ -27,6 +27,7 @@ import type { ScratchSpace } from './scratch.ts';
 import type { VersionPins } from '../../src/storage/pins.ts';
 import { interruptOnAbort } from './interrupt.ts';
 import { MemoryResultBuffer, type ResultBuffer } from './result-buffer.ts';
+import { ResultSpool, type SpoolSettings } from './spool.ts';
 
 export interface ExecutionOptions {
   readonly timeZone: string;
@@ -63,6 +64,11 @@ export interface RowStream {
 }
 
 
+export interface QueryExecutorOptions {
+  /** Memory budget, directory and cap for result spools (none: results are not spooled). */
+  readonly spool?: SpoolSettings;
+}
+
 export class QueryExecutor {
   constructor(
     private readonly duckdb: DuckDBInstance,
@@ -70,6 +76,7 @@ export class QueryExecutor {
     private readonly log: Logger,
     private readonly scratch?: ScratchSpace,
     private readonly pins?: VersionPins,
+    readonly options: QueryExecutorOptions = {},
   ) {}
 
   /**
@@ -165,7 +172,10 @@ export class QueryExecutor {
     const queryId = randomBytes(8).toString('hex');
     const log = this.log.child({ queryId });
     const pin = this.pins?.pinVersion(plan.manifestVersion);
-    const buffer: ResultBuffer = new MemoryResultBuffer();
+    // The spool drains the workers whatever the client's pace (a slow client never holds their
+    // slots); without spool settings (tests of the executor alone) a bounded memory buffer does.
+    const buffer: ResultBuffer = this.options.spool ? new ResultSpool(this.options.spool) : new MemoryResultBuffer();
+    let finished = false;
     // The reader's close stops the tasks too (a client that stops reading early, a cancel).
     const stop = new AbortController();
     setMaxListeners(0, stop.signal);
@@ -183,15 +193,19 @@ export class QueryExecutor {
     ).then(
       (stats) => {
         log.debug({ ms: Date.now() - started, stages: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'stages done (forwarded)');
+        finished = true;
         buffer.end();
       },
-      (error: unknown) => buffer.fail(signal.aborted ? abortReason(signal) : toSqlError(error)),
+      (error: unknown) => {
+        finished = true;
+        buffer.fail(signal.aborted ? abortReason(signal) : toSqlError(error));
+      },
     );
     let closed = false;
     const close = async () => {
       if (closed) return;
       closed = true;
-      if (!buffer.ended) stop.abort(new SqlError('57014', 'canceling statement: the result was closed before its end'));
+      if (!finished) stop.abort(new SqlError('57014', 'canceling statement: the result was closed before its end'));
       // Closed first: a task waiting for room in the buffer must see the end.
       await buffer.close();
       await running;

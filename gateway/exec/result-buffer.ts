@@ -10,8 +10,7 @@ export interface ResultBuffer extends AsyncIterable<Uint8Array> {
   /** No more messages: the reader ends after the ones it has. */
   end(): void;
   /** The reader fails with `error` once it reaches the end of what was appended. */
-  fail(error: Error): void;
-  readonly ended: boolean;
+  fail(error: unknown): void;
   /** Releases what is held; idempotent. */
   close(): Promise<void>;
 }
@@ -24,18 +23,14 @@ export class MemoryResultBuffer implements ResultBuffer {
   private readonly queue: Uint8Array[] = [];
   private bytes = 0;
   private done = false;
-  private failure: Error | undefined;
+  private failure: unknown;
   private wakeReader: (() => void) | undefined;
   private readonly wakeWriters: (() => void)[] = [];
 
   constructor(private readonly maxBytes = 8 * 1024 * 1024) {}
 
-  get ended(): boolean {
-    return this.done;
-  }
-
   async append(message: Uint8Array): Promise<void> {
-    if (this.done) throw this.failure ?? new SqlError('XX000', 'result buffer appended after its end');
+    if (this.done) throw this.failure ?? new SqlError('57014', 'the result was closed before its end');
     this.queue.push(message);
     this.bytes += message.byteLength;
     this.wake();
@@ -47,7 +42,7 @@ export class MemoryResultBuffer implements ResultBuffer {
     this.wake();
   }
 
-  fail(error: Error): void {
+  fail(error: unknown): void {
     if (this.done && this.failure === undefined && this.queue.length === 0) return;
     this.failure ??= error;
     this.done = true;
@@ -71,7 +66,7 @@ export class MemoryResultBuffer implements ResultBuffer {
         continue;
       }
       if (this.done) {
-        if (this.failure) throw this.failure;
+        if (this.failure !== undefined) throw this.failure;
         return;
       }
       await new Promise<void>((resolve) => (this.wakeReader = resolve));

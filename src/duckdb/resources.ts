@@ -28,3 +28,38 @@ export function duckdbConfig(resources: DuckDBResources): Record<string, string>
     memory_limit: `${resources.memoryLimitMb}MB`,
   };
 }
+
+/**
+ * The gateway's memory (`--memory-limit-mb`) is split between its DuckDB and the
+ * result messages it buffers for clients that read slower than the workers send.
+ * DuckDB gets the larger share: merges sort and aggregate there, and it spills to
+ * its temp directory when it reaches its limit; the buffered messages spill to
+ * the gateway's temp directory when their share is used up.
+ */
+export const GATEWAY_RESULT_BUFFER_SHARE = 0.25;
+/** A default above this buys nothing: beyond it both parts spill to disk instead of growing. */
+export const GATEWAY_DEFAULT_MEMORY_CAP_MB = 16_384;
+
+export interface GatewayMemory {
+  /** The whole limit, megabytes. */
+  readonly limitMb: number;
+  /** DuckDB's `memory_limit`, megabytes. */
+  readonly duckdbMb: number;
+  /** In-memory budget for buffered result messages (all queries together), bytes. */
+  readonly resultBufferBytes: number;
+}
+
+/** The per-process share of the machine (as for every process), capped. */
+export function defaultGatewayMemoryLimitMb(processesOnMachine: number): number {
+  return Math.min(GATEWAY_DEFAULT_MEMORY_CAP_MB, defaultResources(processesOnMachine).memoryLimitMb);
+}
+
+export function splitGatewayMemory(limitMb: number): GatewayMemory {
+  if (!Number.isInteger(limitMb) || limitMb < 1) throw new RangeError(`memory limit must be a positive number of MB, got ${limitMb}`);
+  const bufferMb = limitMb * GATEWAY_RESULT_BUFFER_SHARE;
+  return {
+    limitMb,
+    duckdbMb: Math.max(1, Math.floor(limitMb - bufferMb)),
+    resultBufferBytes: Math.floor(bufferMb * 1024 * 1024),
+  };
+}

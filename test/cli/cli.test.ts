@@ -39,6 +39,16 @@ describe('command line', { timeout: 5 * 60_000 }, () => {
     }
   });
 
+  it('gateway and cluster --help describe the memory limit, temp directory and spill limit with their defaults', async () => {
+    for (const command of ['gateway', 'cluster']) {
+      const { output } = await pondgate([command, '--help']);
+      const text = output.replace(/\s+/g, ' ');
+      assert.match(text, /--memory-limit-mb <n> gateway memory in MB: 75% is its DuckDB's memory_limit .* \(default: 60% of RAM \/ .*, at most 16384\)/);
+      assert.match(text, /--temp-dir <dir> .*pondgate-gateway-<pid>-<random>.*\(default: the OS temp directory\)/);
+      assert.match(text, /--spill-limit-mb <n> .*53100 \(default: 10240\)/);
+    }
+  });
+
   it('fails clearly when it cannot start', async () => {
     const missingData = await pondgate(['gateway', '--nats', 'nats://127.0.0.1:1', '--data', `${temp.dir}/missing`]);
     assert.notEqual(missingData.code, 0);

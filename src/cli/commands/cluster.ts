@@ -12,7 +12,7 @@ import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access
 import { DEFAULTS, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 import { makeDemoData } from './demo.ts';
-import { startGateway, type RunningGateway } from './gateway.ts';
+import { addGatewayMemoryOptions, startGateway, type RunningGateway } from './gateway.ts';
 
 interface ClusterOptions extends AccessCliOptions {
   data: string;
@@ -26,6 +26,9 @@ interface ClusterOptions extends AccessCliOptions {
   database: string;
   demo: boolean;
   maxConnections: number;
+  memoryLimitMb?: number;
+  tempDir?: string;
+  spillLimitMb: number;
 }
 
 export function registerCluster(program: Command): void {
@@ -43,6 +46,7 @@ export function registerCluster(program: Command): void {
     .option('--database <name>', 'database name clients connect to', DEFAULTS.database)
     .option('--max-connections <n>', 'concurrent client connections', positiveInteger, DEFAULTS.maxConnections)
     .option('--demo', 'generate the demo data (TPC-H SF 0.1, flights) first if the data directory has none', false);
+  addGatewayMemoryOptions(command, '(workers + 1)');
   addAccessOptions(command)
     .action(async (options: ClusterOptions) => {
       const running = await startCluster(options);
@@ -83,6 +87,9 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
       database: options.database,
       maxConnections: options.maxConnections,
       processes: options.workers + 1,
+      memoryLimitMb: options.memoryLimitMb,
+      tempDir: options.tempDir,
+      spillLimitMb: options.spillLimitMb,
       users: options.users,
       authMethod: options.authMethod,
       tlsCert: options.tlsCert,

@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { Gateway } from '../../../gateway/gateway.ts';
 import { DEFAULT_MAX_MESSAGE_LENGTH, MAX_STARTUP_PACKET_LENGTH } from '../../../gateway/wire/frontend.ts';
 import { connectNats } from '../../cluster/nats-connect.ts';
-import { defaultResources } from '../../duckdb/resources.ts';
+import { GATEWAY_DEFAULT_MEMORY_CAP_MB, GATEWAY_RESULT_BUFFER_SHARE, defaultGatewayMemoryLimitMb, defaultResources, splitGatewayMemory } from '../../duckdb/resources.ts';
 import { createLogger } from '../../log.ts';
 import { defaultScratchDir } from '../../storage/scratch.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
@@ -22,9 +22,30 @@ export interface GatewayCliOptions extends AccessCliOptions {
   maxConnections: number;
   threads?: number;
   memoryLimitMb?: number;
+  tempDir?: string;
+  spillLimitMb: number;
   processes: number;
   maxMessageBytes?: number;
 }
+
+/** A query's unread result may take this much disk before it fails (53100). */
+export const DEFAULT_SPILL_LIMIT_MB = 10_240;
+
+/** The gateway's memory and spill options, shared by `gateway` and `cluster`. */
+export function addGatewayMemoryOptions(command: Command, processesNote: string): Command {
+  const duckdbPercent = Math.round((1 - GATEWAY_RESULT_BUFFER_SHARE) * 100);
+  return command
+    .option(
+      '--memory-limit-mb <n>',
+      `gateway memory in MB: ${duckdbPercent}% is its DuckDB's memory_limit (merges; spills to the temp directory), ` +
+        `${100 - duckdbPercent}% buffers result messages that clients have not read yet (spilled beyond that) ` +
+        `(default: 60% of RAM / ${processesNote}, at most ${GATEWAY_DEFAULT_MEMORY_CAP_MB})`,
+      positiveInteger,
+    )
+    .option('--temp-dir <dir>', 'where the gateway makes its own pondgate-gateway-<pid>-<random> directory for spill files, removed when it stops (default: the OS temp directory)')
+    .option('--spill-limit-mb <n>', "largest spill file of one query's unread result, in MB; a query exceeding it fails with SQLSTATE 53100", positiveInteger, DEFAULT_SPILL_LIMIT_MB);
+}
+
 
 export function registerGateway(program: Command): void {
   const command = program
@@ -39,9 +60,9 @@ export function registerGateway(program: Command): void {
     .option('--database <name>', 'database name clients connect to', DEFAULTS.database)
     .option('--max-connections <n>', 'concurrent client connections', positiveInteger, DEFAULTS.maxConnections)
     .option('--threads <n>', 'DuckDB threads for merges (default: cores / processes on this machine)', positiveInteger)
-    .option('--memory-limit-mb <n>', 'DuckDB memory limit in MB', positiveInteger)
     .option('--processes <n>', 'pondgate processes sharing this machine, for the resource defaults', positiveInteger, 3)
     .option('--max-message-bytes <n>', 'largest protocol message a client may send (Query, Parse, Bind ...)', messageBytes, DEFAULT_MAX_MESSAGE_LENGTH);
+  addGatewayMemoryOptions(command, '--processes');
   addAccessOptions(command)
     .action(async (options: GatewayCliOptions) => {
       const gateway = await startGateway(options);
@@ -66,7 +87,8 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
   if (!existsSync(options.data)) throw new Error(`data directory ${options.data} does not exist (create it with: pondgate generate tpch --into ${options.data})`);
   const access = accessPolicy(options, options.host);
   const defaults = defaultResources(options.processes);
-  const resources = { threads: options.threads ?? defaults.threads, memoryLimitMb: options.memoryLimitMb ?? defaults.memoryLimitMb };
+  const memory = splitGatewayMemory(options.memoryLimitMb ?? defaultGatewayMemoryLimitMb(options.processes));
+  const resources = { threads: options.threads ?? defaults.threads, memoryLimitMb: memory.duckdbMb };
   const nc = await connectNats(options.nats, 'pondgate-gateway');
   let gateway: Gateway;
   try {
@@ -78,6 +100,9 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
       cluster: options.cluster,
       database: options.database,
       resources,
+      resultBufferBytes: memory.resultBufferBytes,
+      spillLimitBytes: options.spillLimitMb * 1024 * 1024,
+      tempDir: options.tempDir,
       maxConnections: options.maxConnections,
       access: access.policy,
       maxMessageBytes: options.maxMessageBytes,
@@ -88,7 +113,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${options.port} on ${options.host} is already in use (choose another with --port)`);
     throw error;
   }
-  log.info({ host: gateway.address.host, port: gateway.address.port, resources, ...access.description }, 'gateway started');
+  log.info({ host: gateway.address.host, port: gateway.address.port, resources, memory, spillLimitMb: options.spillLimitMb, ...access.description }, 'gateway started');
   process.stdout.write(`ready on ${gateway.address.host}:${gateway.address.port}\n`);
   return {
     address: gateway.address,
