@@ -66,6 +66,25 @@ export function describeOutcome(outcome: CacheOutcome): string {
   }
 }
 
+/** The cache's answer for a query, before it is planned. */
+export type CacheProbe =
+  | { readonly kind: 'hit'; readonly key: string; readonly rows: RowStream }
+  | { readonly kind: 'miss'; readonly key: string; readonly manifestVersion: number }
+  | { readonly kind: 'bypass'; readonly reason: string };
+
+/** What the cache needs to know of a query to key it and to decide whether it may be cached. */
+export interface CacheQuery {
+  readonly sql: string;
+  readonly parameters: readonly (string | null)[];
+  /** The session's settings by lower-case name (SessionState.all()). */
+  readonly settings: Readonly<Record<string, string>>;
+  /** DuckDB's parse tree of the query; undefined when it has none (not a SELECT). */
+  readonly statement: Json | undefined;
+  /** The tables of the manifest the query will read. */
+  readonly userTables: Iterable<string>;
+  readonly manifestVersion: number;
+}
+
 /** Per-batch bookkeeping (objects, schema reference) beyond its buffers; also makes an empty result cost something. */
 const BATCH_OVERHEAD_BYTES = 256;
 
@@ -123,6 +142,29 @@ export class ResultCache {
       this.counters.evicted++;
     }
     return true;
+  }
+
+  /** Looks a query up: its cached rows, the key to store them under, or why it is not cached. */
+  probe(query: CacheQuery): CacheProbe {
+    if (query.statement === undefined) return { kind: 'bypass', reason: 'not a SELECT' };
+    const reason = uncacheableReason(query.statement, new Set([...query.userTables].map((t) => t.toLowerCase())));
+    if (reason !== undefined) return { kind: 'bypass', reason };
+    const key = resultCacheKey(query);
+    const hit = this.get(key, query.manifestVersion);
+    return hit ? { kind: 'hit', key, rows: this.replay(hit) } : { kind: 'miss', key, manifestVersion: query.manifestVersion };
+  }
+
+  /**
+   * The rows of a query that missed, recorded for the cache (see record()). `planVersion` is
+   * the manifest version its plan read (undefined for a local plan, which reads no table):
+   * rows of another version than the key's are never stored.
+   */
+  store(probe: CacheProbe & { kind: 'miss' }, rows: RowStream, planVersion: number | undefined, onOutcome?: (outcome: CacheOutcome) => void): RowStream {
+    if (planVersion !== undefined && planVersion !== probe.manifestVersion) {
+      onOutcome?.({ kind: 'not stored', reason: 'the tables changed while it was planned' });
+      return rows;
+    }
+    return this.record(probe.key, probe.manifestVersion, rows, onOutcome);
   }
 
   /** A RowStream over a cached entry: the same batches, nothing to release. */
