@@ -9,7 +9,7 @@ import { startNatsServer, type RunningNatsServer } from '../../cluster/nats-serv
 import { MANIFEST_FILE } from '../../storage/manifest-store.ts';
 import { startChild, type ChildHandle } from '../children.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
-import { DEFAULTS, port, positiveInteger } from '../options.ts';
+import { DEFAULTS, nonNegativeNumber, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 import { makeDemoData } from './demo.ts';
 import { startGateway, type RunningGateway } from './gateway.ts';
@@ -26,6 +26,7 @@ interface ClusterOptions extends AccessCliOptions {
   database: string;
   demo: boolean;
   maxConnections: number;
+  resultCacheMb: number;
 }
 
 export function registerCluster(program: Command): void {
@@ -42,6 +43,7 @@ export function registerCluster(program: Command): void {
     .option('--cluster <name>', 'cluster name (NATS subject prefix)', DEFAULTS.cluster)
     .option('--database <name>', 'database name clients connect to', DEFAULTS.database)
     .option('--max-connections <n>', 'concurrent client connections', positiveInteger, DEFAULTS.maxConnections)
+    .option('--result-cache-mb <n>', 'gateway memory for results of repeated identical queries, in MB (0 disables the cache)', nonNegativeNumber, DEFAULTS.resultCacheMb)
     .option('--demo', 'generate the demo data (TPC-H SF 0.1, flights) first if the data directory has none', false);
   addAccessOptions(command)
     .action(async (options: ClusterOptions) => {
@@ -82,6 +84,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
       cluster: options.cluster,
       database: options.database,
       maxConnections: options.maxConnections,
+      resultCacheMb: options.resultCacheMb,
       processes: options.workers + 1,
       users: options.users,
       authMethod: options.authMethod,

@@ -8,7 +8,7 @@ import { defaultResources } from '../../duckdb/resources.ts';
 import { createLogger } from '../../log.ts';
 import { defaultScratchDir } from '../../storage/scratch.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
-import { DEFAULTS, port, positiveInteger } from '../options.ts';
+import { DEFAULTS, nonNegativeNumber, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 
 export interface GatewayCliOptions extends AccessCliOptions {
@@ -24,6 +24,7 @@ export interface GatewayCliOptions extends AccessCliOptions {
   memoryLimitMb?: number;
   processes: number;
   maxMessageBytes?: number;
+  resultCacheMb?: number;
 }
 
 export function registerGateway(program: Command): void {
@@ -41,7 +42,8 @@ export function registerGateway(program: Command): void {
     .option('--threads <n>', 'DuckDB threads for merges (default: cores / processes on this machine)', positiveInteger)
     .option('--memory-limit-mb <n>', 'DuckDB memory limit in MB', positiveInteger)
     .option('--processes <n>', 'pondgate processes sharing this machine, for the resource defaults', positiveInteger, 3)
-    .option('--max-message-bytes <n>', 'largest protocol message a client may send (Query, Parse, Bind ...)', messageBytes, DEFAULT_MAX_MESSAGE_LENGTH);
+    .option('--max-message-bytes <n>', 'largest protocol message a client may send (Query, Parse, Bind ...)', messageBytes, DEFAULT_MAX_MESSAGE_LENGTH)
+    .option('--result-cache-mb <n>', 'memory for results of repeated identical queries, in MB (0 disables the cache)', nonNegativeNumber, DEFAULTS.resultCacheMb);
   addAccessOptions(command)
     .action(async (options: GatewayCliOptions) => {
       const gateway = await startGateway(options);
@@ -81,6 +83,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
       maxConnections: options.maxConnections,
       access: access.policy,
       maxMessageBytes: options.maxMessageBytes,
+      resultCacheMb: options.resultCacheMb ?? DEFAULTS.resultCacheMb,
       log,
     });
   } catch (error) {
@@ -88,7 +91,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${options.port} on ${options.host} is already in use (choose another with --port)`);
     throw error;
   }
-  log.info({ host: gateway.address.host, port: gateway.address.port, resources, ...access.description }, 'gateway started');
+  log.info({ host: gateway.address.host, port: gateway.address.port, resources, resultCacheMb: options.resultCacheMb ?? DEFAULTS.resultCacheMb, ...access.description }, 'gateway started');
   process.stdout.write(`ready on ${gateway.address.host}:${gateway.address.port}\n`);
   return {
     address: gateway.address,
