@@ -161,7 +161,7 @@ describe('uncacheableReason on DuckDB parse trees', () => {
   let instance: DuckDBInstance;
   let connection: DuckDBConnection;
   let codec: SqlCodec;
-  const tables = new Set(['lineitem', 'orders']);
+  const tables = new Set(['lineitem', 'orders', 'pg_settings']);
 
   before(async () => {
     instance = await DuckDBInstance.create(':memory:');
@@ -221,6 +221,7 @@ describe('uncacheableReason on DuckDB parse trees', () => {
   it('refuses the catalog, unknown relations, table functions, samples and reg* casts', async () => {
     for (const sql of [
       'SELECT * FROM pg_stat_activity',
+      'SELECT * FROM pg_settings',
       'SELECT * FROM pg_catalog.pg_class',
       'SELECT * FROM information_schema.tables',
       'SELECT * FROM orders JOIN pg_settings ON true',

@@ -370,7 +370,9 @@ function nodeReason(node: JsonObject, userTables: ReadonlySet<string>, ctes: Rea
     if (node.at_clause !== null && node.at_clause !== undefined) return `time travel on ${table}`;
     const qualifiedOk = (schema === '' || schema === 'public') && (catalog === '' || catalog === 'memory');
     const known = userTables.has(table) || (schema === '' && catalog === '' && ctes.has(table));
-    if (!qualifiedOk || !known) return `reads ${[catalog, schema, table].filter((s) => s !== '').join('.')}, not a user table`;
+    // The catalog rewrite resolves unqualified pg_* names to PostgreSQL's catalog even when a user table has the name.
+    const systemName = /^(pg_|duckdb_|sqlite_)/.test(table);
+    if (!qualifiedOk || !known || systemName) return `reads ${[catalog, schema, table].filter((s) => s !== '').join('.')}, not a user table`;
   }
   return undefined;
 }
