@@ -16,6 +16,7 @@ import { installPgCompat } from './catalog/pg-compat.ts';
 import { DEFAULT_DISPATCHER_OPTIONS, TaskDispatcher } from './exec/dispatcher.ts';
 import { QueryEngine } from './exec/engine.ts';
 import { QueryExecutor } from './exec/executor.ts';
+import { ResultCache } from './exec/result-cache.ts';
 import { ScratchSpace } from './exec/scratch.ts';
 import { MemoryBudget } from './exec/spool.ts';
 import { GatewayTempDir } from './exec/temp-dir.ts';
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   readonly access?: AccessPolicy;
   /** Largest frontend message accepted (default: the decoder's 64 MiB). */
   readonly maxMessageBytes?: number;
+  /** Memory for the result cache of repeated identical queries, in MB; 0 (the default here) disables it. */
+  readonly resultCacheMb?: number;
   readonly log: Logger;
 }
 
@@ -110,7 +113,8 @@ export class Gateway {
     );
     const pins = new VersionPins();
     const spool = { budget: new MemoryBudget(options.resultBufferBytes), directory: temp.spoolDir, spillLimitBytes: options.spillLimitBytes };
-    const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log, scratch, pins, { spool }), log, workers);
+    const results = new ResultCache({ maxBytes: (options.resultCacheMb ?? 0) * 1024 * 1024 });
+    const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log, scratch, pins, { spool }), log, workers, undefined, results);
     const server = net.createServer();
     const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port }, workers, scratch, temp);
     gateway.collectGarbageEvery(options.dataDir, pins, log);

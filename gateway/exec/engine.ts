@@ -27,6 +27,7 @@ import { CursorRegistry } from './cursors.ts';
 import { instantiate, PlanCache, planKey, samePlan, type CachedPlan } from './plan-cache.ts';
 import type { Manifest } from '../../src/storage/manifest.ts';
 import type { QueryExecutor, RowStream, StageStats } from './executor.ts';
+import { describeOutcome, ResultCache, type CacheOutcome, type CacheProbe } from './result-cache.ts';
 
 export type StatementOutcome =
   | { readonly kind: 'rows'; readonly rows: RowStream; readonly tag: string }
@@ -53,6 +54,8 @@ export class QueryEngine {
     private readonly cluster: ClusterView = { liveSlots: () => 4 },
     /** The live sessions pg_stat_activity shows. */
     private readonly sessions = new SessionRegistry(),
+    /** Results of repeated queries, shared by every session (disabled unless given). */
+    private readonly results = new ResultCache({ maxBytes: 0 }),
   ) {}
 
   async openSession(state: SessionState, identity: SessionIdentity = DEFAULT_IDENTITY): Promise<EngineSession> {
@@ -65,7 +68,7 @@ export class QueryEngine {
       clientAddress: identity.clientAddress,
       clientPort: identity.clientPort,
     });
-    return new EngineSession(connection, state, this.catalog, this.executor, this.log, identity, this.cluster, activity, () => this.sessions.snapshot());
+    return new EngineSession(connection, state, this.catalog, this.executor, this.log, identity, this.cluster, activity, () => this.sessions.snapshot(), this.results);
   }
 }
 
@@ -75,6 +78,8 @@ export class EngineSession {
   private readonly cursors = new CursorRegistry();
   /** Plans of the statements this session ran (see plan-cache.ts). */
   private readonly plans = new PlanCache();
+  /** Parse trees the result cache judged statements by, per SQL text (null: not a SELECT). */
+  private readonly probeTrees = new Map<string, JsonObject | null>();
   private readonly catalogView: CatalogSession;
   private inExplicitBlock = false;
   /** Session relations this session has a view of (dropped when it closes). */
@@ -91,6 +96,7 @@ export class EngineSession {
     private readonly cluster: ClusterView = { liveSlots: () => 4 },
     private readonly activity: SessionActivity = new SessionRegistry().register({ pid: identity.processId, user: '', applicationName: () => '' }),
     sessions: () => readonly ActivityRow[] = () => [],
+    private readonly results = new ResultCache({ maxBytes: 0 }),
   ) {
     this.codec = new SqlCodec(connection);
     this.catalogView = catalogSession(state, identity, sessions);
@@ -120,7 +126,9 @@ export class EngineSession {
     switch (statement.kind) {
       case 'query':
         try {
-          return { kind: 'rows', rows: await this.runQuery(statement.sql, parameters, signal), tag: 'SELECT' };
+          // Only plain queries use the result cache: not cursors, COPY or EXPLAIN (which only reports it).
+          const cache = await this.probeResultCache(statement.sql, parameters);
+          return { kind: 'rows', rows: cache.kind === 'hit' ? cache.rows : await this.runQuery(statement.sql, parameters, signal, false, cache), tag: 'SELECT' };
         } catch (error) {
           throw this.catalogFailure(statement.sql, error);
         }
@@ -356,10 +364,47 @@ export class EngineSession {
   }
 
   /** `isolated`: the rows outlive the statement (a cursor), so a local plan gets its own connection. */
-  private async runQuery(sql: string, parameters: readonly (string | null)[], signal: AbortSignal, isolated = false): Promise<RowStream> {
+  private async runQuery(sql: string, parameters: readonly (string | null)[], signal: AbortSignal, isolated = false, cache?: CacheProbe): Promise<RowStream> {
     await this.applyTimeZone();
     const plan = await this.plan(sql, parameters, (settings) => this.withParameterErrors(() => applySettings(this.state, settings)));
-    return this.runPlan(plan, signal, isolated);
+    return this.cacheResult(cache, plan, await this.runPlan(plan, signal, isolated));
+  }
+
+  /**
+   * The result cache's answer for a query, before it is planned: a hit skips planning and the
+   * workers. Keyed with the manifest version read now; the plan must read the same one.
+   */
+  private async probeResultCache(sql: string, parameters: readonly (string | null)[]): Promise<CacheProbe> {
+    if (!this.results.enabled) return { kind: 'bypass', reason: 'disabled on this gateway' };
+    if (!this.state.resultCache) return { kind: 'bypass', reason: 'pondgate.result_cache is off' };
+    const manifest = await this.catalog.current();
+    // Parsed once per text: a dashboard's queries come again and again.
+    let statement = this.probeTrees.get(sql);
+    if (statement === undefined) {
+      const parsed = await this.codec.parse(normalizePgSyntax(sql)).catch(() => undefined);
+      statement = parsed?.ok ? parsed.statement : null;
+      this.probeTrees.set(sql, statement);
+      if (this.probeTrees.size > 256) this.probeTrees.delete(this.probeTrees.keys().next().value as string);
+    }
+    const probe = this.results.probe({
+      sql,
+      parameters,
+      settings: this.state.all(),
+      statement: statement ?? undefined,
+      userTables: Object.keys(manifest.tables),
+      manifestVersion: manifest.version,
+    });
+    if (probe.kind !== 'bypass') this.log.debug({ key: probe.key.slice(0, 16), result: probe.kind }, 'result cache');
+    return probe;
+  }
+
+  /** The rows of a query that missed the cache, stored once read to the end (result-cache.ts). */
+  private cacheResult(cache: CacheProbe | undefined, plan: QueryPlan, rows: RowStream, onOutcome?: (outcome: CacheOutcome) => void): RowStream {
+    if (cache?.kind !== 'miss') return rows;
+    return this.results.store(cache, rows, plan.kind === 'distributed' ? plan.manifestVersion : undefined, (outcome) => {
+      this.log.debug({ key: cache.key.slice(0, 16), result: describeOutcome(outcome) }, 'result cache');
+      onOutcome?.(outcome);
+    });
   }
 
   private async runPlan(plan: QueryPlan, signal: AbortSignal, isolated = false): Promise<RowStream> {
@@ -409,16 +454,19 @@ export class EngineSession {
     const plan = await this.plan(sql, parameters);
     const lines = explainText(plan);
     if (analyze) {
-      // Runs the query and reads its rows, as PostgreSQL's EXPLAIN ANALYZE does, discarding them.
+      // Runs the query and reads its rows, as PostgreSQL's EXPLAIN ANALYZE does, discarding them;
+      // through the result cache, as the query itself would run.
+      const cache = await this.probeResultCache(sql, parameters);
+      let outcome: CacheOutcome = cache.kind === 'hit' ? { kind: 'hit' } : cache.kind === 'bypass' ? cache : { kind: 'not stored', reason: 'not read to the end' };
       const started = Date.now();
-      const rows = await this.runPlan(plan, signal);
+      const rows = cache.kind === 'hit' ? cache.rows : this.cacheResult(cache, plan, await this.runPlan(plan, signal), (o) => (outcome = o));
       let count = 0;
       try {
         for await (const batch of rows.batches) count += batch.numRows;
       } finally {
         await rows.close();
       }
-      lines.push(...analyzeText(plan, rows.stats, { rows: count, planMs: started - planned, totalMs: Date.now() - started }));
+      lines.push(...analyzeText(plan, rows.stats, { rows: count, planMs: started - planned, totalMs: Date.now() - started }), `  Result cache: ${describeOutcome(outcome)}`);
     }
     return this.textRows('QUERY PLAN', lines);
   }

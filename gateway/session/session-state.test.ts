@@ -27,3 +27,20 @@ describe('SessionState: transaction-scoped values', () => {
     assert.throws(() => state.set('default_transaction_read_only', 'maybe'), /Boolean/);
   });
 });
+
+describe('SessionState: pondgate.result_cache', () => {
+  it('is on by default, turns off with any Boolean spelling and refuses other values', () => {
+    const state = new SessionState('alice', new Map());
+    assert.equal(state.get('pondgate.result_cache'), 'on');
+    assert.equal(state.resultCache, true);
+    state.set('pondgate.result_cache', 'off');
+    assert.equal(state.resultCache, false);
+    state.set('pondgate.result_cache', 'TRUE');
+    assert.equal(state.resultCache, true);
+    state.setLocal('pondgate.result_cache', '0');
+    assert.equal(state.resultCache, false);
+    state.endTransaction();
+    assert.equal(state.resultCache, true);
+    assert.throws(() => state.set('pondgate.result_cache', 'sometimes'), /Boolean/);
+  });
+});

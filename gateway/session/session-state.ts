@@ -65,6 +65,8 @@ const PARAMETERS: Readonly<Record<string, ParameterSpec>> = {
   'pondgate.distributed': { name: 'pondgate.distributed', default: 'on', reported: false, validate: validateBoolean('pondgate.distributed') },
   'pondgate.join_strategy': { name: 'pondgate.join_strategy', default: 'auto', reported: false, validate: validateChoice('pondgate.join_strategy', JOIN_STRATEGIES) },
   'pondgate.broadcast_limit_mb': { name: 'pondgate.broadcast_limit_mb', default: '-1', reported: false, validate: validateLimit },
+  // Off: this session's queries neither read nor fill the gateway's result cache (result-cache.ts).
+  'pondgate.result_cache': { name: 'pondgate.result_cache', default: 'on', reported: false, validate: validateBoolean('pondgate.result_cache') },
 };
 
 // SQL-standard spellings PostgreSQL accepts in SHOW (pgjdbc and SQLAlchemy send the first on connect).
@@ -175,6 +177,11 @@ export class SessionState {
   /** statement_timeout in milliseconds (0 = none). */
   get statementTimeoutMs(): number {
     return parseTimeout(this.get('statement_timeout')) ?? 0;
+  }
+
+  /** Whether this session's queries use the gateway's result cache. */
+  get resultCache(): boolean {
+    return TRUE_WORDS.test(this.get('pondgate.result_cache').trim());
   }
 
   /** The planner's session settings. */

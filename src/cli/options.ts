@@ -10,6 +10,8 @@ export const DEFAULTS = {
   dataDir: './data',
   slots: 2,
   maxConnections: 100,
+  /** The gateway's result cache for repeated queries, in MB (0 disables it). */
+  resultCacheMb: 64,
 } as const;
 
 export function positiveInteger(value: string): number {
@@ -27,6 +29,12 @@ export function port(value: string): number {
 export function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number, 0 or more');
   return n;
 }
 

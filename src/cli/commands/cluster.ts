@@ -9,7 +9,7 @@ import { startNatsServer, type RunningNatsServer } from '../../cluster/nats-serv
 import { MANIFEST_FILE } from '../../storage/manifest-store.ts';
 import { startChild, type ChildHandle } from '../children.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
-import { DEFAULTS, port, positiveInteger } from '../options.ts';
+import { DEFAULTS, nonNegativeNumber, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 import { makeDemoData } from './demo.ts';
 import { addGatewayMemoryOptions, startGateway, type RunningGateway } from './gateway.ts';
@@ -29,6 +29,7 @@ interface ClusterOptions extends AccessCliOptions {
   memoryLimitMb?: number;
   tempDir?: string;
   spillLimitMb: number;
+  resultCacheMb: number;
 }
 
 export function registerCluster(program: Command): void {
@@ -45,6 +46,7 @@ export function registerCluster(program: Command): void {
     .option('--cluster <name>', 'cluster name (NATS subject prefix)', DEFAULTS.cluster)
     .option('--database <name>', 'database name clients connect to', DEFAULTS.database)
     .option('--max-connections <n>', 'concurrent client connections', positiveInteger, DEFAULTS.maxConnections)
+    .option('--result-cache-mb <n>', 'gateway memory for results of repeated identical queries, in MB (0 disables the cache)', nonNegativeNumber, DEFAULTS.resultCacheMb)
     .option('--demo', 'generate the demo data (TPC-H SF 0.1, flights) first if the data directory has none', false);
   addGatewayMemoryOptions(command, '(workers + 1)');
   addAccessOptions(command)
@@ -86,6 +88,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
       cluster: options.cluster,
       database: options.database,
       maxConnections: options.maxConnections,
+      resultCacheMb: options.resultCacheMb,
       processes: options.workers + 1,
       memoryLimitMb: options.memoryLimitMb,
       tempDir: options.tempDir,

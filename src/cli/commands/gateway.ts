@@ -8,7 +8,7 @@ import { GATEWAY_DEFAULT_MEMORY_CAP_MB, GATEWAY_RESULT_BUFFER_SHARE, defaultGate
 import { createLogger } from '../../log.ts';
 import { defaultScratchDir } from '../../storage/scratch.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
-import { DEFAULTS, port, positiveInteger } from '../options.ts';
+import { DEFAULTS, nonNegativeNumber, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 
 export interface GatewayCliOptions extends AccessCliOptions {
@@ -26,6 +26,7 @@ export interface GatewayCliOptions extends AccessCliOptions {
   spillLimitMb: number;
   processes: number;
   maxMessageBytes?: number;
+  resultCacheMb?: number;
 }
 
 /** A query's unread result may take this much disk before it fails (53100). */
@@ -61,7 +62,8 @@ export function registerGateway(program: Command): void {
     .option('--max-connections <n>', 'concurrent client connections', positiveInteger, DEFAULTS.maxConnections)
     .option('--threads <n>', 'DuckDB threads for merges (default: cores / processes on this machine)', positiveInteger)
     .option('--processes <n>', 'pondgate processes sharing this machine, for the resource defaults', positiveInteger, 3)
-    .option('--max-message-bytes <n>', 'largest protocol message a client may send (Query, Parse, Bind ...)', messageBytes, DEFAULT_MAX_MESSAGE_LENGTH);
+    .option('--max-message-bytes <n>', 'largest protocol message a client may send (Query, Parse, Bind ...)', messageBytes, DEFAULT_MAX_MESSAGE_LENGTH)
+    .option('--result-cache-mb <n>', 'memory for results of repeated identical queries, in MB (0 disables the cache)', nonNegativeNumber, DEFAULTS.resultCacheMb);
   addGatewayMemoryOptions(command, '--processes');
   addAccessOptions(command)
     .action(async (options: GatewayCliOptions) => {
@@ -106,6 +108,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
       maxConnections: options.maxConnections,
       access: access.policy,
       maxMessageBytes: options.maxMessageBytes,
+      resultCacheMb: options.resultCacheMb ?? DEFAULTS.resultCacheMb,
       log,
     });
   } catch (error) {
@@ -113,7 +116,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${options.port} on ${options.host} is already in use (choose another with --port)`);
     throw error;
   }
-  log.info({ host: gateway.address.host, port: gateway.address.port, resources, memory, spillLimitMb: options.spillLimitMb, ...access.description }, 'gateway started');
+  log.info({ host: gateway.address.host, port: gateway.address.port, resources, memory, spillLimitMb: options.spillLimitMb, resultCacheMb: options.resultCacheMb ?? DEFAULTS.resultCacheMb, ...access.description }, 'gateway started');
   process.stdout.write(`ready on ${gateway.address.host}:${gateway.address.port}\n`);
   return {
     address: gateway.address,
