@@ -78,6 +78,8 @@ export class EngineSession {
   private readonly cursors = new CursorRegistry();
   /** Plans of the statements this session ran (see plan-cache.ts). */
   private readonly plans = new PlanCache();
+  /** Where the last plan came from, for EXPLAIN ANALYZE. */
+  private lastPlanSource: CachedPlan['kind'] | 'planned' = 'planned';
   /** Parse trees the result cache judged statements by, per SQL text (null: not a SELECT). */
   private readonly probeTrees = new Map<string, JsonObject | null>();
   private readonly catalogView: CatalogSession;
@@ -306,9 +308,12 @@ export class EngineSession {
 
   private async plan(sql: string, parameters: readonly (string | null)[], onSettings?: (settings: readonly SessionSetting[]) => void): Promise<QueryPlan> {
     sql = normalizePgSyntax(sql);
+    // PostgreSQL's text cannot hold NUL; DuckDB's SQL text would cut the value there.
+    if (parameters.some((value) => value?.includes('\u0000'))) throw new SqlError('22021', 'invalid byte sequence for encoding "UTF8": 0x00');
     const manifest = await this.catalog.current();
     const key = planKey(sql, { manifestVersion: manifest.version, settings: this.state.planner, slots: this.cluster.liveSlots(), timeZone: this.state.timeZone });
     const cached = this.plans.get(key);
+    this.lastPlanSource = cached?.kind ?? 'planned';
     if (cached?.kind === 'plan') return cached.plan;
     if (cached?.kind === 'generic') return instantiate(cached.plan, parameters);
     const parsed = await this.codec.parse(sql);
@@ -452,6 +457,7 @@ export class EngineSession {
     await this.applyTimeZone();
     const planned = Date.now();
     const plan = await this.plan(sql, parameters);
+    const planSource = this.lastPlanSource;
     const lines = explainText(plan);
     if (analyze) {
       // Runs the query and reads its rows, as PostgreSQL's EXPLAIN ANALYZE does, discarding them;
@@ -466,7 +472,11 @@ export class EngineSession {
       } finally {
         await rows.close();
       }
-      lines.push(...analyzeText(plan, rows.stats, { rows: count, planMs: started - planned, totalMs: Date.now() - started }), `  Result cache: ${describeOutcome(outcome)}`);
+      lines.push(
+        ...analyzeText(plan, rows.stats, { rows: count, planMs: started - planned, totalMs: Date.now() - started }),
+        `  Plan: ${PLAN_SOURCES[planSource]}`,
+        `  Result cache: ${describeOutcome(outcome)}`,
+      );
     }
     return this.textRows('QUERY PLAN', lines);
   }
@@ -504,6 +514,13 @@ export class EngineSession {
     }
   }
 }
+
+const PLAN_SOURCES: Record<CachedPlan['kind'] | 'planned', string> = {
+  planned: 'planned for this execution',
+  custom: 'planned for this execution (the parameter values change the plan)',
+  plan: 'kept from an earlier execution',
+  generic: 'kept from an earlier execution (generic; parameter values put in)',
+};
 
 /** Names that make a statement a catalog query (PostgreSQL's catalog schemas and relations). */
 const CATALOG_NAMES = /\b(pg_catalog|information_schema|pg_[a-z_]+)\b/i;

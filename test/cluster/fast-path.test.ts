@@ -1,0 +1,120 @@
+/**
+ * The fast path on a real cluster: results forwarded from the workers without a merge on the
+ * gateway, prepared statements that keep a generic plan, and a slow client whose unread rows
+ * go to the gateway's spool instead of holding the workers' task slots.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import { makeTempDir, runPondgate, startTestCluster, type TestCluster } from '../support/cluster.ts';
+
+async function planText(client: pg.Client, sql: string, values: unknown[] = []): Promise<string> {
+  const result = await client.query<{ 'QUERY PLAN': string }>({ text: `EXPLAIN ANALYZE ${sql}`, values });
+  return result.rows.map((r) => r['QUERY PLAN']).join('\n');
+}
+
+describe('fast path on a real cluster', { timeout: 5 * 60_000 }, () => {
+  let temp: { dir: string; remove: () => Promise<void> };
+  let cluster: TestCluster;
+  let client: pg.Client;
+
+  before(async () => {
+    temp = await makeTempDir('fastpath');
+    await runPondgate(['generate', 'tpch', '--sf', '0.05', '--partitions', '2', '--into', temp.dir]);
+    // One worker with two slots: a query that holds both blocks every other query.
+    cluster = await startTestCluster(temp.dir, { workers: 1, workerArgs: ['--slots', '2'] });
+    client = new pg.Client(cluster.connectionString);
+    await client.connect();
+    await client.query('SET pondgate.result_cache = off');
+  });
+
+  after(async () => {
+    await client?.end();
+    await cluster?.stop();
+    await temp?.remove();
+  });
+
+  it('forwards a one-task query with its ORDER BY and LIMIT, and a scan of many tasks, without a merge', async () => {
+    const top = 'SELECT n_name, n_nationkey FROM nation ORDER BY n_name DESC LIMIT 3';
+    assert.match(await planText(client, top), /Merge: none/);
+    assert.deepEqual((await client.query(top)).rows.map((r) => r.n_name), ['VIETNAM', 'UNITED STATES', 'UNITED KINGDOM']);
+    const scan = 'SELECT l_orderkey, l_linenumber FROM lineitem WHERE l_quantity > 10';
+    const plan = await planText(client, scan);
+    assert.match(plan, /Merge: none/);
+    assert.match(plan, /2 tasks run/);
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM lineitem WHERE l_quantity > 10');
+    const forwarded = await client.query(scan);
+    assert.equal(String(forwarded.rowCount), rows[0].n);
+    // Every row once: no task's rows lost or doubled on the way.
+    assert.equal(new Set(forwarded.rows.map((r) => `${r.l_orderkey}/${r.l_linenumber}`)).size, forwarded.rowCount);
+  });
+
+  it('keeps a generic plan for a prepared statement whose values do not change the plan', async () => {
+    const sql = 'SELECT count(*) AS n, min(c_custkey) AS first FROM customer WHERE c_mktsegment = $1';
+    const segments = ['BUILDING', 'AUTOMOBILE', 'MACHINERY', 'HOUSEHOLD', 'FURNITURE', 'NONE', "it's"];
+    for (const segment of segments) {
+      const prepared = await client.query({ name: 'by-segment', text: sql, values: [segment] });
+      // The reference: the same statement with the value written in, planned for itself.
+      const literal = await client.query(`SELECT count(*) AS n, min(c_custkey) AS first FROM customer WHERE c_mktsegment = '${segment.replace(/'/g, "''")}'`);
+      assert.deepEqual(prepared.rows, literal.rows, segment);
+    }
+    assert.match(await planText(client, sql, ['BUILDING']), /Plan: kept from an earlier execution \(generic; parameter values put in\)/);
+  });
+
+  it('plans per execution when the values prune partitions, and answers right', async () => {
+    const sql = 'SELECT c_name FROM customer WHERE c_custkey = $1';
+    for (const key of [1, 7499, 7500]) {
+      const { rows } = await client.query({ name: 'by-key', text: sql, values: [key] });
+      assert.deepEqual(rows, [{ c_name: `Customer#${String(key).padStart(9, '0')}` }]);
+    }
+    const plan = await planText(client, sql, [3]);
+    assert.match(plan, /Plan: planned for this execution \(the parameter values change the plan\)/);
+    assert.match(plan, /1 of 2 partitions/);
+  });
+
+  it('refuses a text parameter holding NUL, as PostgreSQL does', async () => {
+    await assert.rejects(client.query('SELECT $1::VARCHAR AS v', ['a\u0000b']), (error: { code?: string }) => error.code === '22021');
+    assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+  });
+
+  it('spools what a slow client has not read, so the workers\' slots are free for other queries', async () => {
+    const reader = new pg.Client(cluster.connectionString);
+    await reader.connect();
+    try {
+      await reader.query('SET pondgate.result_cache = off');
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM lineitem');
+      // Far more than the credit window of both tasks: without the spool, both slots stay taken until the client reads.
+      const cursor = reader.query(new Cursor('SELECT * FROM lineitem'));
+      let read = (await cursor.read(10)).length;
+      assert.equal(read, 10);
+      // Two tasks, so it needs both slots of the only worker; several times over.
+      for (let i = 0; i < 3; i++) {
+        const other = await client.query<{ n: string }>('SELECT count(DISTINCT l_suppkey) AS n FROM lineitem');
+        assert.ok(Number(other.rows[0].n) > 0);
+      }
+      for (let batch = await cursor.read(50_000); batch.length > 0; batch = await cursor.read(50_000)) read += batch.length;
+      assert.equal(String(read), rows[0].n);
+      await cursor.close();
+    } finally {
+      await reader.end();
+    }
+  });
+
+  it('a forwarded result that loses its worker fails with an error, never with part of the rows', async () => {
+    const victim = new pg.Client(cluster.connectionString);
+    await victim.connect();
+    victim.on('error', () => undefined);
+    try {
+      await victim.query('SET pondgate.result_cache = off');
+      await victim.query("SET statement_timeout = '20s'");
+      // Slow per row inside the worker, so the worker dies while it streams.
+      const running = victim.query("SELECT l_orderkey FROM lineitem WHERE md5(repeat(l_comment, 2000)) <> ''");
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await cluster.workers[0].stop();
+      await assert.rejects(running, (error: { code?: string; message: string }) => /^(58000|57014|57P03|XX000)$/.test(error.code ?? '') || /worker/.test(error.message));
+    } finally {
+      await victim.end().catch(() => undefined);
+    }
+  });
+});
