@@ -183,6 +183,17 @@ function flip(op: string): string {
   }
 }
 
+const INTEGER_RANGES: Record<string, readonly [bigint, bigint]> = {
+  TINYINT: [-128n, 127n],
+  SMALLINT: [-32768n, 32767n],
+  INTEGER: [-2147483648n, 2147483647n],
+  BIGINT: [-9223372036854775808n, 9223372036854775807n],
+  UTINYINT: [0n, 255n],
+  USMALLINT: [0n, 65535n],
+  UINTEGER: [0n, 4294967295n],
+  UBIGINT: [0n, 18446744073709551615n],
+};
+
 const INTEGER_COLUMN = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
 
 /**
@@ -203,7 +214,20 @@ export function constantText(node: Json, columnType: string): string | undefined
   if (!isConstant(node) || node.value.is_null) return undefined;
   const value = node.value.value;
   const id = node.value.type.id;
-  if (id === 'VARCHAR' && typeof value === 'string') return type === 'VARCHAR' ? value : undefined;
+  if (id === 'VARCHAR' && typeof value === 'string') {
+    if (type === 'VARCHAR') return value;
+    // A string literal (a bound text parameter is one) is cast to the column's type, as DuckDB
+    // compares it: only the forms whose value is plain are claimed.
+    if (INTEGER_COLUMN.test(type) && /^\s*[+-]?\d+\s*$/.test(value)) {
+      // Out of the type's range the cast fails in DuckDB: that error is the task's to report.
+      const n = BigInt(value.trim());
+      const range = INTEGER_RANGES[type];
+      return range && n >= range[0] && n <= range[1] ? n.toString() : undefined;
+    }
+    if (type === 'DATE' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+    if (type === 'TIMESTAMP' && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/.test(value)) return value;
+    return undefined;
+  }
   if ((id === 'INTEGER' || id === 'BIGINT' || id === 'SMALLINT' || id === 'TINYINT') && typeof value === 'number' && Number.isSafeInteger(value)) {
     if (INTEGER_COLUMN.test(type)) return String(value);
     if (/^DECIMAL/.test(type)) return String(value);

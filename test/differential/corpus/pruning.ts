@@ -197,4 +197,24 @@ export const PRUNING: readonly CorpusEntry[] = [
     orderBy: [1],
     note: 'in the hash layout, the bucket of 33',
   },
+  {
+    id: 'prune-string-literal-integer',
+    sql: "SELECT o_orderkey, o_totalprice FROM orders WHERE o_orderkey = ' 33 ' OR o_orderkey = '+3' OR o_orderkey < '9' ORDER BY 1",
+    orderBy: [0],
+    note: 'a string literal (what a bound text parameter becomes) is cast to the column type: compared as numbers, not text',
+  },
+  {
+    id: 'prune-string-literal-integer-range',
+    sql: "SELECT count(*) AS n FROM orders WHERE o_orderkey > '100' AND o_orderkey <= '1000'",
+  },
+  {
+    id: 'prune-string-literal-date',
+    sql: "SELECT count(*) AS n FROM lineitem WHERE l_shipdate >= '1995-01-01' AND l_shipdate < '1995-02-01'",
+  },
+  {
+    id: 'prune-hash-string-literal-key',
+    sql: "SELECT l_orderkey, l_linenumber FROM lineitem WHERE l_orderkey = '33' ORDER BY 2",
+    orderBy: [1],
+    note: 'in the hash layout, the bucket of the literal cast to the key type',
+  },
 ];
