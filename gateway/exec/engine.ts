@@ -80,6 +80,8 @@ export class EngineSession {
   private readonly plans = new PlanCache();
   /** Where the last plan came from, for EXPLAIN ANALYZE. */
   private lastPlanSource: CachedPlan['kind'] | 'planned' = 'planned';
+  /** The manifest the current statement read first (see plan()); cleared when the statement ends. */
+  private statementManifest: Manifest | undefined;
   /** Parse trees the result cache judged statements by, per SQL text (null: not a SELECT). */
   private readonly probeTrees = new Map<string, JsonObject | null>();
   private readonly catalogView: CatalogSession;
@@ -112,6 +114,7 @@ export class EngineSession {
       outcome = await this.run(statement, parameters, signal);
       return outcome;
     } finally {
+      this.statementManifest = undefined;
       if (outcome === undefined || outcome.kind === 'command') this.activity.end();
       else {
         const rows = outcome.rows;
@@ -310,7 +313,9 @@ export class EngineSession {
     sql = normalizePgSyntax(sql);
     // PostgreSQL's text cannot hold NUL; DuckDB's SQL text would cut the value there.
     if (parameters.some((value) => value?.includes('\u0000'))) throw new SqlError('22021', 'invalid byte sequence for encoding "UTF8": 0x00');
-    const manifest = await this.catalog.current();
+    // The version the result cache's probe read for this statement, if it did: one look at the manifest per statement.
+    const manifest = this.statementManifest ?? (await this.catalog.current());
+    this.statementManifest = undefined;
     const key = planKey(sql, { manifestVersion: manifest.version, settings: this.state.planner, slots: this.cluster.liveSlots(), timeZone: this.state.timeZone });
     const cached = this.plans.get(key);
     this.lastPlanSource = cached?.kind ?? 'planned';
@@ -383,6 +388,7 @@ export class EngineSession {
     if (!this.results.enabled) return { kind: 'bypass', reason: 'disabled on this gateway' };
     if (!this.state.resultCache) return { kind: 'bypass', reason: 'pondgate.result_cache is off' };
     const manifest = await this.catalog.current();
+    this.statementManifest = manifest;
     // Parsed once per text: a dashboard's queries come again and again.
     let statement = this.probeTrees.get(sql);
     if (statement === undefined) {
