@@ -16,6 +16,7 @@ import { installPgCompat } from './catalog/pg-compat.ts';
 import { DEFAULT_DISPATCHER_OPTIONS, TaskDispatcher } from './exec/dispatcher.ts';
 import { QueryEngine } from './exec/engine.ts';
 import { QueryExecutor } from './exec/executor.ts';
+import { AdmissionQueue, type AdmissionLimits } from './exec/admission-queue.ts';
 import { ScratchSpace } from './exec/scratch.ts';
 import { WorkerRegistry } from './exec/workers.ts';
 import { collectGarbage } from '../src/storage/gc.ts';
@@ -35,6 +36,8 @@ export interface GatewayOptions {
   readonly database: string;
   readonly resources: DuckDBResources;
   readonly maxConnections: number;
+  /** Distributed queries running at once, and the queue's timeout (gateway/exec/admission-queue.ts). */
+  readonly admission: AdmissionLimits;
   /** Authentication and TLS; trust without TLS when absent. */
   readonly access?: AccessPolicy;
   /** Largest frontend message accepted (default: the decoder's 64 MiB). */
@@ -85,7 +88,7 @@ export class Gateway {
       workers,
     );
     const pins = new VersionPins();
-    const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log, scratch, pins), log, workers);
+    const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log, scratch, pins, new AdmissionQueue(options.admission)), log, workers);
     const server = net.createServer();
     const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port }, workers, scratch);
     gateway.collectGarbageEvery(options.dataDir, pins, log);

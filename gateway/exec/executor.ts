@@ -26,6 +26,7 @@ import type { TaskDispatcher } from './dispatcher.ts';
 import type { ScratchSpace } from './scratch.ts';
 import type { VersionPins } from '../../src/storage/pins.ts';
 import { interruptOnAbort } from './interrupt.ts';
+import { AdmissionQueue, laneOf, UNLIMITED_ADMISSION, type Admission } from './admission-queue.ts';
 
 export interface ExecutionOptions {
   readonly timeZone: string;
@@ -57,6 +58,8 @@ export interface RowStream {
   readonly columns: readonly ColumnSpec[];
   readonly batches: AsyncIterable<RecordBatch>;
   readonly stats: StageStats[];
+  /** Time a distributed query waited for a running-query slot (admission-queue.ts). */
+  readonly queuedMs?: number;
   /** Releases the query's resources; call it whether or not the batches were read to the end. */
   close(): Promise<void>;
 }
@@ -69,6 +72,8 @@ export class QueryExecutor {
     private readonly log: Logger,
     private readonly scratch?: ScratchSpace,
     private readonly pins?: VersionPins,
+    /** Running-query slots of distributed queries; unlimited when absent. */
+    private readonly admission = new AdmissionQueue(UNLIMITED_ADMISSION),
   ) {}
 
   /**
@@ -110,8 +115,13 @@ export class QueryExecutor {
   async runDistributed(plan: DistributedPlan, options: ExecutionOptions): Promise<RowStream> {
     const queryId = randomBytes(8).toString('hex');
     const database = `pondgate_q_${queryId}`;
-    const connection = await this.duckdb.connect();
     const log = this.log.child({ queryId });
+    // Before any task is sent; held until the rows are closed (cleanup), since the merge streams them.
+    const slot = await this.admit(plan, options.signal, log);
+    const connection = await this.duckdb.connect().catch((error: unknown) => {
+      slot.release();
+      throw error;
+    });
     // Cancel and statement_timeout must also stop the merge, which runs in the gateway's DuckDB.
     const stopInterrupting = interruptOnAbort(connection, options.signal);
     // The files of the manifest version the plan reads stay until the result is closed.
@@ -120,6 +130,7 @@ export class QueryExecutor {
     const cleanup = async () => {
       if (cleanedUp) return;
       cleanedUp = true;
+      slot.release();
       stopInterrupting();
       pin?.release();
       try {
@@ -140,10 +151,26 @@ export class QueryExecutor {
       log.debug({ ms: Date.now() - started, stages: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'stages done');
       const result = await connection.stream(transportSql(plan.mergeSql, plan.columns, 'client'));
       const batches = untilAborted(resultBatches(result, { columns: plan.columns }), options.signal);
-      return { columns: plan.columns, batches, stats, close: cleanup };
+      return { columns: plan.columns, batches, stats, queuedMs: slot.waitedMs, close: cleanup };
     } catch (error) {
       await cleanup();
       throw options.signal.aborted ? abortReason(options.signal) : toSqlError(error);
+    }
+  }
+
+  /** A running-query slot for the plan's lane; rejects with 53300 (queue timeout) or 57014 (cancelled while queued). */
+  private async admit(plan: DistributedPlan, signal: AbortSignal, log: Logger): Promise<Admission> {
+    const lane = laneOf(plan);
+    const before = this.admission.snapshot();
+    const full = before.running[lane] >= (lane === 'small' ? this.admission.limits.maxRunningSmall : this.admission.limits.maxRunning);
+    if (full) log.debug({ lane, running: before.running[lane], queued: before.queued[lane] }, 'query queued for a running-query slot');
+    try {
+      const slot = await this.admission.acquire(lane, signal);
+      if (slot.waitedMs > 0) log.info({ lane, waitedMs: slot.waitedMs }, 'query waited for a running-query slot');
+      return slot;
+    } catch (error) {
+      log.info({ lane, err: (error as Error).message }, 'query left the running-query queue without a slot');
+      throw error;
     }
   }
 

@@ -9,12 +9,13 @@ import { startNatsServer, type RunningNatsServer } from '../../cluster/nats-serv
 import { MANIFEST_FILE } from '../../storage/manifest-store.ts';
 import { startChild, type ChildHandle } from '../children.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
+import { addAdmissionOptions, admissionArgs, type AdmissionCliOptions } from '../admission-options.ts';
 import { DEFAULTS, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 import { makeDemoData } from './demo.ts';
 import { startGateway, type RunningGateway } from './gateway.ts';
 
-interface ClusterOptions extends AccessCliOptions {
+interface ClusterOptions extends AccessCliOptions, AdmissionCliOptions {
   data: string;
   scratch?: string;
   workers: number;
@@ -43,7 +44,7 @@ export function registerCluster(program: Command): void {
     .option('--database <name>', 'database name clients connect to', DEFAULTS.database)
     .option('--max-connections <n>', 'concurrent client connections', positiveInteger, DEFAULTS.maxConnections)
     .option('--demo', 'generate the demo data (TPC-H SF 0.1, flights) first if the data directory has none', false);
-  addAccessOptions(command)
+  addAccessOptions(addAdmissionOptions(command))
     .action(async (options: ClusterOptions) => {
       const running = await startCluster(options);
       onShutdown(running.stop);
@@ -82,6 +83,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
       cluster: options.cluster,
       database: options.database,
       maxConnections: options.maxConnections,
+      ...admissionArgs(options),
       processes: options.workers + 1,
       users: options.users,
       authMethod: options.authMethod,

@@ -8,10 +8,11 @@ import { defaultResources } from '../../duckdb/resources.ts';
 import { createLogger } from '../../log.ts';
 import { defaultScratchDir } from '../../storage/scratch.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
+import { addAdmissionOptions, admissionLimits, type AdmissionCliOptions } from '../admission-options.ts';
 import { DEFAULTS, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 
-export interface GatewayCliOptions extends AccessCliOptions {
+export interface GatewayCliOptions extends AccessCliOptions, AdmissionCliOptions {
   nats: string;
   data: string;
   scratch?: string;
@@ -42,7 +43,7 @@ export function registerGateway(program: Command): void {
     .option('--memory-limit-mb <n>', 'DuckDB memory limit in MB', positiveInteger)
     .option('--processes <n>', 'pondgate processes sharing this machine, for the resource defaults', positiveInteger, 3)
     .option('--max-message-bytes <n>', 'largest protocol message a client may send (Query, Parse, Bind ...)', messageBytes, DEFAULT_MAX_MESSAGE_LENGTH);
-  addAccessOptions(command)
+  addAccessOptions(addAdmissionOptions(command))
     .action(async (options: GatewayCliOptions) => {
       const gateway = await startGateway(options);
       onShutdown(() => gateway.stop());
@@ -66,6 +67,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
   if (!existsSync(options.data)) throw new Error(`data directory ${options.data} does not exist (create it with: pondgate generate tpch --into ${options.data})`);
   const access = accessPolicy(options, options.host);
   const defaults = defaultResources(options.processes);
+  const admission = admissionLimits(options);
   const resources = { threads: options.threads ?? defaults.threads, memoryLimitMb: options.memoryLimitMb ?? defaults.memoryLimitMb };
   const nc = await connectNats(options.nats, 'pondgate-gateway');
   let gateway: Gateway;
@@ -79,6 +81,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
       database: options.database,
       resources,
       maxConnections: options.maxConnections,
+      admission,
       access: access.policy,
       maxMessageBytes: options.maxMessageBytes,
       log,
@@ -88,7 +91,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${options.port} on ${options.host} is already in use (choose another with --port)`);
     throw error;
   }
-  log.info({ host: gateway.address.host, port: gateway.address.port, resources, ...access.description }, 'gateway started');
+  log.info({ host: gateway.address.host, port: gateway.address.port, resources, admission, ...access.description }, 'gateway started');
   process.stdout.write(`ready on ${gateway.address.host}:${gateway.address.port}\n`);
   return {
     address: gateway.address,
