@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SqlError } from '../../src/errors.ts';
-import { AdmissionQueue, laneOf, type Admission, type AdmissionLimits } from './admission-queue.ts';
+import { AdmissionQueue, laneOf, type QuerySlot, type AdmissionLimits } from './admission-queue.ts';
 
 const limits = (overrides: Partial<AdmissionLimits> = {}): AdmissionLimits => ({ maxRunning: 1, maxRunningSmall: 1, queueTimeoutMs: 0, ...overrides });
 
@@ -162,7 +162,7 @@ describe('AdmissionQueue', () => {
     const waiting = queue.acquire('large', neverAborted);
     clock = 1234;
     held.release();
-    const slot: Admission = await waiting;
+    const slot: QuerySlot = await waiting;
     assert.equal(slot.waitedMs, 1234);
     slot.release();
   });

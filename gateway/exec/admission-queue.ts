@@ -45,7 +45,7 @@ export interface AdmissionLimits {
 }
 
 /** A held running-query slot. */
-export interface Admission {
+export interface QuerySlot {
   readonly lane: Lane;
   /** Time spent in the queue (0 when a slot was free). */
   readonly waitedMs: number;
@@ -96,16 +96,16 @@ export class AdmissionQueue {
    * after the queries queued before this one. Rejects with 53300 after the queue
    * timeout, or with the signal's reason (57014) when it aborts first.
    */
-  acquire(lane: Lane, signal?: AbortSignal): Promise<Admission> {
+  acquire(lane: Lane, signal?: AbortSignal): Promise<QuerySlot> {
     const state = this.lanes[lane];
     if (signal?.aborted) return Promise.reject(abortError(signal));
     // Releases hand free slots to waiters synchronously, so a free slot and a queue never
     // coexist here; the second test only keeps a newcomer from overtaking should that change.
     if (state.running < state.limit && state.waiters.size === 0) {
       state.running++;
-      return Promise.resolve(this.admission(state, lane, 0));
+      return Promise.resolve(this.slot(state, lane, 0));
     }
-    return new Promise<Admission>((resolve, reject) => {
+    return new Promise<QuerySlot>((resolve, reject) => {
       const enqueuedAt = this.now();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const leave = () => {
@@ -121,7 +121,7 @@ export class AdmissionQueue {
         grant: () => {
           leave();
           state.running++;
-          resolve(this.admission(state, lane, this.now() - enqueuedAt));
+          resolve(this.slot(state, lane, this.now() - enqueuedAt));
         },
       };
       state.waiters.add(waiter);
@@ -142,7 +142,7 @@ export class AdmissionQueue {
     };
   }
 
-  private admission(state: LaneState, lane: Lane, waitedMs: number): Admission {
+  private slot(state: LaneState, lane: Lane, waitedMs: number): QuerySlot {
     let released = false;
     return {
       lane,

@@ -26,7 +26,7 @@ import type { TaskDispatcher } from './dispatcher.ts';
 import type { ScratchSpace } from './scratch.ts';
 import type { VersionPins } from '../../src/storage/pins.ts';
 import { interruptOnAbort } from './interrupt.ts';
-import { AdmissionQueue, laneOf, UNLIMITED_ADMISSION, type Admission } from './admission-queue.ts';
+import { AdmissionQueue, laneOf, UNLIMITED_ADMISSION, type QuerySlot } from './admission-queue.ts';
 
 export interface ExecutionOptions {
   readonly timeZone: string;
@@ -159,7 +159,7 @@ export class QueryExecutor {
   }
 
   /** A running-query slot for the plan's lane; rejects with 53300 (queue timeout) or 57014 (cancelled while queued). */
-  private async admit(plan: DistributedPlan, signal: AbortSignal, log: Logger): Promise<Admission> {
+  private async admit(plan: DistributedPlan, signal: AbortSignal, log: Logger): Promise<QuerySlot> {
     const lane = laneOf(plan);
     const before = this.admission.snapshot();
     const full = before.running[lane] >= (lane === 'small' ? this.admission.limits.maxRunningSmall : this.admission.limits.maxRunning);

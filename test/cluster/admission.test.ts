@@ -96,7 +96,8 @@ describe('admission control for distributed queries', { timeout: 4 * 60_000 }, (
       for (const subject of [subjects.task, `${subjects.task}.>`]) nc.subscribe(subject, { max: 1, callback: () => resolve() });
     });
     const running = settle(c.query(LONG));
-    await tasksSeen;
+    const seen = await Promise.race([tasksSeen.then(() => true), running.then(() => false)]);
+    assert.ok(seen, 'the long query sent tasks to the workers');
     return { running };
   };
 
@@ -127,12 +128,19 @@ describe('admission control for distributed queries', { timeout: 4 * 60_000 }, (
     await c.query('BEGIN');
     await c.query(`DECLARE held NO SCROLL CURSOR FOR SELECT l_orderkey FROM lineitem`);
     assert.equal((await c.query('FETCH 1 FROM held')).rowCount, 1);
-    return { release: async () => void (await c.query('COMMIT')) };
+    let open = true;
+    return {
+      release: async () => {
+        if (open) await c.query('COMMIT');
+        open = false;
+      },
+    };
   };
 
-  it('a second distributed query waits and fails with 53300; single-task and local queries still run', async () => {
+  it('a second distributed query waits and fails with 53300; single-task and local queries still run', async (t) => {
     const [holder, other, third] = [await client(), await client(), await client()];
     const held = await holdSlot(holder);
+    t.after(() => held.release().catch(() => undefined));
     const started = Date.now();
     const waiting = settle(other.query(LARGE)).then((outcome) => ({ ...outcome, at: Date.now() }));
     // While the large query waits in the queue, the small lane and local plans answer.
@@ -150,9 +158,10 @@ describe('admission control for distributed queries', { timeout: 4 * 60_000 }, (
     assert.deepEqual((await other.query(LARGE)).rows, largeRows);
   });
 
-  it('a query cancelled while queued fails at once with 57014 and takes no slot; the session stays usable', async () => {
+  it('a query cancelled while queued fails at once with 57014 and takes no slot; the session stays usable', async (t) => {
     const [holder, other] = [await client(), await client()];
     const held = await holdSlot(holder);
+    t.after(() => held.release().catch(() => undefined));
 
     await other.query("SET statement_timeout = '1000'");
     const timedOut = await settle(other.query(LARGE));
