@@ -17,6 +17,7 @@ import { DEFAULT_DISPATCHER_OPTIONS, TaskDispatcher } from './exec/dispatcher.ts
 import { QueryEngine } from './exec/engine.ts';
 import { QueryExecutor } from './exec/executor.ts';
 import { ResultCache } from './exec/result-cache.ts';
+import { AdmissionQueue, type AdmissionLimits } from './exec/admission-queue.ts';
 import { ScratchSpace } from './exec/scratch.ts';
 import { MemoryBudget } from './exec/spool.ts';
 import { GatewayTempDir } from './exec/temp-dir.ts';
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   /** Parent of the gateway's own temp directory (default: os.tmpdir()). */
   readonly tempDir?: string;
   readonly maxConnections: number;
+  /** Distributed queries running at once, and the queue's timeout (gateway/exec/admission-queue.ts). */
+  readonly admission: AdmissionLimits;
   /** Authentication and TLS; trust without TLS when absent. */
   readonly access?: AccessPolicy;
   /** Largest frontend message accepted (default: the decoder's 64 MiB). */
@@ -114,7 +117,8 @@ export class Gateway {
     const pins = new VersionPins();
     const spool = { budget: new MemoryBudget(options.resultBufferBytes), directory: temp.spoolDir, spillLimitBytes: options.spillLimitBytes };
     const results = new ResultCache({ maxBytes: (options.resultCacheMb ?? 0) * 1024 * 1024 });
-    const engine = new QueryEngine(duckdb, catalog, new QueryExecutor(duckdb, dispatcher, log, scratch, pins, { spool }), log, workers, undefined, results);
+    const executor = new QueryExecutor(duckdb, dispatcher, log, scratch, pins, { spool, admission: new AdmissionQueue(options.admission) });
+    const engine = new QueryEngine(duckdb, catalog, executor, log, workers, undefined, results);
     const server = net.createServer();
     const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port }, workers, scratch, temp);
     gateway.collectGarbageEvery(options.dataDir, pins, log);

@@ -479,7 +479,7 @@ export class EngineSession {
         await rows.close();
       }
       lines.push(
-        ...analyzeText(plan, rows.stats, { rows: count, planMs: started - planned, totalMs: Date.now() - started }),
+        ...analyzeText(plan, rows.stats, { rows: count, planMs: started - planned, totalMs: Date.now() - started, queuedMs: rows.queuedMs ?? 0 }),
         `  Plan: ${PLAN_SOURCES[planSource]}`,
         `  Result cache: ${describeOutcome(outcome)}`,
       );
@@ -559,7 +559,7 @@ function statementText(statement: Statement): string {
 }
 
 /** EXPLAIN ANALYZE's measurements: per stage, then the whole statement. */
-function analyzeText(plan: QueryPlan, stats: readonly StageStats[], totals: { rows: number; planMs: number; totalMs: number }): string[] {
+function analyzeText(plan: QueryPlan, stats: readonly StageStats[], totals: { rows: number; planMs: number; totalMs: number; queuedMs: number }): string[] {
   const lines = ['Execution:'];
   if (plan.kind === 'distributed') {
     for (const stage of plan.stages) {
@@ -572,6 +572,8 @@ function analyzeText(plan: QueryPlan, stats: readonly StageStats[], totals: { ro
       );
     }
   }
+  // Part of the result's time: the query waited for a running-query slot (--max-running-queries).
+  if (totals.queuedMs > 0) lines.push(`  Queued: ${totals.queuedMs} ms waiting for a running-query slot`);
   lines.push(`  Planning: ${totals.planMs} ms`, `  Result: ${totals.rows} rows in ${totals.totalMs} ms`);
   return lines;
 }

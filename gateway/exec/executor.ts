@@ -28,6 +28,7 @@ import type { VersionPins } from '../../src/storage/pins.ts';
 import { interruptOnAbort } from './interrupt.ts';
 import { MemoryResultBuffer, type ResultBuffer } from './result-buffer.ts';
 import { ResultSpool, type SpoolSettings } from './spool.ts';
+import { AdmissionQueue, laneOf, UNLIMITED_ADMISSION, type QuerySlot } from './admission-queue.ts';
 
 export interface ExecutionOptions {
   readonly timeZone: string;
@@ -59,6 +60,8 @@ export interface RowStream {
   readonly columns: readonly ColumnSpec[];
   readonly batches: AsyncIterable<RecordBatch>;
   readonly stats: StageStats[];
+  /** Time a distributed query waited for a running-query slot (admission-queue.ts). */
+  readonly queuedMs?: number;
   /** Releases the query's resources; call it whether or not the batches were read to the end. */
   close(): Promise<void>;
 }
@@ -67,6 +70,8 @@ export interface RowStream {
 export interface QueryExecutorOptions {
   /** Memory budget, directory and cap for result spools (none: results are not spooled). */
   readonly spool?: SpoolSettings;
+  /** Running-query slots of distributed queries; unlimited when absent. */
+  readonly admission?: AdmissionQueue;
 }
 
 export class QueryExecutor {
@@ -77,7 +82,11 @@ export class QueryExecutor {
     private readonly scratch?: ScratchSpace,
     private readonly pins?: VersionPins,
     readonly options: QueryExecutorOptions = {},
-  ) {}
+  ) {
+    this.admission = options.admission ?? new AdmissionQueue(UNLIMITED_ADMISSION);
+  }
+
+  private readonly admission: AdmissionQueue;
 
   /**
    * Runs SQL that needs no worker (no catalog table) on the session's own connection.
@@ -119,8 +128,13 @@ export class QueryExecutor {
     if (plan.forward !== undefined) return this.runForwarded(plan, plan.forward.stageId, options);
     const queryId = randomBytes(8).toString('hex');
     const database = `pondgate_q_${queryId}`;
-    const connection = await this.duckdb.connect();
     const log = this.log.child({ queryId });
+    // Before any task is sent; held until the rows are closed (cleanup), since the merge streams them.
+    const slot = await this.admit(plan, options.signal, log);
+    const connection = await this.duckdb.connect().catch((error: unknown) => {
+      slot.release();
+      throw error;
+    });
     // Cancel and statement_timeout must also stop the merge, which runs in the gateway's DuckDB.
     const stopInterrupting = interruptOnAbort(connection, options.signal);
     // The files of the manifest version the plan reads stay until the result is closed.
@@ -129,6 +143,7 @@ export class QueryExecutor {
     const cleanup = async () => {
       if (cleanedUp) return;
       cleanedUp = true;
+      slot.release();
       stopInterrupting();
       pin?.release();
       try {
@@ -155,7 +170,7 @@ export class QueryExecutor {
       log.debug({ ms: Date.now() - started, stages: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'stages done');
       const result = await connection.stream(transportSql(plan.mergeSql, plan.columns, 'client'));
       const batches = untilAborted(resultBatches(result, { columns: plan.columns }), options.signal);
-      return { columns: plan.columns, batches, stats, close: cleanup };
+      return { columns: plan.columns, batches, stats, queuedMs: slot.waitedMs, close: cleanup };
     } catch (error) {
       await cleanup();
       throw options.signal.aborted ? abortReason(options.signal) : toSqlError(error);
@@ -171,6 +186,9 @@ export class QueryExecutor {
   private async runForwarded(plan: DistributedPlan, stageId: number, options: ExecutionOptions): Promise<RowStream> {
     const queryId = randomBytes(8).toString('hex');
     const log = this.log.child({ queryId });
+    // Held while the stages run, not until the client has read the rows: they are in the spool
+    // by then, and a slow reader (or an open cursor) must not keep other queries waiting.
+    const slot = await this.admit(plan, options.signal, log);
     const pin = this.pins?.pinVersion(plan.manifestVersion);
     // The spool drains the workers whatever the client's pace (a slow client never holds their
     // slots); without spool settings (tests of the executor alone) a bounded memory buffer does.
@@ -194,10 +212,12 @@ export class QueryExecutor {
       (stats) => {
         log.debug({ ms: Date.now() - started, stages: stats.map((s) => ({ ...s, workers: [...s.workers] })) }, 'stages done (forwarded)');
         finished = true;
+        slot.release();
         buffer.end();
       },
       (error: unknown) => {
         finished = true;
+        slot.release();
         buffer.fail(signal.aborted ? abortReason(signal) : toSqlError(error));
       },
     );
@@ -215,15 +235,26 @@ export class QueryExecutor {
     const batches = decodedBatches(buffer);
     try {
       const first = await batches.next();
-      return {
-        columns: plan.columns,
-        batches: prepend(first, batches),
-        stats,
-        close,
-      };
+      return { columns: plan.columns, batches: prepend(first, batches), stats, queuedMs: slot.waitedMs, close };
     } catch (error) {
       await close();
       throw options.signal.aborted ? abortReason(options.signal) : toSqlError(error);
+    }
+  }
+
+  /** A running-query slot for the plan's lane; rejects with 53300 (queue timeout) or 57014 (cancelled while queued). */
+  private async admit(plan: DistributedPlan, signal: AbortSignal, log: Logger): Promise<QuerySlot> {
+    const lane = laneOf(plan);
+    const before = this.admission.snapshot();
+    const full = before.running[lane] >= (lane === 'small' ? this.admission.limits.maxRunningSmall : this.admission.limits.maxRunning);
+    if (full) log.debug({ lane, running: before.running[lane], queued: before.queued[lane] }, 'query queued for a running-query slot');
+    try {
+      const slot = await this.admission.acquire(lane, signal);
+      if (slot.waitedMs > 0) log.info({ lane, waitedMs: slot.waitedMs }, 'query waited for a running-query slot');
+      return slot;
+    } catch (error) {
+      log.info({ lane, err: (error as Error).message }, 'query left the running-query queue without a slot');
+      throw error;
     }
   }
 

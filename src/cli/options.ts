@@ -1,4 +1,5 @@
 /** Option parsers and defaults shared by the commands (the Contract's defaults live here). */
+import os from 'node:os';
 import { InvalidArgumentError } from 'commander';
 
 export const DEFAULTS = {
@@ -12,7 +13,24 @@ export const DEFAULTS = {
   maxConnections: 100,
   /** The gateway's result cache for repeated queries, in MB (0 disables it). */
   resultCacheMb: 64,
+  /** A queued distributed query fails with 53300 after this long. */
+  queueTimeoutMs: 30_000,
 } as const;
+
+/**
+ * Default --max-running-queries: twice the gateway's cores. Each running query holds a merge
+ * connection of the gateway's DuckDB, and the workers (which may come and go) queue tasks
+ * beyond their slots themselves, so the gateway's own capacity is the stable bound.
+ */
+export function defaultMaxRunningQueries(): number {
+  return Math.max(2, 2 * os.availableParallelism());
+}
+
+export function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, 0 or more');
+  return n;
+}
 
 export function positiveInteger(value: string): number {
   const n = Number(value);

@@ -9,12 +9,13 @@ import { startNatsServer, type RunningNatsServer } from '../../cluster/nats-serv
 import { MANIFEST_FILE } from '../../storage/manifest-store.ts';
 import { startChild, type ChildHandle } from '../children.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
+import { addAdmissionOptions, admissionArgs, type AdmissionCliOptions } from '../admission-options.ts';
 import { DEFAULTS, nonNegativeNumber, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 import { makeDemoData } from './demo.ts';
 import { addGatewayMemoryOptions, startGateway, type RunningGateway } from './gateway.ts';
 
-interface ClusterOptions extends AccessCliOptions {
+interface ClusterOptions extends AccessCliOptions, AdmissionCliOptions {
   data: string;
   scratch?: string;
   workers: number;
@@ -49,7 +50,7 @@ export function registerCluster(program: Command): void {
     .option('--result-cache-mb <n>', 'gateway memory for results of repeated identical queries, in MB (0 disables the cache)', nonNegativeNumber, DEFAULTS.resultCacheMb)
     .option('--demo', 'generate the demo data (TPC-H SF 0.1, flights) first if the data directory has none', false);
   addGatewayMemoryOptions(command, '(workers + 1)');
-  addAccessOptions(command)
+  addAccessOptions(addAdmissionOptions(command))
     .action(async (options: ClusterOptions) => {
       const running = await startCluster(options);
       onShutdown(running.stop);
@@ -89,6 +90,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
       database: options.database,
       maxConnections: options.maxConnections,
       resultCacheMb: options.resultCacheMb,
+      ...admissionArgs(options),
       processes: options.workers + 1,
       memoryLimitMb: options.memoryLimitMb,
       tempDir: options.tempDir,

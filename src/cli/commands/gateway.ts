@@ -8,10 +8,11 @@ import { GATEWAY_DEFAULT_MEMORY_CAP_MB, GATEWAY_RESULT_BUFFER_SHARE, defaultGate
 import { createLogger } from '../../log.ts';
 import { defaultScratchDir } from '../../storage/scratch.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
+import { addAdmissionOptions, admissionLimits, type AdmissionCliOptions } from '../admission-options.ts';
 import { DEFAULTS, nonNegativeNumber, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 
-export interface GatewayCliOptions extends AccessCliOptions {
+export interface GatewayCliOptions extends AccessCliOptions, AdmissionCliOptions {
   nats: string;
   data: string;
   scratch?: string;
@@ -65,7 +66,7 @@ export function registerGateway(program: Command): void {
     .option('--max-message-bytes <n>', 'largest protocol message a client may send (Query, Parse, Bind ...)', messageBytes, DEFAULT_MAX_MESSAGE_LENGTH)
     .option('--result-cache-mb <n>', 'memory for results of repeated identical queries, in MB (0 disables the cache)', nonNegativeNumber, DEFAULTS.resultCacheMb);
   addGatewayMemoryOptions(command, '--processes');
-  addAccessOptions(command)
+  addAccessOptions(addAdmissionOptions(command))
     .action(async (options: GatewayCliOptions) => {
       const gateway = await startGateway(options);
       onShutdown(() => gateway.stop());
@@ -89,6 +90,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
   if (!existsSync(options.data)) throw new Error(`data directory ${options.data} does not exist (create it with: pondgate generate tpch --into ${options.data})`);
   const access = accessPolicy(options, options.host);
   const defaults = defaultResources(options.processes);
+  const admission = admissionLimits(options);
   const memory = splitGatewayMemory(options.memoryLimitMb ?? defaultGatewayMemoryLimitMb(options.processes));
   const resources = { threads: options.threads ?? defaults.threads, memoryLimitMb: memory.duckdbMb };
   const nc = await connectNats(options.nats, 'pondgate-gateway');
@@ -106,6 +108,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
       spillLimitBytes: options.spillLimitMb * 1024 * 1024,
       tempDir: options.tempDir,
       maxConnections: options.maxConnections,
+      admission,
       access: access.policy,
       maxMessageBytes: options.maxMessageBytes,
       resultCacheMb: options.resultCacheMb ?? DEFAULTS.resultCacheMb,
@@ -116,7 +119,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${options.port} on ${options.host} is already in use (choose another with --port)`);
     throw error;
   }
-  log.info({ host: gateway.address.host, port: gateway.address.port, resources, memory, spillLimitMb: options.spillLimitMb, resultCacheMb: options.resultCacheMb ?? DEFAULTS.resultCacheMb, ...access.description }, 'gateway started');
+  log.info({ host: gateway.address.host, port: gateway.address.port, resources, memory, spillLimitMb: options.spillLimitMb, resultCacheMb: options.resultCacheMb ?? DEFAULTS.resultCacheMb, admission, ...access.description }, 'gateway started');
   process.stdout.write(`ready on ${gateway.address.host}:${gateway.address.port}\n`);
   return {
     address: gateway.address,

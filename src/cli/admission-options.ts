@@ -1,0 +1,31 @@
+/**
+ * Admission control for distributed queries (`gateway` and `cluster` share
+ * the options): how many run at once, and how long the others may queue.
+ * See gateway/exec/admission-queue.ts for the lanes and the errors.
+ */
+import type { Command } from 'commander';
+import type { AdmissionLimits } from '../../gateway/exec/admission-queue.ts';
+import { DEFAULTS, defaultMaxRunningQueries, nonNegativeInteger, positiveInteger } from './options.ts';
+
+export interface AdmissionCliOptions {
+  maxRunningQueries?: number;
+  maxRunningSmallQueries?: number;
+  queueTimeoutMs: number;
+}
+
+export function addAdmissionOptions(command: Command): Command {
+  return command
+    .option('--max-running-queries <n>', `distributed queries running at once; more wait in a queue (default: 2 x cores, here ${defaultMaxRunningQueries()})`, positiveInteger)
+    .option('--max-running-small-queries <n>', 'single-task queries running at once, in a lane of their own that never waits behind larger queries (default: as --max-running-queries)', positiveInteger)
+    .option('--queue-timeout-ms <ms>', 'longest wait for a running-query slot before the query fails with 53300; 0 waits without limit', nonNegativeInteger, DEFAULTS.queueTimeoutMs);
+}
+
+export function admissionLimits(options: AdmissionCliOptions): AdmissionLimits {
+  const maxRunning = options.maxRunningQueries ?? defaultMaxRunningQueries();
+  return { maxRunning, maxRunningSmall: options.maxRunningSmallQueries ?? maxRunning, queueTimeoutMs: options.queueTimeoutMs };
+}
+
+/** The options as they are passed on to `gateway` from `cluster`. */
+export function admissionArgs(options: AdmissionCliOptions): AdmissionCliOptions {
+  return { maxRunningQueries: options.maxRunningQueries, maxRunningSmallQueries: options.maxRunningSmallQueries, queueTimeoutMs: options.queueTimeoutMs };
+}
