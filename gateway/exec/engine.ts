@@ -421,7 +421,12 @@ export class EngineSession {
   private async runPlan(plan: QueryPlan, signal: AbortSignal, isolated = false): Promise<RowStream> {
     if (plan.kind === 'local') {
       try {
-        const columns = await describeOn(this.connection, plan.sql);
+        // A kept plan (SELECT 1 from a pool's health check, run again and again) is described once.
+        let columns = LOCAL_COLUMNS.get(plan);
+        if (columns === undefined) {
+          columns = await describeOn(this.connection, plan.sql);
+          LOCAL_COLUMNS.set(plan, columns);
+        }
         return isolated
           ? await this.executor.runLocalIsolated(plan.sql, columns, { timeZone: this.state.timeZone, signal })
           : await this.executor.runLocal(this.connection, plan.sql, columns, signal);
@@ -520,6 +525,9 @@ export class EngineSession {
     }
   }
 }
+
+/** Result columns of local plans, by plan object: kept plans are the same object each time. */
+const LOCAL_COLUMNS = new WeakMap<QueryPlan, ColumnSpec[]>();
 
 const PLAN_SOURCES: Record<CachedPlan['kind'] | 'planned', string> = {
   planned: 'planned for this execution',

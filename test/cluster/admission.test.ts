@@ -85,6 +85,8 @@ describe('admission control for distributed queries', { timeout: 4 * 60_000 }, (
   const client = async (): Promise<pg.Client> => {
     const c = new pg.Client({ host: '127.0.0.1', port: cluster.port, user: 'tester', database: 'pondgate' });
     await c.connect();
+    // Every query here must run: a result-cache hit would take no slot.
+    await c.query('SET pondgate.result_cache = off');
     clients.push(c);
     return c;
   };
@@ -120,13 +122,15 @@ describe('admission control for distributed queries', { timeout: 4 * 60_000 }, (
   });
 
   /**
-   * Holds the only slot without using the workers: a distributed query's slot is held until its
-   * rows are closed, and a cursor keeps them open (its stages are done; the workers are idle, so a
-   * small query is not slowed down by a busy worker on a small test machine).
+   * Holds the only slot without using the workers: a query merged on the gateway holds its slot
+   * until its rows are closed, and a cursor keeps them open (its stages are done; the workers are
+   * idle, so a small query is not slowed down by a busy worker on a small test machine). An ORDER
+   * BY over several tasks is merged on the gateway; a plain scan would be forwarded through the
+   * spool, which gives the slot back when its stages end (tested below).
    */
-  const holdSlot = async (c: pg.Client): Promise<{ release: () => Promise<void> }> => {
+  const holdSlot = async (c: pg.Client, sql = 'SELECT l_orderkey FROM lineitem ORDER BY l_orderkey'): Promise<{ release: () => Promise<void> }> => {
     await c.query('BEGIN');
-    await c.query(`DECLARE held NO SCROLL CURSOR FOR SELECT l_orderkey FROM lineitem`);
+    await c.query(`DECLARE held NO SCROLL CURSOR FOR ${sql}`);
     assert.equal((await c.query('FETCH 1 FROM held')).rowCount, 1);
     let open = true;
     return {
@@ -136,6 +140,21 @@ describe('admission control for distributed queries', { timeout: 4 * 60_000 }, (
       },
     };
   };
+
+  it('an open cursor over a forwarded scan does not hold the slot: its rows are in the spool', async (t) => {
+    const [holder, other] = [await client(), await client()];
+    assert.match(await planOf(holder, 'SELECT l_orderkey FROM lineitem'), /Merge: none/);
+    const held = await holdSlot(holder, 'SELECT l_orderkey FROM lineitem');
+    t.after(() => held.release().catch(() => undefined));
+    // Forwarded plans give the slot back when their stages end, which follows the first rows closely.
+    let outcome: Outcome<pg.QueryResult> | undefined;
+    for (let i = 0; i < 20 && !outcome?.value; i++) {
+      outcome = await settle(other.query(LARGE));
+      if (outcome.error) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.ok(outcome?.value, `the large query did not run while the forwarded cursor was open: ${outcome?.error?.code} ${outcome?.error?.message}`);
+    await held.release();
+  });
 
   it('a second distributed query waits and fails with 53300; single-task and local queries still run', async (t) => {
     const [holder, other, third] = [await client(), await client(), await client()];
