@@ -17,6 +17,20 @@ export class Semaphore {
     };
   }
 
+  /** A slot if one is free now, without waiting. */
+  tryAcquire(): (() => void) | undefined {
+    if (this.available <= 0) return undefined;
+    this.available--;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.queue.shift();
+      if (next) next();
+      else this.available++;
+    };
+  }
+
   get waiting(): number {
     return this.queue.length;
   }

@@ -63,6 +63,8 @@ export class Worker {
   readonly id: string;
   private readonly subjects: ClusterSubjects;
   private readonly slots: Semaphore;
+  /** One more task at a time, for one-task queries only (see accept). */
+  private readonly smallSlot: Semaphore;
   /** Accepted tasks, queued or running: a cancel must reach both. */
   private readonly accepted = new Set<TaskRecord>();
   private readonly running = new Set<TaskRecord>();
@@ -82,6 +84,7 @@ export class Worker {
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.subjects = clusterSubjects(options.cluster);
     this.slots = new Semaphore(options.slots);
+    this.smallSlot = new Semaphore(1);
     this.connections = new ConnectionPool(duckdb, options.slots);
     this.creditsBase = `${this.subjects.creditsPrefix}.${this.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   }
@@ -155,7 +158,9 @@ export class Worker {
     this.creditGates.set(creditSubject, credits);
     const ack: AckMessage = { workerId: this.id, creditSubject };
     msg.respond(encodeJson(ack));
-    const release = await this.slots.acquire();
+    // A one-task query (a lookup, a dashboard tile) must not wait behind a big query's tasks:
+    // it takes a free slot, else the small-task slot, else waits for whichever frees first.
+    const release = task.lane === 'small' ? (this.slots.tryAcquire() ?? (await this.smallSlot.acquire())) : await this.slots.acquire();
     try {
       await this.run(task, record);
     } finally {

@@ -37,6 +37,7 @@ export interface TaskSpec {
   readonly output: TaskOutput;
   readonly timeZone: string;
   readonly deadline: number;
+  readonly lane?: 'small';
 }
 
 export interface DispatcherOptions {

@@ -281,6 +281,7 @@ export class QueryExecutor {
     const results = new Map<number, Promise<StageResult>>();
     const deadline = options.deadline || Date.now() + 24 * 3600_000;
     const prefix = this.scratch?.prefix(queryId) ?? `local/${queryId}`;
+    const small = laneOf(plan) === 'small';
     const fail = (error: unknown) => {
       // The first failure stops the whole query: other tasks' rows would be useless.
       if (!abort.signal.aborted) abort.abort(toSqlError(error));
@@ -307,7 +308,7 @@ export class QueryExecutor {
         taskInputs.map(async (inputs, task) => {
           if (!runnable[task]) return;
           try {
-            const stream = this.dispatcher.run({ queryId, stageId: stage.id, task, sql: stage.sql, inputs, output, timeZone: options.timeZone, deadline }, abort.signal);
+            const stream = this.dispatcher.run({ queryId, stageId: stage.id, task, sql: stage.sql, inputs, output, timeZone: options.timeZone, deadline, ...(small ? { lane: 'small' as const } : {}) }, abort.signal);
             for await (const event of stream) {
               if (event.kind === 'batch') await sink!.load(event.data);
               else {

@@ -57,6 +57,8 @@ export interface TaskMessage {
   readonly sql: string;
   readonly inputs: readonly TaskInput[];
   readonly output: TaskOutput;
+  /** `small`: the only task of a one-task plan (a lookup): it may use the worker's small-task slot when every other slot is busy. */
+  readonly lane?: 'small';
   /** Where the worker publishes this attempt's results (under ClusterSubjects.resultsPrefix). */
   readonly resultSubject: string;
   /** How many batches the worker may send before it waits for more credit. */
