@@ -129,6 +129,7 @@ describe('planner', () => {
   it('runs everything as one delegate task when pondgate.distributed is off', async () => {
     const { plan: p, text } = await plan('SELECT count(*) FROM lineitem', { distributed: false });
     assert.equal(p.kind === 'distributed' && p.strategy, 'delegate');
-    assert.match(text, /Stage 0: whole query, 1 task/);
+    assert.match(text, /Stage 0: whole query \+ merge, 1 task/);
+    assert.match(text, /Merge: none/);
   });
 });
