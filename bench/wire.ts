@@ -39,7 +39,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,6 +60,8 @@ import { replaceSection } from './sections.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLUSTER = 'wirebench';
+/** Where DuckDB spills when no temp_directory is set: relative to the working directory (the gateway's is ours). */
+const DUCKDB_TEMP_DIR = '.tmp';
 const PG_SCHEMA = 'pondgate_wire_bench';
 const PGJDBC_JARS = ['/usr/share/java/postgresql.jar', '/usr/share/java/postgresql-jdbc4.jar'];
 
@@ -892,11 +894,21 @@ interface MemoryResult {
   baselineKiB: number;
   peakRssKiB: number;
   hwmKiB: number;
+  /** Largest total size of the DuckDB spill files in the gateway's temp directory while streaming. */
+  peakSpillBytes: number;
   samples: number;
   resultBytes: number;
   rows: number;
   ms: number;
   error?: string;
+}
+
+/** DuckDB's default temp directory: `.tmp` in the working directory of the process. */
+async function spillBytes(pid: number): Promise<number> {
+  const dir = path.join(await readlink(`/proc/${pid}/cwd`), DUCKDB_TEMP_DIR);
+  let bytes = 0;
+  for (const file of await readdir(dir).catch(() => [])) if (file.startsWith('duckdb_temp')) bytes += (await stat(path.join(dir, file)).catch(() => ({ size: 0 }))).size;
+  return bytes;
 }
 
 async function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
@@ -912,11 +924,14 @@ async function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<num
 async function measureMemory(gatewayPid: number, e: Endpoint, table: TableSpec, limitOption: string | undefined, limitMb: number | undefined): Promise<MemoryResult> {
   const baselineKiB = await procStatusKiB(gatewayPid, 'VmRSS');
   let peakRssKiB = baselineKiB;
+  let peakSpillBytes = 0;
   let samples = 0;
   let streaming = true;
   const sampler = (async () => {
     while (streaming) {
       peakRssKiB = Math.max(peakRssKiB, await procStatusKiB(gatewayPid, 'VmRSS').catch(() => 0));
+      // Memory held under the limit can still be a buffered result: spilled to disk instead of kept in RAM.
+      peakSpillBytes = Math.max(peakSpillBytes, await spillBytes(gatewayPid).catch(() => 0));
       samples++;
       await sleep(50);
     }
@@ -925,8 +940,8 @@ async function measureMemory(gatewayPid: number, e: Endpoint, table: TableSpec, 
   await sampler;
   const hwmKiB = await procStatusKiB(gatewayPid, 'VmHWM');
   const error = result.code !== 0 ? (result.stderr.trim().split('\n')[0] ?? `psql exited ${String(result.code)}`) : result.newlines !== table.rows ? `returned ${result.newlines} rows, expected ${table.rows}` : undefined;
-  log(`  memory: gateway RSS ${(baselineKiB / 1024).toFixed(0)} MiB before, peak ${(peakRssKiB / 1024).toFixed(0)} MiB while streaming ${fmtBytes(result.stdoutBytes)} in ${(result.ms / 1000).toFixed(1)} s${error ? ` (${error})` : ''}`);
-  return { limitOption, limitMb, baselineKiB, peakRssKiB, hwmKiB, samples, resultBytes: result.stdoutBytes, rows: result.newlines, ms: result.ms, error };
+  log(`  memory: gateway RSS ${(baselineKiB / 1024).toFixed(0)} MiB before, peak ${(peakRssKiB / 1024).toFixed(0)} MiB while streaming ${fmtBytes(result.stdoutBytes)} in ${(result.ms / 1000).toFixed(1)} s, spill files up to ${fmtBytes(peakSpillBytes)}${error ? ` (${error})` : ''}`);
+  return { limitOption, limitMb, baselineKiB, peakRssKiB, hwmKiB, peakSpillBytes, samples, resultBytes: result.stdoutBytes, rows: result.newlines, ms: result.ms, error };
 }
 
 // ---------------------------------------------------------------- result cache
@@ -1128,7 +1143,8 @@ function memoryGoal(m: MemoryResult | undefined): GoalRow {
   const growthMiB = (m.peakRssKiB - m.baselineKiB) / 1024;
   const limit = m.limitMb !== undefined ? `--memory-limit-mb ${m.limitMb}` : 'no limit option';
   const larger = m.limitMb !== undefined ? `, ${(m.resultBytes / (m.limitMb * 1024 ** 2)).toFixed(1)}× the limit` : '';
-  const measured = `${limit}: RSS ${(m.baselineKiB / 1024).toFixed(0)} MiB → peak ${(m.peakRssKiB / 1024).toFixed(0)} MiB (**+${growthMiB.toFixed(0)} MiB**) streaming ${fmtBytes(m.resultBytes)} (${m.rows.toLocaleString('en-US')} rows${larger})${m.error ? `; **error**: ${cell(m.error)}` : ''}`;
+  const spill = m.peakSpillBytes > 0 ? `, **${fmtBytes(m.peakSpillBytes)} spilled to disk**` : '';
+  const measured = `${limit}: RSS ${(m.baselineKiB / 1024).toFixed(0)} MiB → peak ${(m.peakRssKiB / 1024).toFixed(0)} MiB (**+${growthMiB.toFixed(0)} MiB**${spill}) streaming ${fmtBytes(m.resultBytes)} (${m.rows.toLocaleString('en-US')} rows${larger})${m.error ? `; **error**: ${cell(m.error)}` : ''}`;
   // Undecidable without a limit, or when the result was not larger than the limit (the bound is not exercised).
   const exercised = m.limitMb !== undefined && m.resultBytes > 2 * m.limitMb * 1024 ** 2 && m.error === undefined;
   return { ...base, measured: exercised ? measured : `${measured}${m.limitMb !== undefined && m.error === undefined ? ' — result not much larger than the limit: inconclusive' : ''}`, met: exercised ? growthMiB <= m.limitMb! : undefined };
@@ -1200,7 +1216,7 @@ function renderMemoryAndFirstRow(g: GoalMeasurements, big: TableSpec, lines: str
   const m = g.memory;
   if (m) {
     lines.push(`- Gateway memory: a cluster of its own whose gateway runs ${m.limitOption !== undefined ? `with \`--memory-limit-mb ${m.limitMb}\` (its --help: "${cell(m.limitOption)}")` : 'without a limit: **no limit option** in `pondgate gateway --help`'}; after a warm-up query, \`psql -X -At -c "SELECT * FROM ${big.name}"\` streams ${m.rows.toLocaleString('en-US')} rows (${fmtBytes(m.resultBytes)} of text) in ${(m.ms / 1000).toFixed(1)} s while the benchmark reads the gateway process's VmRSS from /proc every 50 ms (${m.samples} samples).`);
-    lines.push(`  - RSS before: ${(m.baselineKiB / 1024).toFixed(0)} MiB; peak while streaming: ${(m.peakRssKiB / 1024).toFixed(0)} MiB; VmHWM at the end (includes start-up): ${(m.hwmKiB / 1024).toFixed(0)} MiB${m.error ? `; **error**: ${cell(m.error)}` : ''}.`);
+    lines.push(`  - RSS before: ${(m.baselineKiB / 1024).toFixed(0)} MiB; peak while streaming: ${(m.peakRssKiB / 1024).toFixed(0)} MiB; VmHWM at the end (includes start-up): ${(m.hwmKiB / 1024).toFixed(0)} MiB; DuckDB spill files in the gateway's temp directory (\`${DUCKDB_TEMP_DIR}\` in its working directory), largest total while streaming: ${fmtBytes(m.peakSpillBytes)}${m.error ? `; **error**: ${cell(m.error)}` : ''}.`);
   }
   const f = g.firstRow;
   if (f) {
@@ -1225,6 +1241,14 @@ function renderCache(g: GoalMeasurements, withPg: boolean, lines: string[]): voi
   if (g.cacheSetting !== undefined) row('pondgate, result cache on', g.cacheOn, g.cacheOn?.sides.pondgate);
   if (withPg) row('PostgreSQL', g.cacheOff, g.cacheOff?.sides.postgres);
   lines.push('');
+}
+
+/** Failed runs of the goal measurements that have no row of their own in the latency tables. */
+function goalErrors(g: GoalMeasurements): string[] {
+  const isolation = Object.entries(g.isolation?.sides ?? {}).flatMap(([system, s]) => s.errors.map((e) => `isolation / ${system}: ${e}`));
+  const cacheRows = [...Object.entries(g.cacheOff?.sides ?? {}), ...Object.entries(g.cacheOn?.sides ?? {}).map(([system, s]) => [`${system}, result cache on`, s] as const)];
+  const cache = cacheRows.flatMap(([system, s]) => s.errors.map((e) => `dashboard aggregate / ${system}: ${e}`));
+  return [...isolation, ...(g.firstRow?.errors ?? []).map((e) => `first row: ${e}`), ...(g.memory?.error !== undefined ? [`memory: ${g.memory.error}`] : []), ...cache];
 }
 
 function renderReport(c: ReportContext): string {
@@ -1328,7 +1352,7 @@ function renderReport(c: ReportContext): string {
   lines.push('| query | clients | threads | protocol | pondgate | PostgreSQL |', '|---|---:|---:|---|---|---|');
   const latRuns = (side: LatencyResult['sides']['pondgate']): string => (side ? side.runs.map((r) => `${fmtMs(r.p50Ms)} / ${fmtMs(r.p99Ms)}`).join(', ') || '–' : '–');
   for (const r of c.latency) lines.push(`| ${r.config.query.label} | ${r.config.clients} | ${r.config.threads} | ${r.config.mode} | ${latRuns(r.sides.pondgate)} | ${latRuns(r.sides.postgres)} |`);
-  const errors = [...c.streams.flatMap((r) => Object.entries(r.sides).flatMap(([system, s]) => s.errors.map((e) => `${r.table.name} / ${r.client.name} / ${system}: ${e}`))), ...c.latency.flatMap((r) => Object.entries(r.sides).flatMap(([system, s]) => s.errors.map((e) => `${r.config.query.label} ${configText(r.config)} / ${system}: ${e}`)))];
+  const errors = [...c.streams.flatMap((r) => Object.entries(r.sides).flatMap(([system, s]) => s.errors.map((e) => `${r.table.name} / ${r.client.name} / ${system}: ${e}`))), ...c.latency.flatMap((r) => Object.entries(r.sides).flatMap(([system, s]) => s.errors.map((e) => `${r.config.query.label} ${configText(r.config)} / ${system}: ${e}`))), ...goalErrors(c.goals)];
   if (errors.length > 0) {
     lines.push('', 'Failed runs:', '');
     for (const e of [...new Set(errors)]) lines.push(`- ${cell(e)}`);
@@ -1461,6 +1485,10 @@ async function main(): Promise<void> {
 
   const withPg = pgVersion !== undefined && options.pgUrl !== undefined;
   const goals: GoalMeasurements = {};
+  // The cluster's processes inherit our working directory, and DuckDB spills into .tmp there: removed at the end
+  // unless it was there before.
+  const spillDir = path.join(process.cwd(), DUCKDB_TEMP_DIR);
+  const spillDirExisted = existsSync(spillDir);
   let main: Awaited<ReturnType<typeof measureMain>> | undefined;
   try {
     if (withPg) await loadPostgres(options.pgUrl!, specs.filter((s) => s.inPostgres), data);
@@ -1479,6 +1507,7 @@ async function main(): Promise<void> {
   } finally {
     if (withPg) await dropPostgres(options.pgUrl!);
     if (!('missing' in jdbc)) await rm(jdbc.classDir, { recursive: true, force: true });
+    if (!spillDirExisted) await rm(spillDir, { recursive: true, force: true });
   }
 
   const report = renderReport({
