@@ -62,7 +62,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLUSTER = 'wirebench';
 /** Where DuckDB spills when no temp_directory is set: relative to the working directory (the gateway's is ours). */
 const DUCKDB_TEMP_DIR = '.tmp';
-const PG_SCHEMA = 'pondgate_wire_bench';
+// One scratch schema per run: runs from several checkouts share the PostgreSQL, and a fixed name let one run drop
+// the tables another was measuring (a quick run's lookups met "relation lookup does not exist").
+const PG_SCHEMA_PREFIX = 'pondgate_wire_bench';
+const PG_SCHEMA = `${PG_SCHEMA_PREFIX}_${process.pid}`;
 const PGJDBC_JARS = ['/usr/share/java/postgresql.jar', '/usr/share/java/postgresql-jdbc4.jar'];
 
 // ---------------------------------------------------------------- options
@@ -1272,7 +1275,7 @@ function renderReport(c: ReportContext): string {
     lines.push(`- \`${spec.name}\`: ${spec.rows.toLocaleString('en-US')} rows (${spec.pgColumns}), ${spec.partitions} partition(s), ${fmtBytes(c.data.parquetBytes.get(spec.name) ?? 0)} of Parquet`);
   }
   lines.push(`- pondgate: a private nats-server, ${options.workers} \`pondgate worker\` processes and one \`pondgate gateway\` (\`startTestCluster\`, default resources); tables built by DuckDB over \`range()\` and imported with \`importTable\` (the code of \`pondgate import --by even\`) into \`${c.data.relDir}\`.`);
-  lines.push(`- PostgreSQL: the same rows (a CSV written by DuckDB from the same Parquet, loaded with \`\\copy\`, then \`VACUUM (FREEZE, ANALYZE)\`) in a scratch schema \`${PG_SCHEMA}\`, dropped at the end; clients reach it through \`search_path\` so both systems run the same SQL text.`, '');
+  lines.push(`- PostgreSQL: the same rows (a CSV written by DuckDB from the same Parquet, loaded with \`\\copy\`, then \`VACUUM (FREEZE, ANALYZE)\`) in a scratch schema of the run (\`${PG_SCHEMA_PREFIX}_<pid>\`), dropped at the end; clients reach it through \`search_path\` so both systems run the same SQL text.`, '');
   lines.push('## Method', '');
   lines.push(`- Streaming: \`SELECT * FROM <table>\`, ${options.runs} run(s) per client and system, the systems alternating within a run and which goes first alternating between runs. Reported: rows/s of the median run; ratio = pondgate rows/s / PostgreSQL rows/s (goal ≥ 1.0; above 1 pondgate is faster). A run counts only with the full row count.`);
   for (const client of c.clients) lines.push(`  - ${client.name} (${client.format}): ${client.description}.`);
