@@ -785,6 +785,8 @@ interface IsolationRun {
   with: LatencyRun;
   /** The long query was still running at the end of the lookup window, so the lookups ran beside it the whole time. */
   overlapped: boolean;
+  /** How long the long query ran before the lookups started. */
+  headStartMs: number;
 }
 
 interface IsolationResult {
@@ -793,15 +795,47 @@ interface IsolationResult {
   sides: Partial<Record<Endpoint['system'], { runs: IsolationRun[]; errors: string[] }>>;
 }
 
-/** Head start of the long query before the lookups begin: it is planned and its tasks are on the workers. */
+/** Least head start of the long query before the lookups begin. */
 const LONG_QUERY_HEAD_START_MS = 1500;
+/** Longest wait for pondgate's workers to get busy with the long query. */
+const LONG_QUERY_BUSY_TIMEOUT_MS = 30_000;
 
-async function isolationRun(e: Endpoint, config: LatencyConfig, seconds: number, sql: string): Promise<IsolationRun | { error: string }> {
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) in parentheses; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * Waits until the workers use at least half a core between two samples 250 ms apart: the long query's tasks are
+ * running. A fixed head start was not enough on a loaded machine: planning and dispatch took longer, and the
+ * lookups ran before the long query had reached the workers (1.7× in one run, 250× in another).
+ */
+async function waitForBusyWorkers(workerPids: readonly number[]): Promise<void> {
+  const total = async (): Promise<number> => (await Promise.all(workerPids.map((pid) => cpuSeconds(pid).catch(() => 0)))).reduce((a, b) => a + b, 0);
+  const deadline = performance.now() + LONG_QUERY_BUSY_TIMEOUT_MS;
+  let previous = await total();
+  while (performance.now() < deadline) {
+    await sleep(250);
+    const now = await total();
+    if (now - previous >= 0.125) return;
+    previous = now;
+  }
+}
+
+async function isolationRun(e: Endpoint, config: LatencyConfig, seconds: number, sql: string, workerPids: readonly number[]): Promise<IsolationRun | { error: string }> {
   const without = await runPgbench(e, config, seconds);
   if ('error' in without) return without;
   const long = await startLongQuery(e, sql, seconds + 120);
   try {
+    const started = performance.now();
     await sleep(LONG_QUERY_HEAD_START_MS);
+    // PostgreSQL runs the query in the backend at once; pondgate has to plan it and dispatch its tasks first.
+    if (e.system === 'pondgate') await waitForBusyWorkers(workerPids);
+    const headStartMs = performance.now() - started;
     if (long.ended()) {
       const outcome = await long.done;
       return { error: `the long query ended before the lookups started (${(outcome.ms / 1000).toFixed(1)} s${outcome.error ? `: ${outcome.error}` : ''}); raise --long-query-millions` };
@@ -814,13 +848,13 @@ async function isolationRun(e: Endpoint, config: LatencyConfig, seconds: number,
     await long.stop();
     const withLong = await lookups;
     if ('error' in withLong) return withLong;
-    return { without, with: withLong, overlapped };
+    return { without, with: withLong, overlapped, headStartMs };
   } finally {
     await long.stop();
   }
 }
 
-async function measureIsolation(endpoints: readonly Endpoint[], config: LatencyConfig, options: WireOptions): Promise<IsolationResult> {
+async function measureIsolation(endpoints: readonly Endpoint[], config: LatencyConfig, options: WireOptions, workerPids: readonly number[]): Promise<IsolationResult> {
   const result: IsolationResult = { config, longSql: {}, sides: {} };
   for (const e of endpoints) {
     result.sides[e.system] = { runs: [], errors: [] };
@@ -831,14 +865,14 @@ async function measureIsolation(endpoints: readonly Endpoint[], config: LatencyC
     for (const e of order) {
       const side = result.sides[e.system]!;
       if (side.errors.length > 0 && side.runs.length === 0) continue;
-      const outcome = await isolationRun(e, config, options.latencySeconds, result.longSql[e.system]!);
+      const outcome = await isolationRun(e, config, options.latencySeconds, result.longSql[e.system]!, workerPids);
       if ('error' in outcome) {
         side.errors.push(outcome.error);
         log(`  isolation ${e.system}: FAILED ${outcome.error}`);
         continue;
       }
       side.runs.push(outcome);
-      log(`  isolation ${e.system} run ${run + 1}/${options.runs}: mean ${outcome.without.meanMs.toFixed(3)} ms alone, ${outcome.with.meanMs.toFixed(3)} ms beside the long query${outcome.overlapped ? '' : ' (the long query ended early)'}`);
+      log(`  isolation ${e.system} run ${run + 1}/${options.runs}: mean ${outcome.without.meanMs.toFixed(3)} ms alone, ${outcome.with.meanMs.toFixed(3)} ms beside the long query (head start ${(outcome.headStartMs / 1000).toFixed(1)} s)${outcome.overlapped ? '' : ' (the long query ended early)'}`);
     }
   }
   return result;
@@ -1200,16 +1234,16 @@ function renderGoals(c: ReportContext, lines: string[]): void {
 function renderIsolation(r: IsolationResult | undefined, lines: string[]): void {
   if (!r) return;
   lines.push('## Isolation: lookups beside a long query', '');
-  lines.push(`${configText(r.config)} random-key lookups for the latency run time, alone and then while one more connection runs the long query (started ${LONG_QUERY_HEAD_START_MS / 1000} s before the lookups, cancelled with a CancelRequest when their run time is over; lookups still waiting then finish after the cancel, and that wait is in their latency). Ratio = mean latency beside / alone, per run; the median over runs is reported.`, '');
+  lines.push(`${configText(r.config)} random-key lookups for the latency run time, alone and then while one more connection runs the long query (started at least ${LONG_QUERY_HEAD_START_MS / 1000} s before the lookups, and in pondgate until its workers use half a core or more, i.e. its tasks run; cancelled with a CancelRequest when their run time is over; lookups still waiting then finish after the cancel, and that wait is in their latency). Ratio = mean latency beside / alone, per run; the median over runs is reported.`, '');
   for (const [system, sql] of Object.entries(r.longSql)) lines.push(`- long query (${system}): \`${sql}\``);
-  lines.push('', '| system | mean ms alone | p99 ms alone | mean ms beside | p99 ms beside | ratio | long query still running at the end of every run |', '|---|---:|---:|---:|---:|---:|---|');
+  lines.push('', '| system | mean ms alone | p99 ms alone | mean ms beside | p99 ms beside | ratio | head start s | long query still running at the end of every run |', '|---|---:|---:|---:|---:|---:|---:|---|');
   for (const [system, side] of Object.entries(r.sides)) {
     if (side.runs.length === 0) {
-      lines.push(`| ${system} | ${failure(side)} | | | | | |`);
+      lines.push(`| ${system} | ${failure(side)} | | | | | | |`);
       continue;
     }
     const m = (pick: (x: IsolationRun) => number): string => fmtMs(median(side.runs.map(pick)));
-    lines.push(`| ${system} | ${m((x) => x.without.meanMs)} | ${m((x) => x.without.p99Ms)} | ${m((x) => x.with.meanMs)} | ${m((x) => x.with.p99Ms)} | ${isolationRatio(side)!.toFixed(2)}× | ${side.runs.every((x) => x.overlapped) ? 'yes' : '**no**'} |`);
+    lines.push(`| ${system} | ${m((x) => x.without.meanMs)} | ${m((x) => x.without.p99Ms)} | ${m((x) => x.with.meanMs)} | ${m((x) => x.with.p99Ms)} | ${isolationRatio(side)!.toFixed(2)}× | ${side.runs.map((x) => (x.headStartMs / 1000).toFixed(1)).join(', ')} | ${side.runs.every((x) => x.overlapped) ? 'yes' : '**no**'} |`);
   }
   lines.push('');
 }
@@ -1426,7 +1460,7 @@ async function measureMain(
   goals.select32 = await measureLatency(configs.select32, endpoints, options.runs, options.latencySeconds);
   latency.push(goals.lookup1, goals.lookup32, goals.select32);
   log('goal 4: lookups beside a long query');
-  goals.isolation = await measureIsolation(endpoints, configs.isolation, options);
+  goals.isolation = await measureIsolation(endpoints, configs.isolation, options, cluster.workers.map((w) => w.process.pid ?? 0));
   log('goal 6: time to first row');
   goals.firstRow = await measureFirstRow(endpoints[0]!, specs.find((s) => s.name === 'big')!, options.runs);
   log('goal 7: result cache');
