@@ -815,8 +815,8 @@ const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
  * Waits until the workers use at least half a core between two samples 250 ms apart: the long query's tasks are
- * running. A fixed head start was not enough on a loaded machine: planning and dispatch took longer, and the
- * lookups ran before the long query had reached the workers (1.7× in one run, 250× in another).
+ * running. On a loaded machine planning and dispatch may take longer than the fixed head start, and lookups that
+ * start before the long query reaches the workers do not measure isolation.
  */
 async function waitForBusyWorkers(workerPids: readonly number[]): Promise<void> {
   const total = async (): Promise<number> => (await Promise.all(workerPids.map((pid) => cpuSeconds(pid).catch(() => 0)))).reduce((a, b) => a + b, 0);
