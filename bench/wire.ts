@@ -1174,7 +1174,7 @@ function streamGoals(streams: readonly StreamResult[]): GoalRow[] {
     const q = sideCell(r.sides.postgres, r.table.rows);
     const base = { goal: `5. stream ${r.table.name}, ${r.client.name}`, setup: `1 client, ${r.client.protocol}, ${r.client.format}`, target: 'rows/s ≥ 1.0× PostgreSQL\'s' };
     if (p.rate === undefined) return { ...base, measured: p.text, met: undefined };
-    if (q.rate === undefined) return { ...base, measured: `pondgate ${p.text} rows/s; PostgreSQL ${q.text}`, met: undefined };
+    if (q.rate === undefined) return { ...base, measured: `pondgate ${p.text} rows/s; ${r.sides.postgres ? `PostgreSQL ${q.text}` : 'no PostgreSQL reference'}`, met: undefined };
     const ratio = p.rate / q.rate;
     return { ...base, measured: `pondgate ${p.text}, PostgreSQL ${q.text} rows/s: **${ratio.toFixed(2)}×**`, met: ratio >= 1 };
   });
