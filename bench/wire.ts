@@ -945,11 +945,23 @@ interface MemoryResult {
   error?: string;
 }
 
-/** DuckDB's default temp directory: `.tmp` in the working directory of the process. */
+/**
+ * Bytes in the gateway's spill files: its own temp directory (`pondgate-gateway-<pid>-*` under the
+ * OS temp directory: DuckDB's temp_directory and the result spools), and DuckDB's default `.tmp`
+ * in its working directory for gateways without one.
+ */
 async function spillBytes(pid: number): Promise<number> {
-  const dir = path.join(await readlink(`/proc/${pid}/cwd`), DUCKDB_TEMP_DIR);
+  const roots = [path.join(await readlink(`/proc/${pid}/cwd`), DUCKDB_TEMP_DIR)];
+  for (const entry of await readdir(os.tmpdir()).catch(() => [] as string[])) if (entry.startsWith(`pondgate-gateway-${pid}-`)) roots.push(path.join(os.tmpdir(), entry));
   let bytes = 0;
-  for (const file of await readdir(dir).catch(() => [])) if (file.startsWith('duckdb_temp')) bytes += (await stat(path.join(dir, file)).catch(() => ({ size: 0 }))).size;
+  const visit = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await visit(full);
+      else bytes += (await stat(full).catch(() => ({ size: 0 }))).size;
+    }
+  };
+  for (const root of roots) await visit(root);
   return bytes;
 }
 
@@ -1181,17 +1193,17 @@ function streamGoals(streams: readonly StreamResult[]): GoalRow[] {
 }
 
 function memoryGoal(m: MemoryResult | undefined): GoalRow {
-  const base = { goal: '6. bounded memory', setup: '1 client (psql), simple, text; a gateway of its own', target: 'gateway RSS growth and DuckDB spill files while streaming each ≤ its memory limit' };
+  const base = { goal: '6. bounded memory', setup: '1 client (psql), simple, text; a gateway of its own', target: 'gateway RSS growth while streaming ≤ its memory limit (what the client has not read yet may go to spill files: reported)' };
   if (!m) return { ...base, measured: 'not measured', met: undefined };
   const growthMiB = (m.peakRssKiB - m.baselineKiB) / 1024;
   const limit = m.limitMb !== undefined ? `--memory-limit-mb ${m.limitMb}` : 'no limit option';
   const larger = m.limitMb !== undefined ? `, ${(m.resultBytes / (m.limitMb * 1024 ** 2)).toFixed(1)}× the limit` : '';
-  const spill = m.peakSpillBytes > 0 ? `, **${fmtBytes(m.peakSpillBytes)} spilled to disk**` : '';
+  const spill = m.peakSpillBytes > 0 ? `, ${fmtBytes(m.peakSpillBytes)} in spill files at most` : '';
   const measured = `${limit}: RSS ${(m.baselineKiB / 1024).toFixed(0)} MiB → peak ${(m.peakRssKiB / 1024).toFixed(0)} MiB (**+${growthMiB.toFixed(0)} MiB**${spill}) streaming ${fmtBytes(m.resultBytes)} (${m.rows.toLocaleString('en-US')} rows${larger})${m.error ? `; **error**: ${cell(m.error)}` : ''}`;
   // Undecidable without a limit, or when the result was not larger than the limit (the bound is not exercised).
-  // Spill files count against the bound: a result spilled to disk is a result buffered, only not in RAM.
+  // Spill files are the issue's answer to a reader slower than the workers: reported, not bounded by the memory limit.
   const exercised = m.limitMb !== undefined && m.resultBytes > 2 * m.limitMb * 1024 ** 2 && m.error === undefined;
-  return { ...base, measured: exercised ? measured : `${measured}${m.limitMb !== undefined && m.error === undefined ? ' — result not much larger than the limit: inconclusive' : ''}`, met: exercised ? growthMiB <= m.limitMb! && m.peakSpillBytes <= m.limitMb! * 1024 ** 2 : undefined };
+  return { ...base, measured: exercised ? measured : `${measured}${m.limitMb !== undefined && m.error === undefined ? ' — result not much larger than the limit: inconclusive' : ''}`, met: exercised ? growthMiB <= m.limitMb! : undefined };
 }
 
 function firstRowGoal(r: FirstRowResult | undefined, big: TableSpec): GoalRow {
@@ -1260,7 +1272,7 @@ function renderMemoryAndFirstRow(g: GoalMeasurements, big: TableSpec, lines: str
   const m = g.memory;
   if (m) {
     lines.push(`- Gateway memory: a cluster of its own whose gateway runs ${m.limitOption !== undefined ? `with \`--memory-limit-mb ${m.limitMb}\` (its --help: "${cell(m.limitOption)}")` : 'without a limit: **no limit option** in `pondgate gateway --help`'}; after a warm-up query, \`psql -X -At -c "SELECT * FROM ${big.name}"\` streams ${m.rows.toLocaleString('en-US')} rows (${fmtBytes(m.resultBytes)} of text) in ${(m.ms / 1000).toFixed(1)} s while the benchmark reads the gateway process's VmRSS from /proc every 50 ms (${m.samples} samples).`);
-    lines.push(`  - RSS before: ${(m.baselineKiB / 1024).toFixed(0)} MiB; peak while streaming: ${(m.peakRssKiB / 1024).toFixed(0)} MiB; VmHWM at the end (includes start-up): ${(m.hwmKiB / 1024).toFixed(0)} MiB; DuckDB spill files in the gateway's temp directory (\`${DUCKDB_TEMP_DIR}\` in its working directory), largest total while streaming: ${fmtBytes(m.peakSpillBytes)}${m.error ? `; **error**: ${cell(m.error)}` : ''}.`);
+    lines.push(`  - RSS before: ${(m.baselineKiB / 1024).toFixed(0)} MiB; peak while streaming: ${(m.peakRssKiB / 1024).toFixed(0)} MiB; VmHWM at the end (includes start-up): ${(m.hwmKiB / 1024).toFixed(0)} MiB; the gateway's spill files (its temp directory: DuckDB's and the result spools'), largest total while streaming: ${fmtBytes(m.peakSpillBytes)}${m.error ? `; **error**: ${cell(m.error)}` : ''}.`);
   }
   const f = g.firstRow;
   if (f) {
