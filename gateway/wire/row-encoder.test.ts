@@ -235,3 +235,35 @@ test('a value that cannot be encoded fails after the rows before it, as row by r
   const got = run((w) => makeBatchEncoder(batch.schema.fields, [1], options).encode(w, batch, 0, batch.numRows, 1 << 20));
   assert.deepEqual(got, want);
 });
+
+test('runs of worst-case values stay within the space reserved for them', () => {
+  // Each value at its longest (mostly the per-value fallback's), 300 times, so no shorter value leaves slack.
+  const worst: Array<[string, unknown]> = [
+    ['DATE', -2147483646],
+    ['DATE', 2147483646],
+    ['TIMESTAMP', -INT64_MAX + 1n],
+    ['TIMESTAMP WITH TIME ZONE', -INT64_MAX + 1n],
+    ['TIMESTAMP_S', -(2n ** 43n)],
+    ['BIGINT', -(2n ** 63n)],
+    ['UBIGINT', 2n ** 64n - 1n],
+    ['DECIMAL(18,3)', -(10n ** 18n) + 1n],
+    ['DECIMAL(18,15)', -(10n ** 18n) + 1n],
+    ['DOUBLE', -2.2250738585072014e-308],
+    ['DOUBLE', -1.2345678901234567e-5],
+    ['FLOAT', -1.1754943508222875e-38],
+    ['TIME', 86_400_000_000n],
+  ];
+  for (const [duck, value] of worst) {
+    const kind = KINDS.find((k) => k.duck === duck) as ColumnKind;
+    const cells = Array.from({ length: 300 }, () => value);
+    for (const timeZone of ['UTC', 'Australia/Lord_Howe', 'America/St_Johns']) {
+      for (const extraFloatDigits of [1, 0]) {
+        const options = { timeZone, extraFloatDigits };
+        for (const format of [0, 1] as const) {
+          const batch = batchOf([kind], [cells]);
+          assert.equal(attempt(() => columnar(batch, [format], options, 1000, 1 << 30)), attempt(() => legacy(batch, [format], options)), `${duck} ${format} ${timeZone}`);
+        }
+      }
+    }
+  }
+});

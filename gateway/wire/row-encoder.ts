@@ -43,6 +43,7 @@ export function makeBatchEncoder(fields: readonly Field[], formats: readonly Col
     for (let c = 0; c < n; c++) need += columns[c].prepare(row, end);
     const buf = w.reserve(need);
     let pos = w.length;
+    const limit = pos + need;
     for (let r = row; r < end; r++) {
       const start = pos;
       buf[pos] = BackendCode.DataRow;
@@ -64,6 +65,9 @@ export function makeBatchEncoder(fields: readonly Field[], formats: readonly Col
       }
       be32(buf, start + 1, pos - start - 1);
     }
+    // Typed arrays drop writes past their end silently: a column writing more
+    // than it promised must fail loudly, not send a truncated row.
+    if (pos > limit) throw new Error(`row encoder overran its reservation (${pos - limit} bytes)`);
     w.advance(pos);
   };
   return {

@@ -67,7 +67,7 @@ export function makeColumnEncoder(field: Field, format: ColumnFormat, options: T
   const fallback = format === 1 ? makeBinaryFormatter(field, options) : makeTextFormatter(field, options);
   const generic: ColumnEncoder = { bind: (data) => genericColumn(data, fallback) };
   if (!LITTLE_ENDIAN) return generic;
-  const fast = format === 1 ? binaryFast(field, options) : textFast(field, options);
+  const fast = format === 1 ? binaryFast(field) : textFast(field, options);
   if (fast === undefined) return generic;
   return {
     bind(data) {
@@ -217,9 +217,7 @@ const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 // ---------------------------------------------------------------- text
 
-type TextFast = FastBinding;
-
-function textFast(field: Field, options: TextFormatOptions): TextFast | undefined {
+function textFast(field: Field, options: TextFormatOptions): FastBinding | undefined {
   const type = field.type;
   const duck = duckTypeOf(field);
   switch (type.typeId) {
@@ -267,7 +265,8 @@ function textFast(field: Field, options: TextFormatOptions): TextFast | undefine
       return (data, slow) => {
         const days = data.values as Int32Array;
         return {
-          bytesPerRow: 4 + 10,
+          // The slow path's longest: '5877642-06-25 BC'.
+          bytesPerRow: 4 + 16,
           write(buf, pos, row) {
             const d = days[row];
             if (d < FIRST_AD_DAY || d > LAST_4DIGIT_DAY) return slowCell(buf, pos, slow(row));
@@ -313,7 +312,7 @@ const utf8Cells: FastBinding = (data) => {
 };
 
 /** DECIMAL(w, s) held as an unscaled integer (s > 0): [-]int.frac with exactly s fraction digits. */
-function scaledText(info: IntInfo, scale: number): TextFast {
+function scaledText(info: IntInfo, scale: number): FastBinding {
   const p = POW10[scale];
   return (data, slow) => {
     const read = intReader(data, info);
@@ -339,7 +338,7 @@ function scaledText(info: IntInfo, scale: number): TextFast {
   };
 }
 
-function floatText(double: boolean, efd: number): TextFast {
+function floatText(double: boolean, efd: number): FastBinding {
   return (data) => {
     const values = data.values as Float64Array | Float32Array;
     return {
@@ -449,7 +448,10 @@ function writeTimestamp(buf: Uint8Array, pos: number, micros: number): number {
   return writeTimeOfDay(buf, p + 1, tod);
 }
 
-function timestampText(field: Field, duck: string, timeZone: string): TextFast | undefined {
+// Length prefix and the longest timestamp text, the slow path's: '294247-01-10 04:00:54.775807+HH:MM:SS BC'.
+const TIMESTAMP_TEXT_BYTES = 4 + 40;
+
+function timestampText(field: Field, duck: string, timeZone: string): FastBinding | undefined {
   const t = field.type as unknown as { unit: TimeUnit; timezone: string | null };
   // Nanoseconds overflow 2^53 within months of 1970: leave them to the BigInt path.
   const perMicro = t.unit === TimeUnit.SECOND ? 1e6 : t.unit === TimeUnit.MILLISECOND ? 1e3 : t.unit === TimeUnit.MICROSECOND ? 1 : 0;
@@ -462,7 +464,7 @@ function timestampText(field: Field, duck: string, timeZone: string): TextFast |
       const read = intReader(data, info);
         if (read === undefined) return undefined;
       return {
-        bytesPerRow: 4 + 26 + suffix.length,
+        bytesPerRow: TIMESTAMP_TEXT_BYTES,
         write(buf, pos, row) {
           const micros = read(row) * perMicro;
           if (!(micros > -9007199254740992 && micros < 9007199254740992)) return slowCell(buf, pos, slow(row));
@@ -479,7 +481,7 @@ function timestampText(field: Field, duck: string, timeZone: string): TextFast |
     const read = intReader(data, info);
         if (read === undefined) return undefined;
     return {
-      bytesPerRow: 4 + 26 + 9,
+      bytesPerRow: TIMESTAMP_TEXT_BYTES,
       write(buf, pos, row) {
         const utc = read(row) * perMicro;
         if (!(utc > -9007199254740992 && utc < 9007199254740992)) return slowCell(buf, pos, slow(row));
@@ -501,7 +503,7 @@ function timestampText(field: Field, duck: string, timeZone: string): TextFast |
 
 // ---------------------------------------------------------------- binary
 
-function binaryFast(field: Field, options: TextFormatOptions): FastBinding | undefined {
+function binaryFast(field: Field): FastBinding | undefined {
   const type = field.type;
   const duckRaw = field.metadata.get('duckdb_type') ?? '';
   const duck = duckRaw.trim().toUpperCase();
@@ -605,7 +607,6 @@ function binaryFast(field: Field, options: TextFormatOptions): FastBinding | und
       };
     }
     default:
-      void options;
       return undefined;
   }
 }
@@ -657,13 +658,14 @@ const groups = new Int32Array(16);
 function numericBinary(info: IntInfo, scale: number): FastBinding {
   const p = POW10[scale];
   const fracGroups = Math.ceil(scale / 4);
-  // The fraction padded to whole base-10000 digits: frac * 10^pad < 10^(4*fracGroups) <= 10^16 — too big for
-  // exact doubles in general, so each fraction digit is cut out of frac separately.
+  // Padding the fraction to whole base-10000 digits could pass 2^53, so each
+  // base-10000 fraction digit is cut out of it separately instead.
   return (data, slow) => {
     const read = intReader(data, info);
         if (read === undefined) return undefined;
     return {
-      bytesPerRow: 4 + 8 + 2 * 8,
+      // Up to 20 integer and 15 fraction digits (slow path): 5 + 4 base-10000 digits.
+      bytesPerRow: 4 + 8 + 2 * 9,
       write(buf, pos, row) {
         const v = read(row);
         if (v !== v) return slowCell(buf, pos, slow(row));
