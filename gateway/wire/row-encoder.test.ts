@@ -34,7 +34,11 @@ const big = (bits: number, signed: boolean): fc.Arbitrary<bigint> =>
   );
 const int = (min: number, max: number): fc.Arbitrary<number> => fc.integer({ min, max });
 // Doubles with few decimals hit the fast text path; fc.double() covers the rest (NaN, infinities, -0, subnormals).
-const doubles = fc.oneof(fc.double(), fc.integer().map((i) => i / 4), fc.integer({ min: -1e9, max: 1e9 }).map((i) => i / 10000), fc.integer().map((i) => i / 7), fc.constantFrom(1e-4, 9.9999e-5, 999999999.9999, 1e9, 1e15, 123456789012.3456));
+const doubles = fc.oneof(fc.double(), fc.integer().map((i) => i / 4), fc.integer({ min: -1e9, max: 1e9 }).map((i) => i / 10000), fc.integer().map((i) => i / 7),
+  // Up to 15 significant digits at any scale: the fast shortest-text path.
+  fc.tuple(fc.integer({ min: -(2 ** 50), max: 2 ** 50 }), fc.integer({ min: 0, max: 22 })).map(([m, k]) => m / 10 ** k),
+  fc.tuple(fc.integer({ min: 1, max: 999999999999999 }), fc.integer({ min: -4, max: 14 })).map(([m, e]) => Number(`${m}e${e - 14}`)),
+  fc.constantFrom(1e-4, 9.9999e-5, 0.1, 0.09999999999999999, 0.30000000000000004, 999999999.9999, 1e9, 1e14, 99999999999999.98, 999999999999999.9, 1e15, 123456789012.3456, 2 ** 50, 5e-324));
 const floats = fc.oneof(fc.float(), fc.integer({ min: -2e6, max: 2e6 }), fc.integer({ min: -1e6, max: 1e6 }).map((i) => Math.fround(i / 8)));
 const micros = fc.oneof(
   fc.bigInt({ min: -(2n ** 53n), max: 2n ** 53n }),

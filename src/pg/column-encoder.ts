@@ -356,28 +356,46 @@ function floatText(double: boolean, efd: number): FastBinding {
 }
 
 /**
- * The shortest round-trip text of `x` when it has at most 4 decimals
- * (x = m / 10^4 exactly as a double, |x| >= 1e-4), as float8out/float4out
- * print it with extra_float_digits > 0; -1 when `x` is not such a value.
- * Below 10^9 doubles are less than 2^-23 apart, so no other decimal with at
- * most 4 decimals, or with fewer digits, reads back as x, so the digits of m with
- * trailing zeros trimmed are the shortest ones. float4 takes only integers
- * below 2^24, which float32 holds exactly, and below 10^6 (its %g threshold).
+ * The shortest round-trip text of `x`, as float8out/float4out print it with
+ * extra_float_digits > 0, when it has at most 15 significant digits; -1
+ * otherwise (then the caller asks formatFloat8/4, i.e. String(x)).
+ *
+ * float8, 1e-4 <= |x| < 1e15 (where PostgreSQL and JS both print fixed
+ * notation and pg-float.ts uses String(x)): c, the 15-digit decimal nearest
+ * to |x|, is Math.round(|x| * 10^s) or off by one (the product's error is
+ * below 0.2); c / 10^s is then computed exactly rounded (both are exact
+ * doubles), so it equals |x| exactly when the decimal reads back as x.
+ * 15-digit decimals lie further apart than doubles do, so at most one reads
+ * back as x, and any shorter decimal that does is c with zeros cut off: that
+ * is the shortest text, the one String(x) prints.
+ * float4 takes only integers below 10^6 (its %g threshold), which float32
+ * holds exactly with neighbours closer than 1, so their digits are shortest.
  */
 function shortDecimal(buf: Buffer, pos: number, x: number, double: boolean): number {
   const a = x < 0 ? -x : x;
   if (double) {
-    if (!(a >= 1e-4 && a < 1e9)) return -1;
-    const m = a * 10000;
-    if (m !== Math.floor(m) || m / 10000 !== a) return -1;
+    if (!(a >= 1e-4 && a < 1e15)) return -1;
+    // s = 14 - floor(log10 a): then c has 15 digits. Comparing with the
+    // doubles 1e-1..1e-4 is exact enough: no double lies between 10^-k and
+    // the double nearest to it.
+    let e = 14;
+    while (a < POW10_DOWN[14 - e]) e--;
+    const s = 14 - e;
+    const p = POW10[s];
+    let c = Math.round(a * p);
+    if (c / p !== a) {
+      if ((c - 1) / p === a) c -= 1;
+      else if ((c + 1) / p === a) c += 1;
+      else return -1;
+    }
     let q = pos;
     if (x < 0) buf[q++] = 0x2d;
-    const ip = Math.floor(m / 10000);
-    let frac = m - ip * 10000;
+    const ip = divFloor(c, p);
+    let frac = c - ip * p;
     q = writeUint(buf, q, ip);
     if (frac === 0) return q;
     buf[q++] = 0x2e;
-    let digits = 4;
+    let digits = s;
     while (frac % 10 === 0) {
       frac /= 10;
       digits--;
@@ -389,6 +407,9 @@ function shortDecimal(buf: Buffer, pos: number, x: number, double: boolean): num
   if (x < 0) buf[q++] = 0x2d;
   return writeUint(buf, q, a);
 }
+
+// 10^14, 10^13, ..., 10^-4 as doubles: the thresholds of floor(log10 a) for 1e-4 <= a < 1e15.
+const POW10_DOWN: readonly number[] = Array.from({ length: 19 }, (_, i) => Number(`1e${14 - i}`));
 
 // Days since 1970-01-01, 0001-01-01 <= day <= 9999-12-31 -> YYYY-MM-DD
 // (Howard Hinnant's civil_from_days, as text-format.ts, in int32 arithmetic).
