@@ -211,3 +211,24 @@ test('COPY messages', async () => {
   const d2 = await one(encodeCopyData(Uint8Array.of(0, 255, 1)));
   assert.deepEqual(d2.chunk, Buffer.from([0, 255, 1]));
 });
+
+test('MessageWriter: reserve/advance for bulk writers; a full buffer is handed out, not shared with later writes', () => {
+  const w = new MessageWriter(64);
+  const buf = w.reserve(100_000);
+  assert.ok(buf.length - w.length >= 100_000);
+  buf.fill(7, 0, 90_000);
+  w.advance(90_000);
+  assert.throws(() => w.advance(10), RangeError);
+  const first = w.finish();
+  assert.equal(first.length, 90_000);
+  assert.equal(w.length, 0);
+  // Writing again must not touch the bytes handed out.
+  w.reserve(90_000).fill(9, 0, 90_000);
+  w.advance(90_000);
+  const second = w.finish();
+  assert.ok(first.every((b) => b === 7));
+  assert.ok(second.every((b) => b === 9));
+  // Small messages are still copied out of the reused scratch buffer.
+  w.byte(1);
+  assert.deepEqual([...w.finish()], [1]);
+});

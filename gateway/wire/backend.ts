@@ -53,6 +53,8 @@ export const GSSENC_REFUSED: Buffer = SSL_REFUSED;
 const INITIAL_CAPACITY = 16 * 1024;
 // Don't let one huge row pin a huge scratch buffer forever.
 const RETAIN_LIMIT = 1024 * 1024;
+// finish() hands out rather than copies buffers this full.
+const HAND_OUT_BYTES = 64 * 1024;
 
 /**
  * Growable byte writer with back-patched message lengths. One buffer is reused
@@ -80,6 +82,22 @@ export class MessageWriter {
     const next = Buffer.allocUnsafe(cap);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+  }
+
+  /**
+   * For bulk encoders that write many messages in one go: the buffer, with at
+   * least `n` free bytes from `length` on. Write into it, then advance(). The
+   * buffer is only valid until the next call on this writer.
+   */
+  reserve(n: number): Buffer {
+    this.ensure(n);
+    return this.buf;
+  }
+
+  /** Moves the write position to `pos` after writing into reserve()'s buffer. */
+  advance(pos: number): void {
+    if (pos < this.pos || pos > this.buf.length) throw new RangeError(`advance(${pos}) outside ${this.pos}..${this.buf.length}`);
+    this.pos = pos;
   }
 
   /** Start a message: type byte + length placeholder. Returns the handle for end(). */
@@ -166,8 +184,17 @@ export class MessageWriter {
     return this.byte(0);
   }
 
-  /** Copy out everything written so far and reset for reuse. */
+  /** Hand out everything written so far and reset for reuse. */
   finish(): Buffer {
+    // A mostly full buffer (streamed rows) is handed out as is and replaced:
+    // copying it would cost as much as allocating a new one. Small messages
+    // are copied so the scratch buffer stays.
+    if (this.pos >= HAND_OUT_BYTES && this.pos * 2 >= this.buf.length) {
+      const out = this.buf.subarray(0, this.pos);
+      this.buf = Buffer.allocUnsafe(Math.min(this.buf.length, RETAIN_LIMIT));
+      this.pos = 0;
+      return out;
+    }
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
     this.reset();

@@ -34,9 +34,7 @@ import {
   encodePortalSuspended,
   encodeReadyForQuery,
   encodeRowDescription,
-  writeDataRow,
   type FieldDescription,
-  type FieldValue,
   type TransactionStatus,
 } from './backend.ts';
 import { withPosition } from './error-position.ts';
@@ -49,8 +47,7 @@ import { protocolNegotiation } from './startup.ts';
 import { tlsServerEndPoint, upgradeToTls } from './tls.ts';
 import { SessionState } from '../session/session-state.ts';
 import { armStatementTimeout } from './statement-timeout.ts';
-import { makeTextFormatter, type TextFormatter } from '../../src/pg/text-format.ts';
-import { makeBinaryFormatter, type BinaryFormatter } from '../../src/pg/binary-format.ts';
+import { makeBatchEncoder, type BatchEncoder } from './row-encoder.ts';
 import { decodeBinaryParameter } from './binary-params.ts';
 
 export interface ConnectionOptions {
@@ -85,7 +82,8 @@ interface RowCursor {
   readonly iterator: AsyncIterator<RecordBatch>;
   /** Result format codes as bound (0/1/N convention); empty = all text. */
   readonly resultFormats: readonly number[];
-  formatters?: Array<TextFormatter | BinaryFormatter>;
+  /** Made from the first batch's schema: the result's column encoders. */
+  encoder?: BatchEncoder;
   batch?: RecordBatch;
   row: number;
   sent: number;
@@ -516,7 +514,6 @@ export class ClientConnection {
   /** Sends up to maxRows rows (0 = all); PortalSuspended when rows remain, CommandComplete when done. */
   private async sendRows(cursor: RowCursor, maxRows: number): Promise<void> {
     let sentNow = 0;
-    const values: FieldValue[] = new Array<FieldValue>(cursor.outcome.rows.columns.length);
     while (!cursor.done) {
       if (!cursor.batch || cursor.row >= cursor.batch.numRows) {
         if (this.abort.signal.aborted) throw this.abort.signal.reason as Error;
@@ -527,26 +524,26 @@ export class ClientConnection {
         }
         cursor.batch = next.value;
         cursor.row = 0;
-        cursor.formatters ??= next.value.schema.fields.map((field: Field, i: number) => {
+        if (cursor.encoder === undefined) {
           const options = { timeZone: this.state?.timeZone ?? 'UTC', extraFloatDigits: this.state?.extraFloatDigits ?? 1 };
           const formats = cursor.resultFormats;
-          const binary = (formats.length === 1 ? formats[0] : (formats[i] ?? 0)) === 1;
-          return binary ? makeBinaryFormatter(field, options) : makeTextFormatter(field, options);
-        });
+          const fields = next.value.schema.fields;
+          cursor.encoder = makeBatchEncoder(fields, fields.map((_: Field, i: number) => ((formats.length === 1 ? formats[0] : (formats[i] ?? 0)) === 1 ? 1 : 0)), options);
+        }
       }
       const batch = cursor.batch;
-      const formatters = cursor.formatters ?? [];
-      const columns = batch.data.children;
+      const encoder = cursor.encoder;
       while (cursor.row < batch.numRows) {
         if (maxRows > 0 && sentNow >= maxRows) {
           this.writer.bytes(encodePortalSuspended());
           return;
         }
-        for (let c = 0; c < values.length; c++) values[c] = formatters[c](columns[c], cursor.row);
-        writeDataRow(this.writer, values);
-        cursor.row++;
-        cursor.sent++;
-        sentNow++;
+        // Rows go in runs up to the flush size, not one by one.
+        const end = maxRows > 0 ? Math.min(batch.numRows, cursor.row + (maxRows - sentNow)) : batch.numRows;
+        const next = encoder?.encode(this.writer, batch, cursor.row, end, FLUSH_BYTES) ?? batch.numRows;
+        cursor.sent += next - cursor.row;
+        sentNow += next - cursor.row;
+        cursor.row = next;
         if (this.writer.length >= FLUSH_BYTES) await this.flush();
       }
     }
