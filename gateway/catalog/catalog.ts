@@ -62,6 +62,9 @@ export class Catalog {
     return this.manifest;
   }
 
+  /** When the manifest log was last checked for a version past the pointer's. */
+  private lastLogCheck = 0;
+
   private async refresh(): Promise<void> {
     this.refreshing ??= this.reloadIfChanged().finally(() => {
       this.refreshing = undefined;
@@ -74,7 +77,12 @@ export class Catalog {
     const info = await stat(file).catch(() => undefined);
     const stamp = info ? `${info.mtimeMs}:${info.size}:${info.ino}` : 'missing';
     // A committer that died before updating manifest.json leaves a newer version in the log only.
-    if (stamp === this.loadedStamp && !(await hasNewerVersion(this.dataDir, this.manifest.version))) return;
+    // Looked for at most once a second: a live committer moves the pointer (the stamp) right after.
+    if (stamp === this.loadedStamp) {
+      if (Date.now() - this.lastLogCheck < 1000) return;
+      this.lastLogCheck = Date.now();
+      if (!(await hasNewerVersion(this.dataDir, this.manifest.version))) return;
+    }
     const next = await readManifest(this.dataDir);
     // The pointer may also be rewritten with a version already loaded (see manifest-store.ts).
     if (next.version === this.manifest.version && this.loadedStamp !== '') {
