@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { SqlError } from '../../src/errors.ts';
 import { MemoryBudget, ResultSpool, SpoolClosedError, type SpoolSettings } from './spool.ts';
@@ -192,6 +194,27 @@ describe('result spool', () => {
     assert.equal(budget.used, 0);
     assert.deepEqual(await spillFiles(), []);
     await assert.rejects(spool.append(message(99, 1)), SpoolClosedError);
+  });
+
+  it('frees each message once it is read, before the result ends (a long result is never held whole)', async () => {
+    v8.setFlagsFromString('--expose_gc');
+    const gc = runInNewContext('gc') as () => void;
+    const spool = new ResultSpool(settings(1 << 30));
+    const reader = spool[Symbol.asyncIterator]();
+    const mib = 1024 * 1024;
+    gc();
+    const baseline = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 64; i++) {
+      await spool.append(new Uint8Array(mib).fill(i));
+      const next = await reader.next();
+      assert.equal((next.value as Uint8Array)[0], i);
+    }
+    gc();
+    const held = process.memoryUsage().arrayBuffers - baseline;
+    // The spool is still open (not ended): 64 MiB went through it, at most a message or two may remain.
+    assert.ok(held < 8 * mib, `${(held / mib).toFixed(1)} MiB still held after reading 64 MiB`);
+    spool.end();
+    assert.equal((await reader.next()).done, true);
   });
 
   it('the spill file starts over once the reader has caught up', async () => {

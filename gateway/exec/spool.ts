@@ -79,7 +79,8 @@ const HEADER_BYTES = 4;
 type Entry = { readonly kind: 'memory'; readonly message: Uint8Array } | { readonly kind: 'disk'; count: number };
 
 export class ResultSpool implements AsyncIterable<Uint8Array> {
-  private readonly queue: Entry[] = [];
+  /** Entries before `head` are read; their slots are cleared so the messages can be freed at once. */
+  private readonly queue: (Entry | undefined)[] = [];
   private head = 0;
   private memoryBytes = 0;
   private peakMemoryBytes = 0;
@@ -282,6 +283,9 @@ export class ResultSpool implements AsyncIterable<Uint8Array> {
   }
 
   private shift(): void {
+    // A read message must not stay reachable from here: messages are up to a MiB each, and
+    // compaction below comes only every thousand messages.
+    this.queue[this.head] = undefined;
     this.head++;
     // Compact now and then instead of Array.shift() per message.
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
@@ -294,7 +298,7 @@ export class ResultSpool implements AsyncIterable<Uint8Array> {
     if (this.cleanup) return;
     for (let i = this.head; i < this.queue.length; i++) {
       const entry = this.queue[i];
-      if (entry.kind === 'memory') this.settings.budget.release(entry.message.byteLength);
+      if (entry?.kind === 'memory') this.settings.budget.release(entry.message.byteLength);
     }
     this.queue.length = 0;
     this.head = 0;
