@@ -162,6 +162,8 @@ async function openPondgate(cluster: TestCluster, timeoutMs: number): Promise<Sy
     client.on('error', () => {}); // a connection dropped after a client-side timeout must not crash the bench
     await client.connect();
     await client.query(`SET statement_timeout = ${Math.round(timeoutMs)}`);
+    // Every run must run the query: a result-cache hit would time the cache.
+    await client.query('SET pondgate.result_cache = off');
     return client;
   };
   let client = await connect();
@@ -550,6 +552,7 @@ async function explainAnalyze(cluster: TestCluster, sql: string): Promise<string
   const client = new pg.Client({ connectionString: cluster.connectionString });
   await client.connect();
   try {
+    await client.query('SET pondgate.result_cache = off');
     const result = await client.query({ text: `EXPLAIN ANALYZE ${sql}`, rowMode: 'array' });
     const lines = (result.rows as string[][]).map((row) => String(row[0]));
     return lines.filter((line) => /^(Distributed plan|  note|  Stage|    input|Execution|  Stage|  Planning|  Result)/.test(line));
