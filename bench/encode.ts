@@ -28,6 +28,7 @@ import { makeTextFormatter, type TextFormatOptions } from '../src/pg/text-format
 import { makeBinaryFormatter } from '../src/pg/binary-format.ts';
 import { MessageWriter, writeDataRow, type FieldValue } from '../gateway/wire/backend.ts';
 import { makeBatchEncoder } from '../gateway/wire/row-encoder.ts';
+import { wideSelect } from './wide-table.ts';
 
 const FLUSH_BYTES = 256 * 1024;
 
@@ -58,17 +59,7 @@ const SHAPES: readonly Shape[] = [
     // bench/wire.ts's wide table.
     name: 'wide',
     rowsFactor: 0.25,
-    select: (n) => `SELECT range AS id,
-          (range % 100000)::INTEGER AS qty,
-          (range % 1000)::SMALLINT AS small,
-          range / 7.0::DOUBLE AS price,
-          (range % 997)::DOUBLE * 0.25 AS ratio,
-          ((range % 10000000)::DECIMAL(12,2) / 100)::DECIMAL(12,2) AS amount,
-          'customer-' || lpad(range::VARCHAR, 12, '0') || '-abcdefgh' AS name,
-          range % 3 = 0 AS flag,
-          DATE '2000-01-01' + (range % 10000)::INTEGER AS day,
-          TIMESTAMP '2020-01-01 00:00:00' + to_seconds(range * 7) AS ts
-        FROM range(${n})`,
+    select: wideSelect,
   },
   {
     // Every fifth value NULL, plus non-ASCII text and timestamptz.

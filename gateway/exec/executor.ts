@@ -26,7 +26,6 @@ import type { TaskDispatcher } from './dispatcher.ts';
 import type { ScratchSpace } from './scratch.ts';
 import type { VersionPins } from '../../src/storage/pins.ts';
 import { interruptOnAbort } from './interrupt.ts';
-import { MemoryResultBuffer, type ResultBuffer } from './result-buffer.ts';
 import { ResultSpool, type SpoolSettings } from './spool.ts';
 import { AdmissionQueue, laneOf, UNLIMITED_ADMISSION, type QuerySlot } from './admission-queue.ts';
 
@@ -68,8 +67,8 @@ export interface RowStream {
 
 
 export interface QueryExecutorOptions {
-  /** Memory budget, directory and cap for result spools (none: results are not spooled). */
-  readonly spool?: SpoolSettings;
+  /** Memory budget, directory and cap for the spools of forwarded results. */
+  readonly spool: SpoolSettings;
   /** Running-query slots of distributed queries; unlimited when absent. */
   readonly admission?: AdmissionQueue;
 }
@@ -79,9 +78,9 @@ export class QueryExecutor {
     private readonly duckdb: DuckDBInstance,
     private readonly dispatcher: TaskDispatcher,
     private readonly log: Logger,
-    private readonly scratch?: ScratchSpace,
-    private readonly pins?: VersionPins,
-    readonly options: QueryExecutorOptions = {},
+    private readonly scratch: ScratchSpace,
+    private readonly pins: VersionPins,
+    readonly options: QueryExecutorOptions,
   ) {
     this.admission = options.admission ?? new AdmissionQueue(UNLIMITED_ADMISSION);
   }
@@ -138,20 +137,20 @@ export class QueryExecutor {
     // Cancel and statement_timeout must also stop the merge, which runs in the gateway's DuckDB.
     const stopInterrupting = interruptOnAbort(connection, options.signal);
     // The files of the manifest version the plan reads stay until the result is closed.
-    const pin = this.pins?.pinVersion(plan.manifestVersion);
+    const pin = this.pins.pinVersion(plan.manifestVersion);
     let cleanedUp = false;
     const cleanup = async () => {
       if (cleanedUp) return;
       cleanedUp = true;
       slot.release();
       stopInterrupting();
-      pin?.release();
+      pin.release();
       try {
         await connection.run(`USE memory.${CATALOG_SCHEMA}`);
         await connection.run(`DETACH DATABASE IF EXISTS ${database}`);
       } finally {
         connection.closeSync();
-        await this.scratch?.release(queryId);
+        await this.scratch.release(queryId);
       }
     };
     try {
@@ -189,10 +188,9 @@ export class QueryExecutor {
     // Held while the stages run, not until the client has read the rows: they are in the spool
     // by then, and a slow reader (or an open cursor) must not keep other queries waiting.
     const slot = await this.admit(plan, options.signal, log);
-    const pin = this.pins?.pinVersion(plan.manifestVersion);
-    // The spool drains the workers whatever the client's pace (a slow client never holds their
-    // slots); without spool settings (tests of the executor alone) a bounded memory buffer does.
-    const buffer: ResultBuffer = this.options.spool ? new ResultSpool(this.options.spool) : new MemoryResultBuffer();
+    const pin = this.pins.pinVersion(plan.manifestVersion);
+    // The spool drains the workers whatever the client's pace: a slow client never holds their slots.
+    const buffer = new ResultSpool(this.options.spool);
     let finished = false;
     // The reader's close stops the tasks too (a client that stops reading early, a cancel).
     const stop = new AbortController();
@@ -229,8 +227,8 @@ export class QueryExecutor {
       // Closed first: a task waiting for room in the buffer must see the end.
       await buffer.close();
       await running;
-      pin?.release();
-      if (usesScratch) await this.scratch?.release(queryId);
+      pin.release();
+      if (usesScratch) await this.scratch.release(queryId);
     };
     const batches = decodedBatches(buffer);
     try {
@@ -280,7 +278,7 @@ export class QueryExecutor {
     const sinks = new Map<number, BatchSink>();
     const results = new Map<number, Promise<StageResult>>();
     const deadline = options.deadline || Date.now() + 24 * 3600_000;
-    const prefix = this.scratch?.prefix(queryId) ?? `local/${queryId}`;
+    const prefix = this.scratch.prefix(queryId);
     const small = laneOf(plan) === 'small';
     const fail = (error: unknown) => {
       // The first failure stops the whole query: other tasks' rows would be useless.
@@ -370,7 +368,7 @@ function emptyStats(plan: DistributedPlan): StageStats[] {
 /** Forwards a stage's result messages into the buffer the client reads. */
 class ForwardSink implements BatchSink {
   constructor(
-    private readonly buffer: ResultBuffer,
+    private readonly buffer: ResultSpool,
     private readonly stats: StageStats,
   ) {}
 

@@ -222,19 +222,8 @@ function textFast(field: Field, options: TextFormatOptions): FastBinding | undef
   const duck = duckTypeOf(field);
   switch (type.typeId) {
     case Type.Bool:
-      return (data) => {
-        const bits = data.values as Uint8Array;
-        const off = data.offset;
-        return {
-          bytesPerRow: 5,
-          write(buf, pos, row) {
-            const p = off + row;
-            be32(buf, pos, 1);
-            buf[pos + 4] = (bits[p >> 3] & (1 << (p & 7))) !== 0 ? 0x74 : 0x66;
-            return pos + 5;
-          },
-        };
-      };
+      // PostgreSQL's boolout: 't' / 'f'.
+      return boolCells(0x74, 0x66);
     case Type.Int: {
       const info = type as unknown as IntInfo;
       const scale = decimalScale(duck);
@@ -295,6 +284,23 @@ function textFast(field: Field, options: TextFormatOptions): FastBinding | undef
     default:
       return undefined;
   }
+}
+
+/** A boolean column as one-byte values: `whenTrue` or `whenFalse` (text 't'/'f', binary 1/0). */
+function boolCells(whenTrue: number, whenFalse: number): FastBinding {
+  return (data) => {
+    const bits = data.values as Uint8Array;
+    const off = data.offset;
+    return {
+      bytesPerRow: 5,
+      write(buf, pos, row) {
+        const p = off + row;
+        be32(buf, pos, 1);
+        buf[pos + 4] = (bits[p >> 3] & (1 << (p & 7))) !== 0 ? whenTrue : whenFalse;
+        return pos + 5;
+      },
+    };
+  };
 }
 
 const utf8Cells: FastBinding = (data) => {
@@ -531,19 +537,8 @@ function binaryFast(field: Field): FastBinding | undefined {
   const oid = pgTypeOf(duckRaw || 'VARCHAR').oid;
   switch (type.typeId) {
     case Type.Bool:
-      return (data) => {
-        const bits = data.values as Uint8Array;
-        const off = data.offset;
-        return {
-          bytesPerRow: 5,
-          write(buf, pos, row) {
-            const p = off + row;
-            be32(buf, pos, 1);
-            buf[pos + 4] = (bits[p >> 3] & (1 << (p & 7))) !== 0 ? 1 : 0;
-            return pos + 5;
-          },
-        };
-      };
+      // boolsend: one byte, 1 / 0.
+      return boolCells(1, 0);
     case Type.Int: {
       const info = type as unknown as IntInfo;
       const scale = decimalScale(duck);
