@@ -27,7 +27,7 @@ describe('distribution algebra', () => {
   before(async () => {
     instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     connection = await instance.connect();
-    codec = new SqlCodec(connection);
+    codec = new SqlCodec(connection, { checkRendering: true });
     const reader = await connection.runAndReadAll("SELECT DISTINCT lower(function_name) FROM duckdb_functions() WHERE function_type = 'aggregate'");
     aggregates = new Set(reader.getRows().map((row) => String(row[0])));
   });

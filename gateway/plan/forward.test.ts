@@ -51,7 +51,7 @@ describe('isRowwiseMerge', () => {
   it('accepts only a projection of columns from one table', async () => {
     const db = await DuckDBInstance.create(':memory:');
     const connection = await db.connect();
-    const codec = new SqlCodec(connection);
+    const codec = new SqlCodec(connection, { checkRendering: true });
     try {
       const node = async (sql: string) => {
         const parsed = await codec.parse(sql);

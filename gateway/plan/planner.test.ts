@@ -61,7 +61,7 @@ describe('planner', () => {
   });
 
   async function plan(sql: string, settings: Partial<PlannerSettings> = {}): Promise<{ plan: QueryPlan; text: string }> {
-    const codec = new SqlCodec(connection);
+    const codec = new SqlCodec(connection, { checkRendering: true });
     const parsed = await codec.parse(sql);
     assert.ok(parsed.ok, `parse failed: ${sql}`);
     const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec, { ...DEFAULT_PLANNER_SETTINGS, ...settings }, 2, catalog.duckdbVersion);

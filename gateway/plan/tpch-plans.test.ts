@@ -64,7 +64,7 @@ for (const layout of ['even', 'hash-key'] as const) {
 
     for (const query of TPCH_QUERIES) {
       it(`Q${query.id} (${query.name}) runs as split stages`, async () => {
-        const codec = new SqlCodec(connection);
+        const codec = new SqlCodec(connection, { checkRendering: true });
         const parsed = await codec.parse(query.sql);
         assert.ok(parsed.ok);
         // The default cluster: 2 workers with 2 task slots each.

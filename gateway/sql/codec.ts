@@ -5,13 +5,30 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isObject, type Json, type JsonObject, type SelectNode } from './duckdb-ast.ts';
 import { parseExactJson, stringifyExactJson } from './exact-json.ts';
+import { renderStatement } from './render.ts';
 
 export type ParseResult =
   | { readonly ok: true; readonly statement: JsonObject }
   | { readonly ok: false; readonly errorType: string; readonly message: string; readonly position?: number };
 
+export interface CodecOptions {
+  /**
+   * Render every tree both ways and fail on any difference between the JavaScript
+   * renderer's text and DuckDB's (compared as parse trees). Costs a round trip per
+   * render: for tests, which turn it on with PONDGATE_RENDER_CHECK=1.
+   */
+  readonly checkRendering?: boolean;
+}
+
 export class SqlCodec {
-  constructor(private readonly connection: DuckDBConnection) {}
+  private readonly checkRendering: boolean;
+
+  constructor(
+    private readonly connection: DuckDBConnection,
+    options: CodecOptions = {},
+  ) {
+    this.checkRendering = options.checkRendering ?? process.env.PONDGATE_RENDER_CHECK === '1';
+  }
 
   /** Parses one SELECT statement. Non-SELECT statements and syntax errors come back as `ok: false`. */
   async parse(sql: string): Promise<ParseResult> {
@@ -33,17 +50,47 @@ export class SqlCodec {
     return { ok: true, statement: statements[0] };
   }
 
-  /** Renders a statement (`{ node, named_param_map }`) back to DuckDB SQL. */
+  /**
+   * Renders a statement (`{ node, named_param_map }`) back to DuckDB SQL: in JavaScript
+   * where render.ts covers the tree, else by DuckDB's own renderer.
+   */
   async render(statement: JsonObject): Promise<string> {
+    const sql = renderStatement(statement);
+    if (sql === undefined) return this.renderInDuckDB(statement);
+    if (this.checkRendering) await this.checkAgainstDuckDB(statement, sql);
+    return sql;
+  }
+
+  private async renderInDuckDB(statement: JsonObject): Promise<string> {
     const payload = stringifyExactJson({ error: false, statements: [typedDoubles(statement)] });
     const reader = await this.connection.runAndReadAll('SELECT json_deserialize_sql($1::JSON)', [payload]);
     return String(reader.getRows()[0]?.[0]);
   }
 
-  /** Renders several statements in one round trip to DuckDB. */
+  /** Renders several statements, those DuckDB must render in one round trip. */
   async renderAll(statements: readonly JsonObject[]): Promise<string[]> {
+    const rendered = statements.map((statement) => renderStatement(statement));
+    const missing = statements.filter((_, i) => rendered[i] === undefined);
+    if (this.checkRendering) {
+      for (const [i, sql] of rendered.entries()) if (sql !== undefined) await this.checkAgainstDuckDB(statements[i], sql);
+    }
+    const fromDuckDB = await this.renderAllInDuckDB(missing);
+    return rendered.map((sql) => sql ?? fromDuckDB.shift()!);
+  }
+
+  private async checkAgainstDuckDB(statement: JsonObject, sql: string): Promise<void> {
+    const reference = await this.renderInDuckDB(statement);
+    const mine = await this.parse(sql);
+    const theirs = await this.parse(reference);
+    const canonical = (result: ParseResult): string => (result.ok ? stringifyExactJson(result.statement) : `error: ${result.message}`);
+    if (canonical(mine) !== canonical(theirs)) {
+      throw new Error(`internal: the JavaScript rendering of a tree differs from DuckDB's\n  mine:   ${sql}\n  DuckDB: ${reference}`);
+    }
+  }
+
+  private async renderAllInDuckDB(statements: readonly JsonObject[]): Promise<string[]> {
     if (statements.length === 0) return [];
-    if (statements.length === 1) return [await this.render(statements[0])];
+    if (statements.length === 1) return [await this.renderInDuckDB(statements[0])];
     const payload = `[${statements.map((statement) => stringifyExactJson({ error: false, statements: [typedDoubles(statement)] })).join(',')}]`;
     const reader = await this.connection.runAndReadAll(
       'SELECT json_deserialize_sql(value) FROM json_each($1::JSON) ORDER BY CAST(key AS INTEGER)',
