@@ -44,6 +44,7 @@ import type { ColumnSpec, DistributedPlan, QueryPlan, Stage, StageInput, StageOu
 import { PARTIALS_RELATION, aggregatesSplittable, canonical, splitAggregate } from './split-aggregate.ts';
 import { selectAllFrom, Substituter, withAlias, type RelationInput, type Substitutions } from './substitute.ts';
 import { fuseFinalMerge, isRowwiseMerge } from './forward.ts';
+import { decorrelate } from './decorrelate.ts';
 import {
   baseTable,
   clone,
@@ -113,6 +114,8 @@ export class PlanFailure extends Error {}
 export async function planQuery(statement: JsonObject, sql: string, context: PlannerContext, bound?: readonly ColumnSpec[]): Promise<QueryPlan> {
   const tree = clone(statement);
   resolveGroupByAll(tree, context.aggregateNames);
+  // Correlated EXISTS and scalar aggregates as joins with grouped derived tables (decorrelate.ts).
+  decorrelate(tree, context.manifest, context.aggregateNames);
   // Every reference to a catalog table, wherever it is (the analysis does not enter recursive CTEs,
   // PIVOT …): a query that reads one never runs on the gateway's empty copies.
   const referenced = catalogTableNodes(tree, context.manifest);

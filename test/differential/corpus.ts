@@ -41,6 +41,7 @@ import { TPCH_QUERIES, type TpchQuery } from '../../src/datagen/tpch-queries.ts'
 import { AGGREGATES } from './corpus/aggregates.ts';
 import { BASICS } from './corpus/basics.ts';
 import { DECIMALS } from './corpus/decimals.ts';
+import { DECORRELATION } from './corpus/decorrelation.ts';
 import { EDGE_JOINS } from './corpus/edge-joins.ts';
 import { JOINS } from './corpus/joins.ts';
 import { LIMITS } from './corpus/limits.ts';
@@ -164,6 +165,7 @@ export const CORPUS_GROUPS: readonly CorpusGroup[] = [
   { theme: 'edge joins', entries: EDGE_JOINS, hashLayout: false },
   { theme: 'semi and anti joins', entries: SEMI_ANTI, hashLayout: true },
   { theme: 'subqueries and CTEs', entries: SUBQUERIES, hashLayout: true },
+  { theme: 'decorrelation', entries: DECORRELATION, hashLayout: true },
   { theme: 'set operations', entries: SET_OPS, hashLayout: false },
   { theme: 'aggregates', entries: AGGREGATES, hashLayout: false },
   { theme: 'windows', entries: WINDOWS, hashLayout: false },
