@@ -54,6 +54,8 @@ export interface GatewayOptions {
   readonly maxMessageBytes?: number;
   /** Memory for the result cache of repeated identical queries, in MB; 0 (the default here) disables it. */
   readonly resultCacheMb?: number;
+  /** Attempts of one task in all, re-runs after a lost worker included (default 3; 1 never re-runs). */
+  readonly taskAttempts?: number;
   readonly log: Logger;
 }
 
@@ -110,6 +112,7 @@ export class Gateway {
       log,
       {
         ...DEFAULT_DISPATCHER_OPTIONS,
+        maxAttempts: options.taskAttempts ?? DEFAULT_DISPATCHER_OPTIONS.maxAttempts,
         maxMessageBytes: Math.min(DEFAULT_DISPATCHER_OPTIONS.maxMessageBytes, nc.info?.max_payload ? nc.info.max_payload - 16 * 1024 : Infinity),
       },
       workers,

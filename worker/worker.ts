@@ -38,6 +38,11 @@ import { Semaphore } from './semaphore.ts';
 
 export const PONDGATE_VERSION = '0.1.0';
 const HEARTBEAT_INTERVAL_MS = 2000;
+/**
+ * Tests only, off unless set: each task waits this long after its rows before it reports its
+ * end, so that a test can stop the worker in the middle of a task (test/cluster/task-retry.test.ts).
+ */
+const TEST_END_DELAY_MS = Number(process.env.PONDGATE_TEST_TASK_END_DELAY_MS ?? 0);
 
 export interface WorkerOptions {
   readonly dataDir: string;
@@ -75,6 +80,9 @@ export class Worker {
   /** Credits for every task come on one subscription (`<credits prefix>.<worker token>.>`), routed by subject. */
   private readonly creditGates = new Map<string, CreditGate>();
   private readonly creditsBase: string;
+  /** Set by stop(): the tasks it interrupts fail as the worker's fault, so the gateway runs them elsewhere. */
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -102,7 +110,7 @@ export class Worker {
       queue: this.subjects.workerQueue,
       callback: (error, msg) => {
         if (error) return this.options.log.error({ err: error }, 'task subscription failed');
-        void this.accept(msg);
+        this.track(this.accept(msg));
       },
     });
     const cancels = this.nc.subscribe(this.subjects.cancel, {
@@ -120,7 +128,7 @@ export class Worker {
     const direct = this.nc.subscribe(this.subjects.taskFor(this.id), {
       callback: (error, msg) => {
         if (error) return this.options.log.error({ err: error }, 'task subscription failed');
-        void this.accept(msg);
+        this.track(this.accept(msg));
       },
     });
     this.subscriptions.push(tasks, cancels, pings, direct, credits);
@@ -241,6 +249,7 @@ export class Worker {
         files = written.files;
         bytesWritten = written.bytes;
       }
+      if (TEST_END_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, TEST_END_DELAY_MS));
       // An interrupted DuckDB statement may just end early: never report a cut result as complete.
       if (running.cancelled) throw interrupted();
       const end: EndMessage = { rows, batches, elapsedMs: Date.now() - started, workerId: this.id, columns, files, bytesWritten };
@@ -250,11 +259,14 @@ export class Worker {
     } catch (error) {
       const sqlError = toSqlError(error);
       const cancelled = running.cancelled;
-      const message: TaskErrorMessage = {
-        sqlstate: cancelled ? '57014' : sqlError.sqlstate,
-        message: cancelled ? 'canceling statement due to user request or timeout' : sqlError.message,
-        workerId: this.id,
-      };
+      const message: TaskErrorMessage =
+        cancelled && this.stopping
+          ? { sqlstate: '57P01', message: `worker ${this.id} is shutting down`, workerId: this.id, workerFault: true }
+          : {
+              sqlstate: cancelled ? '57014' : sqlError.sqlstate,
+              message: cancelled ? 'canceling statement due to user request or timeout' : sqlError.message,
+              workerId: this.id,
+            };
       publish('error', encodeJson(message));
       log.info({ sqlstate: message.sqlstate, message: message.message }, 'task failed');
     } finally {
@@ -268,10 +280,20 @@ export class Worker {
     for (const task of this.accepted) if (task.queryId === queryId) stopTask(task);
   }
 
+  /** Keeps a task's promise until it settles, so that stop() can let interrupted tasks report. */
+  private track(task: Promise<void>): void {
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.heartbeatTimer);
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     for (const task of this.accepted) stopTask(task);
+    // Interrupted tasks tell their gateway that the worker stopped (it runs them elsewhere at
+    // once instead of after missed heartbeats); DuckDB notices an interrupt within a vector.
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     this.connections.closeAll();
     this.duckdb.closeSync();
   }

@@ -6,6 +6,13 @@
  * reports no responders) and a lost task is retried on another worker. After
  * the ack, the worker streams Arrow IPC batches on the task's result subject;
  * each consumed batch returns one credit to the worker.
+ *
+ * A task whose worker fails it through no fault of the query (the worker died
+ * or is shutting down, a result message was lost: task-faults.ts) runs again as
+ * a new attempt on another live worker, up to `maxAttempts` attempts in all,
+ * if its caller can take back what the failed attempt delivered (TaskAttempts).
+ * Each attempt has its own result subject and scratch directory, so a late
+ * message or file of a superseded attempt is never read.
  */
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from 'nats';
@@ -27,6 +34,7 @@ import { SqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { WorkerRegistry } from './workers.ts';
 import { ResultRouter, type ResultChannel } from './result-router.ts';
+import { isWorkerFault, unrecoverable, WorkerFaultError } from './task-faults.ts';
 
 export interface TaskSpec {
   readonly queryId: string;
@@ -45,6 +53,7 @@ export interface DispatcherOptions {
   readonly maxMessageBytes: number;
   /** How long a worker may take to acknowledge a task before it is offered again. */
   readonly ackTimeoutMs: number;
+  /** Attempts of one task in all: offers not acknowledged in time and re-runs after a worker fault (--task-attempts). */
   readonly maxAttempts: number;
 }
 
@@ -57,6 +66,21 @@ export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
 
 /** One message of a task's result stream, in order. */
 export type TaskEvent = { readonly kind: 'batch'; readonly data: Uint8Array } | { readonly kind: 'end'; readonly end: EndMessage };
+
+/** What the caller of `run` decides and learns about a task's attempts. */
+export interface TaskAttempts {
+  /**
+   * The current attempt failed through its worker's fault and may run again: take back the
+   * batches it yielded and resolve true, or resolve false when they cannot be taken back (they
+   * may have reached a client), and the task fails instead.
+   */
+  discardFailedAttempt(): Promise<boolean>;
+  /** The task is offered again as `attempt` (for logs and EXPLAIN ANALYZE). */
+  retrying(attempt: number): void;
+}
+
+/** A caller that cannot take back a failed attempt's batches: only unacknowledged offers are repeated. */
+const NO_RERUN: TaskAttempts = { discardFailedAttempt: async () => false, retrying: () => undefined };
 
 export class TaskDispatcher {
   private readonly results: ResultRouter;
@@ -81,7 +105,10 @@ export class TaskDispatcher {
    * processing each batch before asking for the next: that is when the credit
    * goes back to the worker.
    */
-  async *run(spec: TaskSpec, signal: AbortSignal): AsyncGenerator<TaskEvent> {
+  async *run(spec: TaskSpec, signal: AbortSignal, attempts: TaskAttempts = NO_RERUN): AsyncGenerator<TaskEvent> {
+    // Workers this task was lost on: a re-run goes elsewhere.
+    const lostOn = new Set<string>();
+    let fault: WorkerFaultError | undefined;
     for (let attempt = 1; ; attempt++) {
       const key = `${spec.queryId}.${spec.stageId}.${spec.task}.${attempt}.${randomUUID().slice(0, 8)}`;
       const channel = this.results.open(key);
@@ -93,24 +120,43 @@ export class TaskDispatcher {
           initialCredits: this.options.initialCredits,
           maxMessageBytes: this.options.maxMessageBytes,
         };
-        const ack = await this.submit(task, signal);
+        const ack = await this.submit(task, signal, lostOn, fault);
         if (ack === 'timeout') {
           if (attempt >= this.options.maxAttempts) {
             throw new SqlError('58000', `no worker accepted task ${key} after ${attempt} attempts`);
           }
           this.log.warn({ task: key }, 'task not acknowledged in time; offering it again');
+          attempts.retrying(attempt + 1);
           continue;
         }
         const release = this.workers?.place(ack.workerId);
         try {
           yield* this.receive(channel, ack.creditSubject, signal, ack.workerId, key);
+          return;
+        } catch (error) {
+          if (!isWorkerFault(error) || signal.aborted) throw error;
+          if (error.workerGone) lostOn.add(error.workerId);
+          fault = error;
+          await this.mayRunAgain(error, attempt, lostOn, attempts);
+          this.log.warn({ task: key, workerId: error.workerId, attempt, err: error.message }, 'task lost through its worker; running it again on another worker');
+          attempts.retrying(attempt + 1);
         } finally {
           release?.();
         }
-        return;
       } finally {
         channel.close();
       }
+    }
+  }
+
+  /** Resolves when a task whose attempt failed through its worker may run again; otherwise throws the query's error. */
+  private async mayRunAgain(fault: WorkerFaultError, attempt: number, lostOn: ReadonlySet<string>, attempts: TaskAttempts): Promise<void> {
+    if (attempt >= this.options.maxAttempts) {
+      throw unrecoverable(fault, `the task failed ${attempt} time${attempt === 1 ? '' : 's'}, as many as its attempts allow (--task-attempts ${this.options.maxAttempts})`);
+    }
+    if (this.workers && this.workers.liveWorkers(lostOn) === 0) throw unrecoverable(fault, 'no other live worker is left to run the task again');
+    if (!(await attempts.discardFailedAttempt())) {
+      throw unrecoverable(fault, 'rows of the result had already been sent to the client, so the task could not be run again without losing or repeating rows');
     }
   }
 
@@ -119,9 +165,9 @@ export class TaskDispatcher {
    * which leaves one worker with a queue and the other idle); to the queue group when no worker
    * is known or the chosen one has gone.
    */
-  private async submit(task: TaskMessage, signal: AbortSignal): Promise<AckMessage | 'timeout'> {
+  private async submit(task: TaskMessage, signal: AbortSignal, avoid: ReadonlySet<string>, fault: WorkerFaultError | undefined): Promise<AckMessage | 'timeout'> {
     if (signal.aborted) throw abortError(signal);
-    const target = this.workers?.pickWorker();
+    const target = this.workers?.pickWorker(avoid);
     if (target !== undefined) {
       // Counted at once: tasks submitted together must not all see the same free slots.
       const release = this.workers!.place(target);
@@ -143,6 +189,8 @@ export class TaskDispatcher {
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === '503') {
+        // A re-run that finds no worker left fails with what lost the task.
+        if (fault) throw unrecoverable(fault, 'no other worker is connected to run the task again');
         throw new SqlError(
           '57P03',
           'no pondgate worker is connected to this cluster',
@@ -161,14 +209,15 @@ export class TaskDispatcher {
     const abort = () => subscription.close();
     signal.addEventListener('abort', abort, { once: true });
     // A worker that stops sending heartbeats while it holds the task has died (or is cut off).
-    let lost: SqlError | undefined;
+    let lost: WorkerFaultError | undefined;
     const watch = this.workers
       ? setInterval(() => {
           if (this.workers!.isAlive(workerId)) return;
-          lost = new SqlError(
+          lost = new WorkerFaultError(
             '58000',
             `worker ${workerId} stopped responding (no heartbeat for ${this.workers!.silentFor(workerId).toFixed(0)} s) while running task ${key}`,
-            undefined,
+            workerId,
+            true,
             'the query was stopped; run it again (the task will go to a live worker)',
           );
           subscription.close();
@@ -182,7 +231,8 @@ export class TaskDispatcher {
         const header = readResultHeaders(msg.headers);
         if (!header) continue;
         if (header.sequence !== expected) {
-          throw new SqlError('XX000', `result stream out of order: expected message ${expected}, got ${header.sequence}`);
+          // A message lost on the way (NATS delivers at most once): the worker is fine, the attempt is not.
+          throw new WorkerFaultError('XX000', `result stream of task ${key} out of order: expected message ${expected}, got ${header.sequence}`, workerId, false);
         }
         expected++;
         switch (header.kind) {
@@ -200,6 +250,7 @@ export class TaskDispatcher {
             return;
           case 'error': {
             const failure = decodeJson<TaskErrorMessage>(msg.data);
+            if (failure.workerFault === true) throw new WorkerFaultError(failure.sqlstate, failure.message, workerId, true);
             throw new SqlError(failure.sqlstate, failure.message);
           }
           case 'ack':

@@ -575,7 +575,7 @@ function analyzeText(plan: QueryPlan, stats: readonly StageStats[], totals: { ro
       if (!s) continue;
       const workers = [...s.workers].map((w) => w.split('-').slice(-1)[0]);
       lines.push(
-        `  Stage ${stage.id}: ${s.tasks} task${s.tasks === 1 ? '' : 's'} run${s.skipped > 0 ? `, ${s.skipped} skipped (no input rows)` : ''} on ${workers.length} worker${workers.length === 1 ? '' : 's'} (${workers.join(', ')}), ` +
+        `  Stage ${stage.id}: ${s.tasks} task${s.tasks === 1 ? '' : 's'} run${s.skipped > 0 ? `, ${s.skipped} skipped (no input rows)` : ''}${s.retries > 0 ? `, ${s.retries} retried (another attempt after a lost worker)` : ''} on ${workers.length} worker${workers.length === 1 ? '' : 's'} (${workers.join(', ')}), ` +
           `${s.rows} rows, ${formatBytes(s.bytesWritten)} written, ${formatBytes(s.bytes)} to the gateway, ${s.wallMs} ms (slowest task ${s.elapsedMs} ms)`,
       );
     }

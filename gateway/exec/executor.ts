@@ -14,15 +14,16 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { decodeMessage } from '../../src/arrow/ipc.ts';
 import { resultBatches } from '../../src/arrow/read-result.ts';
-import { ArrowToDuckDBLoader, restoreViewSql, stagingTableSql } from '../../src/arrow/to-duckdb.ts';
+import { ArrowToDuckDBLoader, ATTEMPT_TAG_COLUMN, restoreViewSql, stagingTableSql } from '../../src/arrow/to-duckdb.ts';
 import { transportSql } from '../../src/arrow/transport-sql.ts';
+import { qualifiedName, quoteIdent, type TableRef } from '../../src/arrow/sql.ts';
 import { SqlError, toSqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import { CATALOG_SCHEMA } from '../catalog/catalog.ts';
 import type { InputColumn, TaskInput, TaskOutput } from '../../src/cluster/messages.ts';
 import type { ColumnSpec, DistributedPlan, Stage, StageInput } from '../plan/plan.ts';
 import { partitionFilePaths } from '../plan/stats.ts';
-import type { TaskDispatcher } from './dispatcher.ts';
+import type { TaskAttempts, TaskDispatcher } from './dispatcher.ts';
 import type { ScratchSpace } from './scratch.ts';
 import type { VersionPins } from '../../src/storage/pins.ts';
 import { interruptOnAbort } from './interrupt.ts';
@@ -52,6 +53,8 @@ export interface StageStats {
   elapsedMs: number;
   /** From the stage's start (its inputs complete) to its last task's end, on the gateway. */
   wallMs: number;
+  /** Task attempts run again: after their worker was lost, or offered again when no worker acknowledged them. */
+  retries: number;
 }
 
 /** Rows of a statement, as Arrow batches whose field metadata carries the DuckDB types. */
@@ -305,10 +308,16 @@ export class QueryExecutor {
       await Promise.all(
         taskInputs.map(async (inputs, task) => {
           if (!runnable[task]) return;
+          // A failed attempt's files are never read (only an attempt's end names its files); its
+          // rows bound for the gateway are dropped by the sink, if they can be.
+          const attempts: TaskAttempts = {
+            discardFailedAttempt: async () => (sink ? sink.discard(task) : true),
+            retrying: () => void stat.retries++,
+          };
           try {
-            const stream = this.dispatcher.run({ queryId, stageId: stage.id, task, sql: stage.sql, inputs, output, timeZone: options.timeZone, deadline, ...(small ? { lane: 'small' as const } : {}) }, abort.signal);
+            const stream = this.dispatcher.run({ queryId, stageId: stage.id, task, sql: stage.sql, inputs, output, timeZone: options.timeZone, deadline, ...(small ? { lane: 'small' as const } : {}) }, abort.signal, attempts);
             for await (const event of stream) {
-              if (event.kind === 'batch') await sink!.load(event.data);
+              if (event.kind === 'batch') await sink!.load(event.data, task);
               else {
                 const end = event.end;
                 stat.tasks++;
@@ -343,6 +352,9 @@ export class QueryExecutor {
         results.set(stage.id, result);
       }
       const outcomes = await Promise.allSettled([...results.values()]);
+      // A superseded attempt may still run on a worker that was slow rather than dead: every task
+      // of the query has ended, so stop whatever of it still runs.
+      if (!abort.signal.aborted && stats.some((s) => s.retries > 0)) this.dispatcher.cancel(queryId);
       const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
       if (failed) {
         const reason: unknown = abort.signal.reason;
@@ -362,7 +374,7 @@ export class QueryExecutor {
 }
 
 function emptyStats(plan: DistributedPlan): StageStats[] {
-  return plan.stages.map((stage) => ({ stageId: stage.id, tasks: 0, skipped: 0, rows: 0, batches: 0, bytes: 0, bytesWritten: 0, workers: new Set<string>(), elapsedMs: 0, wallMs: 0 }));
+  return plan.stages.map((stage) => ({ stageId: stage.id, tasks: 0, skipped: 0, rows: 0, batches: 0, bytes: 0, bytesWritten: 0, workers: new Set<string>(), elapsedMs: 0, wallMs: 0, retries: 0 }));
 }
 
 /** Forwards a stage's result messages into the buffer the client reads. */
@@ -376,6 +388,11 @@ class ForwardSink implements BatchSink {
     this.stats.batches++;
     this.stats.bytes += message.byteLength;
     await this.buffer.append(message);
+  }
+
+  /** Only while the spool is empty: then no row of the result (the failed attempt's included) reached it or the client. */
+  async discard(): Promise<boolean> {
+    return this.buffer.stats.messages === 0;
   }
 
   async complete(): Promise<void> {}
@@ -423,16 +440,29 @@ function bindInput(input: StageInput, task: number, upstream: ReadonlyMap<number
 
 /** Where a gateway-bound stage's result messages go. */
 interface BatchSink {
-  load(message: Uint8Array): Promise<void>;
+  /** A message of task `task`'s current attempt. */
+  load(message: Uint8Array, task: number): Promise<void>;
+  /**
+   * Task `task`'s current attempt failed and may run again: drop what it loaded and resolve true,
+   * or resolve false if that cannot be done exactly (its rows may have reached the client).
+   */
+  discard(task: number): Promise<boolean>;
   /** Every task of the stage has ended. */
   complete(): Promise<void>;
   /** The query failed: drop what was received. */
   abandon(): void;
 }
 
-/** Receives the batches of one gateway-bound stage's tasks into one relation of the query's database. */
+/**
+ * Receives the batches of one gateway-bound stage's tasks into one relation of the query's
+ * database. Each row is tagged with its task attempt, so a failed attempt's rows can be deleted
+ * before the task runs again.
+ */
 class StageSink implements BatchSink {
   private loader: Promise<{ loader: ArrowToDuckDBLoader; schema: Schema }> | undefined;
+  /** The tag of each task's current attempt; a task without one gets the next number. */
+  private readonly tags = new Map<number, number>();
+  private nextTag = 0;
 
   constructor(
     private readonly stage: Stage,
@@ -443,17 +473,42 @@ class StageSink implements BatchSink {
     private readonly stats: StageStats,
   ) {}
 
-  async load(message: Uint8Array): Promise<void> {
+  async load(message: Uint8Array, task: number): Promise<void> {
     const decoded = decodeMessage(message);
     this.loader ??= this.serial.run(() => this.create(decoded.schema));
     const { loader } = await this.loader;
+    const tag = this.tagOf(task);
     await this.serial.run(async () => {
       for (const batch of decoded.batches) {
-        if (batch.numRows > 0) loader.append(batch);
+        if (batch.numRows > 0) loader.append(batch, tag);
       }
     });
     this.stats.batches++;
     this.stats.bytes += message.byteLength;
+  }
+
+  async discard(task: number): Promise<boolean> {
+    const tag = this.tags.get(task);
+    // The next attempt loads under a new tag, whatever happens below.
+    this.tags.delete(task);
+    if (tag === undefined || !this.loader) return true;
+    const { loader } = await this.loader;
+    await this.serial.run(async () => {
+      // Appended rows reach the table only when the appender flushes.
+      loader.flush();
+      await this.connection.run(`DELETE FROM ${qualifiedName(this.staging())} WHERE ${quoteIdent(ATTEMPT_TAG_COLUMN)} = ${tag}`);
+    });
+    return true;
+  }
+
+  private tagOf(task: number): number {
+    let tag = this.tags.get(task);
+    if (tag === undefined) this.tags.set(task, (tag = this.nextTag++));
+    return tag;
+  }
+
+  private staging(): TableRef {
+    return { catalog: this.database, schema: CATALOG_SCHEMA, name: `__staging_${this.stage.id}` };
   }
 
   async complete(): Promise<void> {
@@ -467,11 +522,11 @@ class StageSink implements BatchSink {
   }
 
   private async create(schema: Schema): Promise<{ loader: ArrowToDuckDBLoader; schema: Schema }> {
-    const staging = { catalog: this.database, schema: CATALOG_SCHEMA, name: `__staging_${this.stage.id}` };
+    const staging = this.staging();
     const view = { catalog: this.database, schema: CATALOG_SCHEMA, name: this.relation };
-    await this.connection.run(stagingTableSql(schema, staging));
+    await this.connection.run(stagingTableSql(schema, staging, { tagged: true }));
     await this.connection.run(restoreViewSql(schema, view, staging));
-    return { loader: await ArrowToDuckDBLoader.create(this.connection, staging, schema), schema };
+    return { loader: await ArrowToDuckDBLoader.create(this.connection, staging, schema, { tagged: true }), schema };
   }
 }
 

@@ -83,12 +83,13 @@ export class WorkerRegistry {
 
   /**
    * The live worker with the most free task slots by this gateway's own count of the tasks it
-   * placed there (ties in turn); undefined when no worker has been heard from.
+   * placed there (ties in turn), other than those in `avoid` (a task's re-run goes elsewhere);
+   * undefined when no such worker has been heard from.
    */
-  pickWorker(): string | undefined {
+  pickWorker(avoid?: ReadonlySet<string>): string | undefined {
     let best: string | undefined;
     let bestFree = Number.NEGATIVE_INFINITY;
-    const ids = [...this.workers.keys()].filter((id) => this.isAlive(id));
+    const ids = [...this.workers.keys()].filter((id) => this.isAlive(id) && !avoid?.has(id));
     if (ids.length === 0) return undefined;
     // Start after the last pick, so equal workers take turns.
     const start = (this.turn = (this.turn + 1) % ids.length);
@@ -116,8 +117,9 @@ export class WorkerRegistry {
     };
   }
 
-  liveWorkers(): number {
-    return [...this.workers.keys()].filter((id) => this.isAlive(id)).length;
+  /** Workers alive now, not counting those in `besides`. */
+  liveWorkers(besides?: ReadonlySet<string>): number {
+    return [...this.workers.keys()].filter((id) => this.isAlive(id) && !besides?.has(id)).length;
   }
 
   stop(): void {

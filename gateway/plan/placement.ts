@@ -469,14 +469,22 @@ function placeInFamily(candidate: Candidate, leaves: readonly Leaf[], classes: K
   const search = (candidates: readonly Option[]) => {
     const enumerated = candidates.slice(0, MAX_ENUMERATED);
     const fixed = candidates.slice(MAX_ENUMERATED);
+    // Costing is cheap, proving correctness is not: assignments are proved cheapest first, and
+    // once an assignment's cost before finishing (finishing adds, never subtracts) reaches the
+    // best proved total, neither it nor any after it can win.
+    const assignments: { split: Map<Relation, SplitChoice>; cost: number }[] = [];
     for (let mask = 1; mask < 1 << enumerated.length; mask++) {
       const chosen = [...enumerated.filter((_, i) => (mask >> i) & 1), ...fixed];
       // 'shuffle' forces every relation that can be exchanged to be split.
       if (strategy === 'shuffle' && chosen.length < candidates.length) continue;
       if (strategy === 'broadcast' && chosen.length > 1) continue;
       const split = new Map(chosen.map((o) => [o.leaf.relation, o.choice]));
-      // Costing is cheap, proving correctness is not: only a cheaper assignment is checked.
-      if (best && estimateCost(family, tasks, split, leaves.filter((l) => !split.has(l.relation)), leaves, input, derived) >= best.cost) continue;
+      assignments.push({ split, cost: estimateCost(family, tasks, split, leaves.filter((l) => !split.has(l.relation)), leaves, input, derived) });
+    }
+    // Stable: among equal costs the enumeration order decides, as it always did.
+    assignments.sort((a, b) => a.cost - b.cost);
+    for (const { split, cost } of assignments) {
+      if (best && cost >= best.cost) break;
       const result = evaluate(split);
       if ('failure' in result) failure = result.failure;
       else if (!best || result.cost < best.cost) best = result;

@@ -6,6 +6,10 @@
  * names so duplicate or odd result names cannot collide); a view with the
  * original name and column names CASTs the text columns back. Loading fills
  * DuckDB data chunks at vector level and appends them through an appender.
+ *
+ * A *tagged* staging table has one more column, `__attempt`, which the loader
+ * fills with a number given per batch (the view leaves it out): rows of one
+ * task attempt can then be deleted if the attempt fails and runs again.
  */
 import duckdb from '@duckdb/node-bindings';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
@@ -22,16 +26,25 @@ export interface CreateOptions {
   readonly orReplace?: boolean;
 }
 
+/** The extra column of a tagged staging table: which task attempt delivered the row. */
+export const ATTEMPT_TAG_COLUMN = '__attempt';
+
+export interface StagingOptions extends CreateOptions {
+  /** Adds the ATTEMPT_TAG_COLUMN (UINTEGER) after the data columns. */
+  readonly tagged?: boolean;
+}
+
 function createKeyword(kind: 'TABLE' | 'VIEW', options: CreateOptions): string {
   return options.orReplace ? `CREATE OR REPLACE ${kind}` : `CREATE ${kind}`;
 }
 
 /** `CREATE TABLE <staging> ("c0" <type>, ...)` with the transport types of `schema`. */
-export function stagingTableSql(schema: Schema, staging: TableRef, options: CreateOptions = {}): string {
+export function stagingTableSql(schema: Schema, staging: TableRef, options: StagingOptions = {}): string {
   const columns = mappingsFromSchema(schema).map((m, i) => {
     assertSafeTypeString(m.transportDuckdbType);
     return `${quoteIdent(positionalName(i))} ${m.transportDuckdbType}`;
   });
+  if (options.tagged) columns.push(`${quoteIdent(ATTEMPT_TAG_COLUMN)} UINTEGER`);
   return `${createKeyword('TABLE', options)} ${qualifiedName(staging)} (${columns.join(', ')})`;
 }
 
@@ -68,10 +81,14 @@ export class ArrowToDuckDBLoader {
   // need), reused for strings, bools and validity in turn.
   private readonly scratch: Uint8Array;
   private readonly scratchView: DataView;
+  /** A vector's worth of the current attempt tag (tagged tables only). */
+  private readonly tagValues: Uint32Array | undefined;
+  private tagValue = 0;
 
   private constructor(
     private readonly appender: DuckDBAppender,
     private readonly mappings: readonly TypeMapping[],
+    private readonly tagged: boolean,
   ) {
     const types: DuckDBType[] = [];
     for (let i = 0; i < appender.columnCount; i++) types.push(appender.columnType(i));
@@ -84,27 +101,33 @@ export class ArrowToDuckDBLoader {
         `Staging column ${c} (${mappings[c].transportDuckdbType})`,
       );
     }
+    if (tagged) {
+      assertVectorLayout(duckdb.data_chunk_get_vector(this.chunk, mappings.length), { kind: 'fixed', byteWidth: 4 }, `Staging column ${ATTEMPT_TAG_COLUMN}`);
+      this.tagValues = new Uint32Array(this.vectorSize);
+    }
     this.scratch = new Uint8Array(this.vectorSize * STRING_T_SIZE);
     this.scratchView = new DataView(this.scratch.buffer);
   }
 
-  /** Opens an appender on `staging`, whose columns must match `schema`'s transport types. */
-  static async create(connection: DuckDBConnection, staging: TableRef, schema: Schema): Promise<ArrowToDuckDBLoader> {
+  /** Opens an appender on `staging`, whose columns must match `schema`'s transport types (and the tag column, if `tagged`). */
+  static async create(connection: DuckDBConnection, staging: TableRef, schema: Schema, options: { readonly tagged?: boolean } = {}): Promise<ArrowToDuckDBLoader> {
     const mappings = mappingsFromSchema(schema);
+    const tagged = options.tagged === true;
     const appender = await connection.createAppender(staging.name, staging.schema, staging.catalog);
-    if (appender.columnCount !== mappings.length) {
+    if (appender.columnCount !== mappings.length + (tagged ? 1 : 0)) {
       appender.closeSync();
-      throw new Error(`Staging table has ${appender.columnCount} columns, Arrow schema has ${mappings.length}`);
+      throw new Error(`Staging table has ${appender.columnCount} columns, Arrow schema has ${mappings.length}${tagged ? ' (and the attempt tag)' : ''}`);
     }
     try {
-      return new ArrowToDuckDBLoader(appender, mappings);
+      return new ArrowToDuckDBLoader(appender, mappings, tagged);
     } catch (e) {
       appender.closeSync();
       throw e;
     }
   }
 
-  append(batch: RecordBatch): void {
+  /** Appends the batch's rows; a tagged table's rows get `tag` in the tag column. */
+  append(batch: RecordBatch, tag = 0): void {
     const columns = batch.data.children;
     if (columns.length !== this.mappings.length) {
       throw new Error(`Batch has ${columns.length} columns, loader expects ${this.mappings.length}`);
@@ -117,6 +140,7 @@ export class ArrowToDuckDBLoader {
         const vector = duckdb.data_chunk_get_vector(this.chunk, c);
         this.fillVector(vector, columns[c], this.mappings[c].physical, start, rows);
       }
+      if (this.tagValues) this.fillTag(duckdb.data_chunk_get_vector(this.chunk, columns.length), this.tagValues, tag, rows);
       this.appender.appendDataChunk(this.wrapper);
     }
   }
@@ -128,6 +152,15 @@ export class ArrowToDuckDBLoader {
 
   close(): void {
     this.appender.closeSync();
+  }
+
+  private fillTag(vector: duckdb.Vector, values: Uint32Array, tag: number, rows: number): void {
+    if (this.tagValue !== tag) {
+      values.fill(tag);
+      this.tagValue = tag;
+    }
+    markAllValid(vector, rows, this.scratch);
+    duckdb.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset, rows * 4);
   }
 
   private fillVector(vector: duckdb.Vector, data: Data, physical: Physical, start: number, rows: number): void {
@@ -200,6 +233,11 @@ function fillValidity(vector: duckdb.Vector, data: Data, start: number, rows: nu
     duckdb.copy_data_to_vector_validity(vector, 0, scratch.buffer as ArrayBuffer, scratch.byteOffset, byteCount);
     return;
   }
+  markAllValid(vector, rows, scratch);
+}
+
+function markAllValid(vector: duckdb.Vector, rows: number, scratch: Uint8Array): void {
+  const byteCount = ((rows + 63) >> 6) * 8;
   // A reset chunk may keep a materialized mask from earlier use.
   if (duckdb.vector_get_validity(vector, byteCount) !== null) {
     scratch.fill(0xff, 0, byteCount);

@@ -15,6 +15,8 @@ export const DEFAULTS = {
   resultCacheMb: 64,
   /** A queued distributed query fails with 53300 after this long. */
   queueTimeoutMs: 30_000,
+  /** Attempts of one task in all: a task whose worker is lost runs again on another worker. */
+  taskAttempts: 3,
 } as const;
 
 /**

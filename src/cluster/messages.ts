@@ -121,6 +121,8 @@ export interface TaskErrorMessage {
   readonly sqlstate: string;
   readonly message: string;
   readonly workerId: string;
+  /** The failure is the worker's, not the query's (it is shutting down): the task may run again on another worker. */
+  readonly workerFault?: boolean;
 }
 
 const KIND_HEADER = 'Pondgate-Kind';

@@ -13,7 +13,7 @@ import { addAdmissionOptions, admissionArgs, type AdmissionCliOptions } from '..
 import { DEFAULTS, nonNegativeNumber, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 import { makeDemoData } from './demo.ts';
-import { addGatewayMemoryOptions, startGateway, type RunningGateway } from './gateway.ts';
+import { addGatewayMemoryOptions, addTaskAttemptsOption, startGateway, type RunningGateway } from './gateway.ts';
 
 interface ClusterOptions extends AccessCliOptions, AdmissionCliOptions {
   data: string;
@@ -31,6 +31,7 @@ interface ClusterOptions extends AccessCliOptions, AdmissionCliOptions {
   tempDir?: string;
   spillLimitMb: number;
   resultCacheMb: number;
+  taskAttempts: number;
 }
 
 export function registerCluster(program: Command): void {
@@ -50,6 +51,7 @@ export function registerCluster(program: Command): void {
     .option('--result-cache-mb <n>', 'gateway memory for results of repeated identical queries, in MB (0 disables the cache)', nonNegativeNumber, DEFAULTS.resultCacheMb)
     .option('--demo', 'generate the demo data (TPC-H SF 0.1, flights) first if the data directory has none', false);
   addGatewayMemoryOptions(command, '(workers + 1)');
+  addTaskAttemptsOption(command);
   addAccessOptions(addAdmissionOptions(command))
     .action(async (options: ClusterOptions) => {
       const running = await startCluster(options);
@@ -90,6 +92,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
       database: options.database,
       maxConnections: options.maxConnections,
       resultCacheMb: options.resultCacheMb,
+      taskAttempts: options.taskAttempts,
       ...admissionArgs(options),
       processes: options.workers + 1,
       memoryLimitMb: options.memoryLimitMb,

@@ -28,6 +28,7 @@ export interface GatewayCliOptions extends AccessCliOptions, AdmissionCliOptions
   processes: number;
   maxMessageBytes?: number;
   resultCacheMb?: number;
+  taskAttempts: number;
 }
 
 /** A query's unread result may take this much disk before it fails (53100). */
@@ -48,6 +49,15 @@ export function addGatewayMemoryOptions(command: Command, processesNote: string)
     .option('--spill-limit-mb <n>', "largest spill file of one query's unread result, in MB; a query exceeding it fails with SQLSTATE 53100", positiveInteger, DEFAULT_SPILL_LIMIT_MB);
 }
 
+/** How often a task may run when workers are lost, shared by `gateway` and `cluster`. */
+export function addTaskAttemptsOption(command: Command): Command {
+  return command.option(
+    '--task-attempts <n>',
+    "attempts of one task in all: a task whose worker dies or stops runs again on another live worker, as long as none of its rows has reached the client (1 never re-runs)",
+    positiveInteger,
+    DEFAULTS.taskAttempts,
+  );
+}
 
 export function registerGateway(program: Command): void {
   const command = program
@@ -66,6 +76,7 @@ export function registerGateway(program: Command): void {
     .option('--max-message-bytes <n>', 'largest protocol message a client may send (Query, Parse, Bind ...)', messageBytes, DEFAULT_MAX_MESSAGE_LENGTH)
     .option('--result-cache-mb <n>', 'memory for results of repeated identical queries, in MB (0 disables the cache)', nonNegativeNumber, DEFAULTS.resultCacheMb);
   addGatewayMemoryOptions(command, '--processes');
+  addTaskAttemptsOption(command);
   addAccessOptions(addAdmissionOptions(command))
     .action(async (options: GatewayCliOptions) => {
       const gateway = await startGateway(options);
@@ -112,6 +123,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
       access: access.policy,
       maxMessageBytes: options.maxMessageBytes,
       resultCacheMb: options.resultCacheMb ?? DEFAULTS.resultCacheMb,
+      taskAttempts: options.taskAttempts,
       log,
     });
   } catch (error) {
@@ -119,7 +131,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`port ${options.port} on ${options.host} is already in use (choose another with --port)`);
     throw error;
   }
-  log.info({ host: gateway.address.host, port: gateway.address.port, resources, memory, spillLimitMb: options.spillLimitMb, resultCacheMb: options.resultCacheMb ?? DEFAULTS.resultCacheMb, admission, ...access.description }, 'gateway started');
+  log.info({ host: gateway.address.host, port: gateway.address.port, resources, memory, spillLimitMb: options.spillLimitMb, resultCacheMb: options.resultCacheMb ?? DEFAULTS.resultCacheMb, admission, taskAttempts: options.taskAttempts, ...access.description }, 'gateway started');
   process.stdout.write(`ready on ${gateway.address.host}:${gateway.address.port}\n`);
   return {
     address: gateway.address,
