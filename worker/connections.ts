@@ -12,7 +12,7 @@ import type { TaskInput } from '../src/cluster/messages.ts';
 export interface PooledConnection {
   readonly connection: DuckDBConnection;
   timeZone: string;
-  /** Input name -> what it is bound to ('view:<files>' or 'table:<columns>'). */
+  /** Input name -> what it is bound to ('view:<files>', 'cache:<select>' or 'table:<columns>'). */
   readonly inputs: Map<string, string>;
 }
 
@@ -47,15 +47,25 @@ export async function setTimeZone(pooled: PooledConnection, timeZone: string): P
 }
 
 /**
- * Makes each input a temporary view over its Parquet files (absolute paths), or an empty
+ * Makes each input a temporary view over its Parquet files (absolute paths) — or over the
+ * worker's cached tables of those files, when `cached` gives their SELECT — or an empty
  * temporary table of its columns when it has no files; skips the ones already bound so.
  */
-export async function bindInputsOn(pooled: PooledConnection, inputs: readonly TaskInput[], absoluteFiles: (input: TaskInput) => string[]): Promise<void> {
+export async function bindInputsOn(
+  pooled: PooledConnection,
+  inputs: readonly TaskInput[],
+  absoluteFiles: (input: TaskInput) => string[],
+  cached: (input: TaskInput) => string | undefined = () => undefined,
+): Promise<void> {
   for (const input of inputs) {
     const name = quoteIdent(input.name);
     let binding: string;
     let sql: string;
-    if (input.files.length > 0) {
+    const fromCache = input.files.length > 0 ? cached(input) : undefined;
+    if (fromCache !== undefined) {
+      binding = `cache:${fromCache}`;
+      sql = `CREATE TEMP VIEW ${name} AS ${fromCache}`;
+    } else if (input.files.length > 0) {
       const files = absoluteFiles(input).map(sqlString);
       binding = `view:${files.join(',')}`;
       // hive_partitioning off: exchange files sit in `<bucket column>=<n>/` directories,
@@ -73,7 +83,7 @@ export async function bindInputsOn(pooled: PooledConnection, inputs: readonly Ta
     const previous = pooled.inputs.get(input.name);
     if (previous === binding) continue;
     pooled.inputs.delete(input.name);
-    if (previous !== undefined) await pooled.connection.run(`DROP ${previous.startsWith('view:') ? 'VIEW' : 'TABLE'} IF EXISTS temp.main.${name}`);
+    if (previous !== undefined) await pooled.connection.run(`DROP ${previous.startsWith('table:') ? 'TABLE' : 'VIEW'} IF EXISTS temp.main.${name}`);
     await pooled.connection.run(sql);
     pooled.inputs.set(input.name, binding);
   }

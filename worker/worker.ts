@@ -23,6 +23,7 @@ import {
   type HeartbeatMessage,
   type InputColumn,
   type TaskErrorMessage,
+  type TaskInput,
   type TaskMessage,
   type WrittenFile,
 } from '../src/cluster/messages.ts';
@@ -32,6 +33,7 @@ import { toSqlError } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
 import { resolveIn, writeOutput } from './task-io.ts';
 import { bindInputsOn, ConnectionPool, setTimeZone } from './connections.ts';
+import { FileCache, type CacheLease } from './file-cache.ts';
 import { CreditGate } from './credits.ts';
 import { openSandboxedDuckDB } from './sandbox.ts';
 import { Semaphore } from './semaphore.ts';
@@ -53,6 +55,8 @@ export interface WorkerOptions {
   readonly resources: DuckDBResources;
   readonly log: Logger;
   readonly workerId?: string;
+  /** Memory for data files kept decoded between tasks (file-cache.ts); 0 turns the cache off. */
+  readonly cacheBytes?: number;
 }
 
 /** A task from its acceptance on: queued for a slot, then running. */
@@ -88,6 +92,7 @@ export class Worker {
     private readonly nc: NatsConnection,
     private readonly duckdb: DuckDBInstance,
     private readonly options: WorkerOptions,
+    private readonly cache: FileCache | undefined,
   ) {
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.subjects = clusterSubjects(options.cluster);
@@ -99,7 +104,9 @@ export class Worker {
 
   static async start(nc: NatsConnection, options: WorkerOptions): Promise<Worker> {
     const duckdb = await openSandboxedDuckDB([options.dataDir, options.scratchDir], options.resources);
-    const worker = new Worker(nc, duckdb, options);
+    const cacheBytes = options.cacheBytes ?? 0;
+    const cache = cacheBytes > 0 ? await FileCache.open(await duckdb.connect(), cacheBytes, options.log) : undefined;
+    const worker = new Worker(nc, duckdb, options, cache);
     worker.listen();
     await nc.flush();
     return worker;
@@ -196,11 +203,23 @@ export class Worker {
     // The statement's deadline (statement_timeout), also when the gateway's own cancel gets lost.
     const deadline = setTimeout(() => stopTask(running), Math.max(0, Math.min(task.deadline - Date.now(), 2 ** 31 - 1)));
     const dirs = { data: this.options.dataDir, scratch: this.options.scratchDir };
+    const leases: CacheLease[] = [];
+    const cachedSql = new Map<string, string>();
     try {
       // Cancelled while it waited for a slot (or its deadline passed): do not start it.
       if (running.cancelled) throw interrupted();
       await setTimeZone(pooled, task.timeZone);
-      await bindInputsOn(pooled, task.inputs, (input) => input.files.map((file) => resolveIn(dirs, input.root, file)));
+      const filesOf = (input: TaskInput) => input.files.map((file) => resolveIn(dirs, input.root, file));
+      // Data files read from the cache where all of an input's files are in it; scratch files never
+      // are. Several cached files are read in no fixed order: only where the rows' order is free.
+      for (const input of task.inputs) {
+        if (this.cache && input.root === 'data' && (input.files.length === 1 || (input.files.length > 1 && input.anyOrder === true))) {
+          const lease = await this.cache.lease(filesOf(input));
+          leases.push(lease);
+          if (lease.sql !== undefined) cachedSql.set(input.name, lease.sql);
+        }
+      }
+      await bindInputsOn(pooled, task.inputs, filesOf, (input) => cachedSql.get(input.name));
       let rows = 0;
       let batches = 0;
       let files: WrittenFile[] = [];
@@ -271,6 +290,7 @@ export class Worker {
       log.info({ sqlstate: message.sqlstate, message: message.message }, 'task failed');
     } finally {
       clearTimeout(deadline);
+      for (const lease of leases) lease.release();
       this.running.delete(running);
       this.connections.release(pooled, reusable && !running.cancelled);
     }
@@ -295,6 +315,7 @@ export class Worker {
     // once instead of after missed heartbeats); DuckDB notices an interrupt within a vector.
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     this.connections.closeAll();
+    await this.cache?.close().catch(() => undefined);
     this.duckdb.closeSync();
   }
 }

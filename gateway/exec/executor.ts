@@ -296,7 +296,7 @@ export class QueryExecutor {
       let columns: readonly InputColumn[] | undefined;
       const sink = stage.output.kind === 'gateway' ? sinkFor(stage, stat, serial) : undefined;
       if (sink) sinks.set(stage.id, sink);
-      const taskInputs = Array.from({ length: stage.tasks }, (_, t) => stage.inputs.map((input) => bindInput(input, t, upstream)));
+      const taskInputs = Array.from({ length: stage.tasks }, (_, t) => stage.inputs.map((input) => bindInput(input, t, upstream, stage.tasks)));
       const runnable = taskInputs.map((inputs) => !stage.skipEmptyTasks || stage.inputs.some((input, i) => input.split && inputs[i].files.length > 0));
       // Every task skipped would leave the next stage (or the merge) without the columns: run one.
       if (!runnable.includes(true)) runnable[0] = true;
@@ -420,8 +420,8 @@ interface StageResult {
   readonly columns: readonly InputColumn[];
 }
 
-/** The files task `task` reads for `input`. */
-function bindInput(input: StageInput, task: number, upstream: ReadonlyMap<number, StageResult>): TaskInput {
+/** The files task `task` (of `tasks`) reads for `input`. */
+function bindInput(input: StageInput, task: number, upstream: ReadonlyMap<number, StageResult>, tasks: number): TaskInput {
   const source = input.source;
   if (source.kind === 'table') {
     const partitions = source.tasks[task] ?? [];
@@ -430,6 +430,7 @@ function bindInput(input: StageInput, task: number, upstream: ReadonlyMap<number
       root: 'data',
       files: partitions.flatMap((p) => partitionFilePaths(source.table.partitions[p])),
       columns: input.columns ?? source.table.columns,
+      ...(tasks > 1 ? { anyOrder: true } : {}),
     };
   }
   const result = upstream.get(source.stageId);

@@ -19,6 +19,9 @@ export const DEFAULTS = {
   taskAttempts: 3,
 } as const;
 
+/** A worker's default cache of decoded data files: this share of its DuckDB memory limit. */
+export const WORKER_CACHE_SHARE = 0.25;
+
 /**
  * Default --max-running-queries: twice the gateway's cores. Each running query holds a merge
  * connection of the gateway's DuckDB, and the workers (which may come and go) queue tasks

@@ -24,6 +24,12 @@ export interface TaskInput {
   readonly root: StorageRoot;
   readonly files: readonly string[];
   readonly columns: readonly InputColumn[];
+  /**
+   * The task's result does not depend on the order of this input's rows: its stage has
+   * several tasks, whose rows reach the next step in no particular order. Without it the
+   * rows must come in file order (a POSITIONAL JOIN, an unordered list() in one task).
+   */
+  readonly anyOrder?: boolean;
 }
 
 /**

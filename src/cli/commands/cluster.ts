@@ -10,7 +10,7 @@ import { MANIFEST_FILE } from '../../storage/manifest-store.ts';
 import { startChild, type ChildHandle } from '../children.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
 import { addAdmissionOptions, admissionArgs, type AdmissionCliOptions } from '../admission-options.ts';
-import { DEFAULTS, nonNegativeNumber, port, positiveInteger } from '../options.ts';
+import { DEFAULTS, nonNegativeNumber, port, positiveInteger, WORKER_CACHE_SHARE } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 import { makeDemoData } from './demo.ts';
 import { addGatewayMemoryOptions, addTaskAttemptsOption, startGateway, type RunningGateway } from './gateway.ts';
@@ -32,6 +32,7 @@ interface ClusterOptions extends AccessCliOptions, AdmissionCliOptions {
   spillLimitMb: number;
   resultCacheMb: number;
   taskAttempts: number;
+  workerCacheMb?: number;
 }
 
 export function registerCluster(program: Command): void {
@@ -49,6 +50,7 @@ export function registerCluster(program: Command): void {
     .option('--database <name>', 'database name clients connect to', DEFAULTS.database)
     .option('--max-connections <n>', 'concurrent client connections', positiveInteger, DEFAULTS.maxConnections)
     .option('--result-cache-mb <n>', 'gateway memory for results of repeated identical queries, in MB (0 disables the cache)', nonNegativeNumber, DEFAULTS.resultCacheMb)
+    .option('--worker-cache-mb <n>', `each worker's memory for data files kept decoded between tasks, in MB (0 disables it; default: ${WORKER_CACHE_SHARE * 100}% of its memory limit)`, nonNegativeNumber)
     .option('--demo', 'generate the demo data (TPC-H SF 0.1, flights) first if the data directory has none', false);
   addGatewayMemoryOptions(command, '(workers + 1)');
   addTaskAttemptsOption(command);
@@ -77,7 +79,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
     const processes = String(options.workers + 1);
     const started = await Promise.all(
       Array.from({ length: options.workers }, () =>
-        startChild(['worker', '--nats', natsUrl, '--data', options.data, ...(options.scratch ? ['--scratch', options.scratch] : []), '--cluster', options.cluster, '--slots', String(options.slots), '--processes', processes], /ready/),
+        startChild(['worker', '--nats', natsUrl, '--data', options.data, ...(options.scratch ? ['--scratch', options.scratch] : []), '--cluster', options.cluster, '--slots', String(options.slots), '--processes', processes, ...(options.workerCacheMb !== undefined ? ['--cache-mb', String(options.workerCacheMb)] : [])], /ready/),
       ),
     );
     workers.push(...started);

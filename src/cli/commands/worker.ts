@@ -7,7 +7,7 @@ import { defaultResources } from '../../duckdb/resources.ts';
 import { createLogger } from '../../log.ts';
 import { defaultScratchDir } from '../../storage/scratch.ts';
 import { Worker } from '../../../worker/worker.ts';
-import { DEFAULTS, positiveInteger } from '../options.ts';
+import { DEFAULTS, nonNegativeNumber, positiveInteger, WORKER_CACHE_SHARE } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 
 export function registerWorker(program: Command): void {
@@ -22,7 +22,8 @@ export function registerWorker(program: Command): void {
     .option('--threads <n>', 'DuckDB threads (default: cores / processes on this machine)', positiveInteger)
     .option('--memory-limit-mb <n>', 'DuckDB memory limit in MB', positiveInteger)
     .option('--processes <n>', 'pondgate processes sharing this machine, for the resource defaults', positiveInteger, 3)
-    .action(async (options: { nats: string; data: string; scratch?: string; slots: number; cluster: string; threads?: number; memoryLimitMb?: number; processes: number }) => {
+    .option('--cache-mb <n>', `memory for data files kept decoded between tasks, in MB (0 disables the cache; default: ${WORKER_CACHE_SHARE * 100}% of the memory limit)`, nonNegativeNumber)
+    .action(async (options: { nats: string; data: string; scratch?: string; slots: number; cluster: string; threads?: number; memoryLimitMb?: number; processes: number; cacheMb?: number }) => {
       const log = createLogger('worker');
       if (!existsSync(options.data)) throw new Error(`data directory ${options.data} does not exist`);
       const scratchDir = options.scratch ?? defaultScratchDir(options.data);
@@ -30,8 +31,9 @@ export function registerWorker(program: Command): void {
       const defaults = defaultResources(options.processes);
       const resources = { threads: options.threads ?? defaults.threads, memoryLimitMb: options.memoryLimitMb ?? defaults.memoryLimitMb };
       const nc = await connectNats(options.nats, 'pondgate-worker');
-      const worker = await Worker.start(nc, { dataDir: options.data, scratchDir, cluster: options.cluster, slots: options.slots, resources, log });
-      log.info({ workerId: worker.id, resources }, 'worker started');
+      const cacheMb = options.cacheMb ?? Math.floor(resources.memoryLimitMb * WORKER_CACHE_SHARE);
+      const worker = await Worker.start(nc, { dataDir: options.data, scratchDir, cluster: options.cluster, slots: options.slots, resources, log, cacheBytes: cacheMb * 1024 * 1024 });
+      log.info({ workerId: worker.id, resources, cacheMb }, 'worker started');
       process.stdout.write(`worker ${worker.id} ready (cluster ${options.cluster}, ${options.slots} slots)\n`);
       onShutdown(async () => {
         await worker.stop();
