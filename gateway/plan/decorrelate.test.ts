@@ -14,6 +14,9 @@ import { Catalog } from '../catalog/catalog.ts';
 import { SqlCodec } from '../sql/codec.ts';
 import { clone, type JsonObject } from '../sql/duckdb-ast.ts';
 import { decorrelate } from './decorrelate.ts';
+import { DuckDBPlannerContext } from './context.ts';
+import { explainText } from './plan.ts';
+import { DEFAULT_PLANNER_SETTINGS, planQuery } from './planner.ts';
 
 const table = (name: string, columns: [string, string][]): TableEntry =>
   fixtureTable({ name, columns: columns.map(([n, type]) => ({ name: n, type })), files: [[`${name}/part-0.parquet`]], rowsPerFile: 1000 });
@@ -91,6 +94,19 @@ describe('decorrelate', () => {
     assert.match(out, /AS __pondgate_d1/);
     assert.match(out, /AS __pondgate_d2/);
     assert.doesNotMatch(out, /EXISTS/);
+  });
+
+  it('runs in the planner only under pondgate.decorrelate = on', async () => {
+    const sql = 'SELECT o.k FROM outer_t o WHERE EXISTS (SELECT 1 FROM inner_t i WHERE i.k = o.k)';
+    const codec = new SqlCodec(connection);
+    const parsed = await codec.parse(sql);
+    assert.ok(parsed.ok);
+    const explain = async (decorrelate: boolean) => {
+      const context = new DuckDBPlannerContext(manifest, catalog.aggregateNames, connection, codec, { ...DEFAULT_PLANNER_SETTINGS, decorrelate }, 2, catalog.duckdbVersion);
+      return explainText(await planQuery(parsed.statement, sql, context)).join('\n');
+    };
+    assert.doesNotMatch(await explain(false), /__pondgate_d0/);
+    assert.match(await explain(true), /AS "?__pondgate_d0"?/);
   });
 
   const unchanged: [string, string][] = [

@@ -26,6 +26,10 @@
  * outside a WHERE conjunct, non-equality or deeper correlation, an outer block that
  * expands a star (the derived table's columns would appear), inner GROUP BY / HAVING /
  * LIMIT / DISTINCT / windows / CTEs, and any reference the analysis cannot bind.
+ *
+ * The planner runs the pass only under `pondgate.decorrelate = on`: with today's placements
+ * (the grouped inner side is placed where the correlated one was) a task measured as fast or
+ * faster with DuckDB's own decorrelation, which aggregates only the groups outer rows reach.
  */
 import type { Manifest } from '../../src/storage/manifest.ts';
 import { analyze, blocksOf, conjuncts, type Block, type BoundColumn, type SubqueryUse } from './analysis.ts';

@@ -65,6 +65,8 @@ const PARAMETERS: Readonly<Record<string, ParameterSpec>> = {
   'pondgate.distributed': { name: 'pondgate.distributed', default: 'on', reported: false, validate: validateBoolean('pondgate.distributed') },
   'pondgate.join_strategy': { name: 'pondgate.join_strategy', default: 'auto', reported: false, validate: validateChoice('pondgate.join_strategy', JOIN_STRATEGIES) },
   'pondgate.broadcast_limit_mb': { name: 'pondgate.broadcast_limit_mb', default: '-1', reported: false, validate: validateLimit },
+  // On: correlated EXISTS and compared scalar aggregates become joins before planning (gateway/plan/decorrelate.ts).
+  'pondgate.decorrelate': { name: 'pondgate.decorrelate', default: 'off', reported: false, validate: validateBoolean('pondgate.decorrelate') },
   // Off: this session's queries neither read nor fill the gateway's result cache (result-cache.ts).
   'pondgate.result_cache': { name: 'pondgate.result_cache', default: 'on', reported: false, validate: validateBoolean('pondgate.result_cache') },
 };
@@ -185,12 +187,13 @@ export class SessionState {
   }
 
   /** The planner's session settings. */
-  get planner(): { distributed: boolean; joinStrategy: JoinStrategySetting; broadcastLimitBytes: number } {
+  get planner(): { distributed: boolean; joinStrategy: JoinStrategySetting; broadcastLimitBytes: number; decorrelate: boolean } {
     const limit = Number(this.get('pondgate.broadcast_limit_mb'));
     return {
       distributed: TRUE_WORDS.test(this.get('pondgate.distributed').trim()),
       joinStrategy: this.get('pondgate.join_strategy').trim().toLowerCase() as JoinStrategySetting,
       broadcastLimitBytes: limit < 0 ? Number.POSITIVE_INFINITY : limit * 1024 * 1024,
+      decorrelate: TRUE_WORDS.test(this.get('pondgate.decorrelate').trim()),
     };
   }
 }

@@ -165,7 +165,12 @@ export const CORPUS_GROUPS: readonly CorpusGroup[] = [
   { theme: 'edge joins', entries: EDGE_JOINS, hashLayout: false },
   { theme: 'semi and anti joins', entries: SEMI_ANTI, hashLayout: true },
   { theme: 'subqueries and CTEs', entries: SUBQUERIES, hashLayout: true },
-  { theme: 'decorrelation', entries: DECORRELATION, hashLayout: true },
+  {
+    theme: 'decorrelation',
+    // TPC-H's correlated queries once more, with the rewrite on.
+    entries: [...DECORRELATION, ...tpchEntries(TPCH_QUERIES.filter((q) => [2, 4, 17, 20, 21, 22].includes(q.id))).map((e) => ({ ...e, id: `decorrelate-${e.id}`, settings: { 'pondgate.decorrelate': 'on' } }))],
+    hashLayout: true,
+  },
   { theme: 'set operations', entries: SET_OPS, hashLayout: false },
   { theme: 'aggregates', entries: AGGREGATES, hashLayout: false },
   { theme: 'windows', entries: WINDOWS, hashLayout: false },

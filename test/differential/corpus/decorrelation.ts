@@ -6,8 +6,11 @@ import type { CorpusEntry } from '../corpus.ts';
  * alone: NULL keys on both sides, an empty inner table, several correlation
  * columns, groups the inner side does not have (a NULL aggregate drops the
  * row), count (0 over no rows: never rewritten), stars over the outer FROM.
+ * The rewrite is off by default (`pondgate.decorrelate`): every entry turns it on.
  */
-export const DECORRELATION: readonly CorpusEntry[] = [
+const ON = { 'pondgate.decorrelate': 'on' } as const;
+
+export const DECORRELATION: readonly CorpusEntry[] = ([
   // --- EXISTS → join with the grouped inner keys ------------------------------------
   {
     id: 'decorrelate-exists-null-keys-both-sides',
@@ -104,4 +107,4 @@ export const DECORRELATION: readonly CorpusEntry[] = [
     sql: 'SELECT l1.l_orderkey, l1.l_suppkey FROM lineitem l1 WHERE l1.l_orderkey < 200 AND EXISTS (SELECT * FROM lineitem l2 WHERE l2.l_orderkey = l1.l_orderkey AND l2.l_suppkey <> l1.l_suppkey) ORDER BY 1, 2',
     orderBy: [0, 1],
   },
-];
+] satisfies CorpusEntry[]).map((entry) => ({ ...entry, settings: ON }));
