@@ -23,6 +23,8 @@ import { embeddedQuery } from '../sql/embedded-query.ts';
 import { normalizePgSyntax } from '../sql/pg-syntax.ts';
 import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../session/session-state.ts';
 import { SessionRegistry, type ActivityRow, type SessionActivity } from '../session/session-registry.ts';
+import type { RecordBatch } from 'apache-arrow';
+import { constantResult } from './constant-result.ts';
 import { CursorRegistry } from './cursors.ts';
 import { instantiate, PlanCache, planKey, samePlan, type CachedPlan } from './plan-cache.ts';
 import type { Manifest } from '../../src/storage/manifest.ts';
@@ -427,6 +429,14 @@ export class EngineSession {
           columns = await describeOn(this.connection, plan.sql);
           LOCAL_COLUMNS.set(plan, columns);
         }
+        // `SELECT 1` and other SELECTs of plain literals: their one row is made here (constant-result.ts).
+        let constant = LOCAL_CONSTANTS.get(plan);
+        if (constant === undefined) {
+          const parsed = LITERAL_SELECT.test(plan.sql) ? await this.codec.parse(plan.sql) : undefined;
+          constant = (parsed?.ok ? constantResult(parsed.statement, columns) : undefined) ?? null;
+          LOCAL_CONSTANTS.set(plan, constant);
+        }
+        if (constant !== null) return constantRows(columns, constant);
         return isolated
           ? await this.executor.runLocalIsolated(plan.sql, columns, { timeZone: this.state.timeZone, signal })
           : await this.executor.runLocal(this.connection, plan.sql, columns, signal);
@@ -528,6 +538,21 @@ export class EngineSession {
 
 /** Result columns of local plans, by plan object: kept plans are the same object each time. */
 const LOCAL_COLUMNS = new WeakMap<QueryPlan, ColumnSpec[]>();
+/** The constant row of a local plan that selects only literals (null: DuckDB runs it), by plan object. */
+const LOCAL_CONSTANTS = new WeakMap<QueryPlan, RecordBatch | null>();
+/** Text that may be a SELECT of literals only, before the parse tree decides: keeps the parse off other queries. */
+const LITERAL_SELECT = /^\s*select\s+(?:-?\d+|'(?:[^']|'')*')(?:\s+as\s+(?:"(?:[^"]|"")*"|\w+))?(?:\s*,\s*(?:-?\d+|'(?:[^']|'')*')(?:\s+as\s+(?:"(?:[^"]|"")*"|\w+))?)*\s*;?\s*$/i;
+
+function constantRows(columns: readonly ColumnSpec[], batch: RecordBatch): RowStream {
+  return {
+    columns,
+    batches: (async function* () {
+      yield batch;
+    })(),
+    stats: [],
+    close: async () => undefined,
+  };
+}
 
 const PLAN_SOURCES: Record<CachedPlan['kind'] | 'planned', string> = {
   planned: 'planned for this execution',
