@@ -27,9 +27,10 @@
  * expands a star (the derived table's columns would appear), inner GROUP BY / HAVING /
  * LIMIT / DISTINCT / windows / CTEs, and any reference the analysis cannot bind.
  *
- * The planner runs the pass only under `pondgate.decorrelate = on`: with today's placements
- * (the grouped inner side is placed where the correlated one was) a task measured as fast or
- * faster with DuckDB's own decorrelation, which aggregates only the groups outer rows reach.
+ * The planner runs the pass only under `pondgate.decorrelate = on`: the grouped inner side is
+ * placed where the correlated one was, and computes every group, where DuckDB's own
+ * decorrelation computes only the groups the outer rows reach — far slower when those are few
+ * and the inner side is broadcast (TPC-H Q17), faster when they are most (Q2).
  */
 import type { Manifest } from '../../src/storage/manifest.ts';
 import { analyze, blocksOf, conjuncts, type Block, type BoundColumn, type SubqueryUse } from './analysis.ts';

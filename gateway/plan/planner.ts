@@ -71,8 +71,9 @@ export interface PlannerSettings extends PlacementSettings {
   readonly distributed: boolean;
   /**
    * `SET pondgate.decorrelate = on`: correlated EXISTS and compared scalar aggregates become joins
-   * with grouped derived tables (decorrelate.ts). Off by default: with today's placements a task
-   * measured as fast or faster with DuckDB's own decorrelation (see docs/architecture.md).
+   * with grouped derived tables (decorrelate.ts). Off by default: it wins when the outer side reaches
+   * most groups, but loses badly when the inner side is broadcast and the outer side reaches few
+   * (TPC-H Q17, ten times slower); see docs/architecture.md.
    */
   readonly decorrelate: boolean;
 }
