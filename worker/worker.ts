@@ -41,9 +41,11 @@ import { Semaphore } from './semaphore.ts';
 export const PONDGATE_VERSION = '0.1.0';
 const HEARTBEAT_INTERVAL_MS = 2000;
 /**
- * Tests only, off unless set: each task waits this long after its rows before it reports its
- * end, so that a test can stop the worker in the middle of a task (test/cluster/task-retry.test.ts).
+ * Tests only, off unless set: each task waits this long before it starts, or after its rows
+ * before it reports its end, so that a test can stop the worker in the middle of a task
+ * (test/cluster/task-retry.test.ts).
  */
+const TEST_START_DELAY_MS = Number(process.env.PONDGATE_TEST_TASK_START_DELAY_MS ?? 0);
 const TEST_END_DELAY_MS = Number(process.env.PONDGATE_TEST_TASK_END_DELAY_MS ?? 0);
 
 export interface WorkerOptions {
@@ -206,6 +208,7 @@ export class Worker {
     const leases: CacheLease[] = [];
     const cachedSql = new Map<string, string>();
     try {
+      if (TEST_START_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, TEST_START_DELAY_MS));
       // Cancelled while it waited for a slot (or its deadline passed): do not start it.
       if (running.cancelled) throw interrupted();
       await setTimeZone(pooled, task.timeZone);

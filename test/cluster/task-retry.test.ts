@@ -10,7 +10,8 @@
  * The workers run with PONDGATE_TEST_TASK_END_DELAY_MS: each task has sent its
  * rows (or written its files) and then waits before reporting its end, so the
  * worker is killed while it holds a task whose output the gateway already has
- * part of. Which attempt each result message belongs to is read from its
+ * part of (with PONDGATE_TEST_TASK_START_DELAY_MS instead, before it sent
+ * anything). Which attempt each result message belongs to is read from its
  * subject (`….<query>.<stage>.<task>.<attempt>.<random>`), by listening on NATS.
  */
 import assert from 'node:assert/strict';
@@ -25,11 +26,14 @@ import { clusterSubjects } from '../../src/cluster/subjects.ts';
 import { makeTempDir, runPondgate, startPondgate, type ProcessHandle } from '../support/cluster.ts';
 
 const CLUSTER = 'retry';
-const END_DELAY_MS = 4000;
+/** Longer than the heartbeat interval (2 s), so a heartbeat reports the task running. */
+const DELAY_MS = 4000;
 
 const BY_FLAG = 'SELECT l_returnflag, count(*) AS n, sum(l_quantity) AS q FROM lineitem GROUP BY 1 ORDER BY 1';
 // Partial aggregates of ~75,000 groups per task: several messages each, loaded into the gateway.
 const BY_COMMENT = 'SELECT l_comment, count(*) AS n FROM lineitem GROUP BY 1 ORDER BY 1';
+// One task (median does not split), its row forwarded to the client.
+const ONE_TASK = 'SELECT count(*)::VARCHAR AS n, sum(length(l_comment))::VARCHAR AS len, median(l_orderkey)::VARCHAR AS m FROM lineitem';
 // Two exchange stages (files in scratch), then partial aggregates to the gateway.
 const SHUFFLED_JOIN = 'SELECT o_orderpriority, count(*) AS n FROM orders JOIN lineitem ON o_orderkey = l_orderkey GROUP BY 1 ORDER BY 1';
 
@@ -48,9 +52,9 @@ describe('task retry after a lost worker', { timeout: 10 * 60_000 }, () => {
   /** Highest attempt number seen per task (`query.stage.task`), from result subjects. */
   const attempts = new Map<string, number>();
 
-  const startWorker = async (): Promise<ProcessHandle> => {
+  const startWorker = async (delay: 'START' | 'END' = 'END'): Promise<ProcessHandle> => {
     const worker = await startPondgate(['worker', '--nats', nats.url, '--data', temp.dir, '--cluster', CLUSTER, '--processes', '4'], /ready/, undefined, {
-      PONDGATE_TEST_TASK_END_DELAY_MS: String(END_DELAY_MS),
+      [`PONDGATE_TEST_TASK_${delay}_DELAY_MS`]: String(DELAY_MS),
     });
     workers.push(worker);
     return worker;
@@ -58,20 +62,28 @@ describe('task retry after a lost worker', { timeout: 10 * 60_000 }, () => {
 
   const alive = (w: ProcessHandle) => w.process.exitCode === null && w.process.signalCode === null;
 
+  /** SIGKILL: no goodbye to anyone. Resolves once the process is gone (so `alive` says so). */
+  const kill = async (w: ProcessHandle): Promise<void> => {
+    if (!alive(w)) return;
+    const exited = new Promise((resolve) => w.process.once('exit', resolve));
+    w.process.kill('SIGKILL');
+    await exited;
+  };
+
   /** Replaces killed workers, so that a test starts with `n` of them. */
   const ensureLiveWorkers = async (n: number): Promise<void> => {
     const missing = n - workers.filter(alive).length;
     await Promise.all(Array.from({ length: Math.max(0, missing) }, () => startWorker()));
   };
 
-  /** Waits until a worker reports a running task, and kills it (SIGKILL: no goodbye to anyone). */
+  /** Waits until a worker reports a running task, and kills it. */
   const killBusyWorker = async (): Promise<ProcessHandle> => {
     const until = Date.now() + 30_000;
     while (Date.now() < until) {
       const busy = [...running.entries()].filter(([, n]) => n > 0).map(([id]) => workers.find((w) => w.readyLine.includes(id) && alive(w)));
       const victim = busy.find((w) => w !== undefined);
       if (victim) {
-        victim.process.kill('SIGKILL');
+        await kill(victim);
         return victim;
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -205,6 +217,29 @@ describe('task retry after a lost worker', { timeout: 10 * 60_000 }, () => {
     }
   });
 
+  it('runs a forwarded task again when its worker dies before any of its rows reached the spool', async () => {
+    // Workers whose tasks wait before they start: the task is lost before it sent anything.
+    const previous = workers.filter(alive);
+    await Promise.all([startWorker('START'), startWorker('START')]);
+    await Promise.all(previous.map(kill));
+    running.clear();
+    const c = await client();
+    try {
+      const plan = (await c.query(`EXPLAIN ${ONE_TASK}`)).rows.map((r: Row) => Object.values(r)[0]).join('\n');
+      assert.match(plan, /Merge: none/, plan);
+      assert.match(plan, /Stage 0: [^\n]*, 1 task ->/, plan);
+      attempts.clear();
+      const query = c.query(ONE_TASK);
+      await killBusyWorker();
+      assert.deepEqual((await query).rows, await expected(ONE_TASK));
+      assert.ok(retried() > 0, 'no task was run again');
+    } finally {
+      await c.end();
+    }
+    // The tests below use workers that delay their tasks' end.
+    await Promise.all(workers.map(kill));
+  });
+
   it('fails a forwarded result that already sent rows when its worker dies, never returning part of them as complete', async () => {
     const c = await client();
     try {
@@ -243,7 +278,7 @@ describe('task retry after a lost worker', { timeout: 10 * 60_000 }, () => {
       );
       // Every live worker, one after the other as each reports a running task.
       const first = await killBusyWorker();
-      for (const w of workers) if (w !== first && alive(w)) w.process.kill('SIGKILL');
+      await Promise.all(workers.filter((w) => w !== first).map(kill));
       const error = await query;
       assert.ok(error, 'the query must fail, not return rows computed without the dead workers');
       assert.equal(error.code, '58000');
