@@ -28,6 +28,8 @@ import type { ScratchSpace } from './scratch.ts';
 import type { VersionPins } from '../../src/storage/pins.ts';
 import { interruptOnAbort } from './interrupt.ts';
 import { ResultSpool, type SpoolSettings } from './spool.ts';
+import { SortedTaskStreams } from './sorted-streams.ts';
+import type { MergeProgress } from './ordered-merge.ts';
 import { AdmissionQueue, laneOf, UNLIMITED_ADMISSION, type QuerySlot } from './admission-queue.ts';
 
 export interface ExecutionOptions {
@@ -55,6 +57,8 @@ export interface StageStats {
   wallMs: number;
   /** Task attempts run again: after their worker was lost, or offered again when no worker acknowledged them. */
   retries: number;
+  /** A forwarded ORDER BY's merge of the stage's sorted task streams (sorted-streams.ts). */
+  merge?: MergeProgress;
 }
 
 /** Rows of a statement, as Arrow batches whose field metadata carries the DuckDB types. */
@@ -192,8 +196,13 @@ export class QueryExecutor {
     // by then, and a slow reader (or an open cursor) must not keep other queries waiting.
     const slot = await this.admit(plan, options.signal, log);
     const pin = this.pins.pinVersion(plan.manifestVersion);
+    const stats = emptyStats(plan);
     // The spool drains the workers whatever the client's pace: a slow client never holds their slots.
-    const buffer = new ResultSpool(this.options.spool);
+    // An ordered merge has one per task and merges them as the client reads (sorted-streams.ts).
+    const ordered = plan.forward?.ordered;
+    const sorted = ordered ? new SortedTaskStreams(this.options.spool, plan.stages.find((s) => s.id === stageId)!.tasks, ordered, stats[stageId]) : undefined;
+    const spool = sorted ? undefined : new ResultSpool(this.options.spool);
+    const buffer = sorted ?? spool!;
     let finished = false;
     // The reader's close stops the tasks too (a client that stops reading early, a cancel).
     const stop = new AbortController();
@@ -201,11 +210,10 @@ export class QueryExecutor {
     const signal = AbortSignal.any([options.signal, stop.signal]);
     const usesScratch = plan.stages.some((s) => s.output.kind !== 'gateway');
     const started = Date.now();
-    const stats = emptyStats(plan);
     const running = this.runStages(
       plan,
       queryId,
-      (stage, stat) => (stage.id === stageId ? new ForwardSink(buffer, stat) : undefined),
+      (stage, stat) => (stage.id === stageId ? (sorted ?? new ForwardSink(spool!, stat)) : undefined),
       { ...options, signal },
       log,
       stats,
@@ -233,7 +241,7 @@ export class QueryExecutor {
       pin.release();
       if (usesScratch) await this.scratch.release(queryId);
     };
-    const batches = decodedBatches(buffer);
+    const batches = sorted ? sorted.merged() : decodedBatches(spool!);
     try {
       const first = await batches.next();
       return { columns: plan.columns, batches: prepend(first, batches), stats, queuedMs: slot.waitedMs, close };
@@ -307,7 +315,10 @@ export class QueryExecutor {
         : { kind: 'files', scratchPrefix: prefix };
       await Promise.all(
         taskInputs.map(async (inputs, task) => {
-          if (!runnable[task]) return;
+          if (!runnable[task]) {
+            sink?.taskEnded?.(task);
+            return;
+          }
           // A failed attempt's files are never read (only an attempt's end names its files); its
           // rows bound for the gateway are dropped by the sink, if they can be.
           const attempts: TaskAttempts = {
@@ -320,6 +331,7 @@ export class QueryExecutor {
               if (event.kind === 'batch') await sink!.load(event.data, task);
               else {
                 const end = event.end;
+                sink?.taskEnded?.(task);
                 stat.tasks++;
                 stat.rows += end.rows;
                 stat.bytesWritten += end.bytesWritten;
@@ -443,6 +455,8 @@ function bindInput(input: StageInput, task: number, upstream: ReadonlyMap<number
 interface BatchSink {
   /** A message of task `task`'s current attempt. */
   load(message: Uint8Array, task: number): Promise<void>;
+  /** Task `task` sent its end (or was skipped): its stream is complete. */
+  taskEnded?(task: number): void;
   /**
    * Task `task`'s current attempt failed and may run again: drop what it loaded and resolve true,
    * or resolve false if that cannot be done exactly (its rows may have reached the client).

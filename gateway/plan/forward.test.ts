@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { SqlCodec } from '../sql/codec.ts';
-import { fuseFinalMerge, isRowwiseMerge, substituteRelation } from './forward.ts';
+import { fuseFinalMerge, fuseOrderedMerge, isRowwiseMerge, substituteRelation } from './forward.ts';
 import type { DistributedPlan, Stage } from './plan.ts';
 
 function stage(id: number, tasks: number, output: Stage['output'] = { kind: 'gateway', relation: '__pondgate_r0' }): Stage {
@@ -73,6 +73,49 @@ describe('isRowwiseMerge', () => {
       ]) {
         assert.ok(!isRowwiseMerge(await node(sql)), sql);
       }
+    } finally {
+      connection.closeSync();
+      db.closeSync();
+    }
+  });
+});
+
+describe('fuseOrderedMerge', () => {
+  it('recognises ORDER BY columns [LIMIT] [OFFSET] over a stage of many tasks, and nothing else', async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const connection = await db.connect();
+    const codec = new SqlCodec(connection);
+    try {
+      const node = async (sql: string) => {
+        const parsed = await codec.parse(sql);
+        assert.ok(parsed.ok);
+        return parsed.statement.node as Parameters<typeof fuseOrderedMerge>[1];
+      };
+      const columns = [{ name: 'a', type: 'INTEGER' }, { name: 'b', type: 'VARCHAR' }];
+      const many = (merge: string) => ({ ...plan([stage(0, 4)], merge), columns });
+      const fused = fuseOrderedMerge(many('SELECT c0 AS a, c1 AS b FROM __pondgate_r0 ORDER BY c1 DESC, c0 NULLS FIRST LIMIT 3 OFFSET 2'), await node('SELECT c0 AS a, c1 AS b FROM __pondgate_r0 ORDER BY c1 DESC, c0 NULLS FIRST LIMIT 3 OFFSET 2'));
+      assert.deepEqual(fused?.forward, { stageId: 0, ordered: { keys: '"b" DESC NULLS LAST, "a" ASC NULLS FIRST', limit: 3, offset: 2 } });
+      assert.match(fused.stages[0].sql, /^SELECT "c0" AS "a", "c1" AS "b", create_sort_key\("__pondgate_r0"\."c1", 'DESC NULLS LAST', "__pondgate_r0"\."c0", 'ASC NULLS FIRST', ''::VARCHAR, 'ASC NULLS LAST'\) AS "__pondgate_sort_key" FROM \(\nSELECT a AS c0 FROM i0\n\) AS "__pondgate_r0" ORDER BY "__pondgate_r0"\."c1" DESC NULLS LAST, "__pondgate_r0"\."c0" ASC NULLS FIRST LIMIT 5$/);
+      for (const sql of [
+        'SELECT DISTINCT c0 AS a, c1 AS b FROM __pondgate_r0 ORDER BY c0',
+        'SELECT c0 AS a, c1 AS b FROM __pondgate_r0',
+        'SELECT c0 AS a, c1 AS b FROM __pondgate_r0 WHERE c0 > 1 ORDER BY c0',
+        'SELECT c0 AS a, c1 AS b FROM __pondgate_r0 ORDER BY c0 + 1',
+        'SELECT c0 + 1 AS a, c1 AS b FROM __pondgate_r0 ORDER BY c1',
+        'SELECT c0 AS a, c1 AS b FROM __pondgate_r0 ORDER BY c0 LIMIT 10%',
+        'SELECT c0 AS a, c1 AS b FROM __pondgate_r0 ORDER BY h0',
+        'SELECT c0 AS a, c1 AS b FROM other ORDER BY c0',
+        'SELECT c0 AS a, count(*) AS b FROM __pondgate_r0 GROUP BY c0 ORDER BY c0',
+      ]) {
+        assert.equal(fuseOrderedMerge(many(sql), await node(sql)), undefined, sql);
+      }
+      // One task: fuseFinalMerge's business. A key type without a checked sort key: the gateway merges.
+      const sql = 'SELECT c0 AS a, c1 AS b FROM __pondgate_r0 ORDER BY c0';
+      assert.equal(fuseOrderedMerge({ ...plan([stage(0, 1)], sql), columns }, await node(sql)), undefined);
+      assert.equal(fuseOrderedMerge({ ...plan([stage(0, 4)], sql), columns: [{ name: 'a', type: 'INTERVAL' }, columns[1]] }, await node(sql)), undefined);
+      // A hidden key, typed by the planner.
+      const hidden = 'SELECT c0 AS a, c1 AS b FROM __pondgate_r0 ORDER BY h0 DESC';
+      assert.equal(fuseOrderedMerge(many(hidden), await node(hidden), [{ name: '(x + 1)', type: 'BIGINT' }])?.forward?.ordered?.keys, '(x + 1) DESC NULLS LAST');
     } finally {
       connection.closeSync();
       db.closeSync();

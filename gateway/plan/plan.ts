@@ -70,7 +70,19 @@ export interface DistributedPlan {
   /** Manifest version the plan reads. */
   readonly manifestVersion: number;
   /** Set when the merge runs inside this stage's tasks: their rows go straight to the client (see forward.ts). */
-  readonly forward?: { readonly stageId: number };
+  readonly forward?: { readonly stageId: number; readonly ordered?: OrderedForward };
+}
+
+/**
+ * A forwarded ORDER BY over many tasks: each task sorts its rows and adds a last, hidden column
+ * (the ORDER BY's create_sort_key); the gateway merges the sorted streams by that key
+ * (gateway/exec/ordered-merge.ts), then drops it and applies OFFSET and LIMIT.
+ */
+export interface OrderedForward {
+  /** The ORDER BY as the client's columns with DuckDB's resolved modifiers, for EXPLAIN. */
+  readonly keys: string;
+  readonly limit?: number;
+  readonly offset: number;
 }
 
 export function explainText(plan: QueryPlan): string[] {
@@ -79,7 +91,12 @@ export function explainText(plan: QueryPlan): string[] {
   }
   const lines = [`Distributed plan: ${plan.strategy}`];
   for (const note of plan.notes) lines.push(`  note: ${note}`);
-  if (plan.forward) lines.push(`  Merge: none; stage ${plan.forward.stageId} runs it and its rows are forwarded to the client as they arrive`);
+  const ordered = plan.forward?.ordered;
+  if (plan.forward && ordered) {
+    const streams = plan.stages.find((s) => s.id === plan.forward!.stageId)?.tasks ?? 0;
+    const cut = `${ordered.limit !== undefined ? ` LIMIT ${ordered.limit}` : ''}${ordered.offset > 0 ? ` OFFSET ${ordered.offset}` : ''}`;
+    lines.push(`  Merge: ordered (${streams} streams by ${ordered.keys})${cut}; stage ${plan.forward.stageId}'s tasks sort their rows and the gateway merges them as they arrive`);
+  } else if (plan.forward) lines.push(`  Merge: none; stage ${plan.forward.stageId} runs it and its rows are forwarded to the client as they arrive`);
   else {
     lines.push('  Merge on the gateway:');
     lines.push(...indent(plan.mergeSql, 4));

@@ -92,10 +92,55 @@ describe('planner', () => {
     assert.doesNotMatch(median.text, /median\(.*\) AS a\d/, 'median must never be split into partials');
   });
 
-  it('pushes top-N to every task, and re-sorts and cuts at the merge', async () => {
+  it('pushes top-N to every task, and merges the sorted tasks by their sort key, cutting after the merge', async () => {
     const topN = await plan('SELECT l_orderkey, l_quantity * 2 AS q2 FROM lineitem ORDER BY q2 DESC, 1 LIMIT 5 OFFSET 2');
     assert.match(topN.text, /ORDER BY q2 DESC, 1 LIMIT 7/);
-    assert.match(topN.text, /ORDER BY c1 DESC, c0 LIMIT 5 OFFSET 2/);
+    assert.match(topN.text, /Merge: ordered \(2 streams by "q2" DESC NULLS LAST, "l_orderkey" ASC NULLS LAST\) LIMIT 5 OFFSET 2/);
+    assert.match(topN.text, /create_sort_key\("__pondgate_r0"\."c1", 'DESC NULLS LAST', "__pondgate_r0"\."c0", 'ASC NULLS LAST', ''::VARCHAR, 'ASC NULLS LAST'\) AS "__pondgate_sort_key" FROM \(/);
+    assert.match(topN.text, /\) AS "__pondgate_r0" ORDER BY "__pondgate_r0"\."c1" DESC NULLS LAST, "__pondgate_r0"\."c0" ASC NULLS LAST LIMIT 7$/m);
+  });
+
+  it('merges an ORDER BY of output columns in order, with its modifiers, ORDER BY ALL and aliases resolved', async () => {
+    const cases: [string, RegExp][] = [
+      ['SELECT l_orderkey AS k, l_shipdate FROM lineitem ORDER BY l_shipdate DESC NULLS FIRST, k', /Merge: ordered \(2 streams by "l_shipdate" DESC NULLS FIRST, "k" ASC NULLS LAST\); /],
+      ['SELECT l_returnflag, l_orderkey FROM lineitem ORDER BY ALL DESC', /Merge: ordered \(2 streams by "l_returnflag" DESC NULLS LAST, "l_orderkey" DESC NULLS LAST\); /],
+      ['SELECT l_quantity AS l_orderkey, l_orderkey AS q FROM lineitem ORDER BY l_orderkey OFFSET 3', /Merge: ordered \(2 streams by "l_orderkey" ASC NULLS LAST\) OFFSET 3;/],
+      ['SELECT * FROM lineitem ORDER BY 2 NULLS FIRST LIMIT 0', /Merge: ordered \(2 streams by "l_quantity" ASC NULLS FIRST\) LIMIT 0;/],
+    ];
+    for (const [sql, expected] of cases) {
+      const { plan: p, text } = await plan(sql);
+      assert.match(text, expected, sql);
+      assert.ok(p.kind === 'distributed' && p.forward?.ordered, sql);
+    }
+    // A key that is no output column: the stage's hidden key, typed by a bind of the block.
+    const hidden = await plan('SELECT l_orderkey FROM lineitem WHERE l_quantity > 1 ORDER BY l_quantity * 2 DESC LIMIT 4');
+    assert.match(hidden.text, /Merge: ordered \(2 streams by \(l_quantity \* 2\) DESC NULLS LAST\) LIMIT 4;/);
+    assert.match(hidden.text, /create_sort_key\("__pondgate_r0"\."h0", 'DESC NULLS LAST'/);
+    // The alias that shadows a column orders by the output column (l_quantity), not by the table's l_orderkey.
+    const shadow = await plan('SELECT l_quantity AS l_orderkey, l_orderkey AS q FROM lineitem ORDER BY l_orderkey');
+    assert.match(shadow.text, /create_sort_key\("__pondgate_r0"\."c0", 'ASC NULLS LAST'/);
+    // Output columns named like the stage's columns: the task's ORDER BY still means the stage's.
+    const named = await plan('SELECT l_orderkey AS c1, l_quantity AS c0 FROM lineitem ORDER BY c0 DESC');
+    assert.match(named.text, /SELECT "c0" AS "c1", "c1" AS "c0", create_sort_key\("__pondgate_r0"\."c1", 'DESC NULLS LAST'[\s\S]* ORDER BY "__pondgate_r0"\."c1" DESC NULLS LAST$/m);
+  });
+
+  it('keeps the merge on the gateway for what is not a plain ORDER BY of output columns of a checked type', async () => {
+    for (const sql of [
+      'SELECT DISTINCT l_returnflag FROM lineitem ORDER BY l_returnflag',
+      'SELECT l_returnflag, sum(l_quantity) AS q FROM lineitem GROUP BY 1 ORDER BY q DESC',
+      'SELECT l_orderkey, row_number() OVER (ORDER BY l_shipdate) AS r FROM lineitem ORDER BY r',
+      'SELECT l_orderkey FROM lineitem ORDER BY [l_quantity]',
+      "SELECT l_orderkey, [l_orderkey] AS l FROM lineitem ORDER BY l",
+      "SELECT l_orderkey, INTERVAL 1 DAY * l_orderkey AS i FROM lineitem ORDER BY i LIMIT 3",
+      'SELECT l_orderkey FROM lineitem ORDER BY l_orderkey LIMIT 10 PERCENT',
+    ]) {
+      const { plan: p, text } = await plan(sql);
+      assert.doesNotMatch(text, /Merge: ordered/, sql);
+      assert.ok(p.kind === 'distributed' && !p.forward?.ordered, sql);
+    }
+    // One task: the whole ORDER BY runs in it and is forwarded as it is (no sort key).
+    const one = await plan('SELECT o_orderkey FROM orders ORDER BY o_totalprice', { distributed: false });
+    assert.doesNotMatch(one.text, /create_sort_key/);
   });
 
   it('joins with a hash-partitioned table by exchanging only the other side into its buckets (join strategy shuffle)', async () => {

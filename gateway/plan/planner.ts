@@ -43,7 +43,7 @@ import { mentionedNames, neededColumns, place, sourceColumn, type MaterializedIn
 import type { ColumnSpec, DistributedPlan, QueryPlan, Stage, StageInput, StageOutput } from './plan.ts';
 import { PARTIALS_RELATION, aggregatesSplittable, canonical, splitAggregate } from './split-aggregate.ts';
 import { selectAllFrom, Substituter, withAlias, type RelationInput, type Substitutions } from './substitute.ts';
-import { fuseFinalMerge, isRowwiseMerge } from './forward.ts';
+import { forwardMerge, fuseFinalMerge } from './forward.ts';
 import { decorrelate } from './decorrelate.ts';
 import {
   baseTable,
@@ -227,7 +227,25 @@ class PlanBuilder {
       notes: this.notes,
       manifestVersion: this.context.manifest.version,
     };
-    return fuseFinalMerge(plan, isRowwiseMerge(mergeNode));
+    return forwardMerge(plan, mergeNode, () => this.hiddenOrderKeys(columns));
+  }
+
+  /**
+   * The top block's ORDER BY keys that are not output columns (the stage's hidden keys h0, h1 …),
+   * described by DuckDB over the catalog's empty tables: the block with those keys as its select list.
+   */
+  private async hiddenOrderKeys(columns: readonly ColumnSpec[]): Promise<ColumnSpec[] | undefined> {
+    const root = this.analysis.root;
+    if (root.kind !== 'select') return undefined;
+    const mapped = this.mapOrder(root.block, columns, orderModifier(root.node));
+    if (!mapped || mapped.hidden.length === 0) return undefined;
+    const probe: SelectNode = { ...structuredClone(root.node), select_list: mapped.hidden.map((h) => ({ ...structuredClone(h), alias: '' })), modifiers: [] };
+    try {
+      const described = await this.context.describe(await this.context.render(probe));
+      return described.length === mapped.hidden.length ? described : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Plans `query` with its last stage streaming to the gateway; returns the merge query node. */
@@ -791,7 +809,11 @@ class PlanBuilder {
     const hidden: ExpressionNode[] = [];
     const names = columns.map((c) => c.name.toLowerCase());
     const distinct = block.node.modifiers.some((m) => m.type === 'DISTINCT_MODIFIER');
+    // ORDER BY ALL (or *): every output column, left to right, with the item's modifiers, as DuckDB binds it.
+    if (order.length === 1 && isOrderByAll(order[0].expression)) return { order: columns.map((_, i) => ({ column: `c${i}`, item: order[0] })), hidden: [] };
     for (const item of order) {
+      // A star elsewhere (with EXCLUDE, next to other keys …) would expand into several keys.
+      if (item.expression.class === 'STAR') return undefined;
       const position = integerConstant(item.expression);
       if (position !== undefined) {
         if (position < 1 || position > columns.length) return undefined;
@@ -892,6 +914,21 @@ function limitOf(node: SelectNode): { limit: number | undefined; offset: number 
     return 'unsupported';
   }
   return { limit, offset };
+}
+
+/** The key of `ORDER BY ALL`, `ORDER BY *` and `ORDER BY COLUMNS(*)`: a plain star. */
+function isOrderByAll(expression: ExpressionNode): boolean {
+  const star = expression as JsonObject;
+  const empty = (value: Json | undefined) => value === undefined || (Array.isArray(value) && value.length === 0);
+  return (
+    star.class === 'STAR' &&
+    (star.relation_name ?? '') === '' &&
+    (star.expr ?? null) === null &&
+    empty(star.exclude_list) &&
+    empty(star.replace_list) &&
+    empty(star.qualified_exclude_list) &&
+    empty(star.rename_list)
+  );
 }
 
 function orderModifier(node: SelectNode): OrderItem[] {

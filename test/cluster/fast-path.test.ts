@@ -101,6 +101,46 @@ describe('fast path on a real cluster', { timeout: 5 * 60_000 }, () => {
     }
   });
 
+  it('merges the sorted streams of an ORDER BY over many tasks on the gateway, and cuts after the merge', async () => {
+    const top = 'SELECT l_orderkey, l_linenumber, l_extendedprice FROM lineitem ORDER BY l_extendedprice DESC, l_orderkey, l_linenumber LIMIT 20 OFFSET 5';
+    const plan = await planText(client, top);
+    assert.match(plan, /Merge: ordered \(2 streams by "l_extendedprice" DESC NULLS LAST, "l_orderkey" ASC NULLS LAST, "l_linenumber" ASC NULLS LAST\) LIMIT 20 OFFSET 5/);
+    assert.match(plan, /Ordered merge: \d+ rows merged from 2 sorted streams, 20 rows passed on/);
+    const full = 'SELECT l_shipdate, l_orderkey, l_linenumber FROM lineitem WHERE l_quantity < 5 ORDER BY l_shipdate DESC, l_orderkey, l_linenumber';
+    assert.match(await planText(client, full), /Merge: ordered/);
+    const merged = [(await client.query(top)).rows, (await client.query(full)).rows];
+    // The reference: the same queries as one task (no merge at all).
+    await client.query('SET pondgate.distributed = off');
+    try {
+      assert.doesNotMatch(await planText(client, top), /Merge: ordered/);
+      assert.deepEqual(merged, [(await client.query(top)).rows, (await client.query(full)).rows]);
+    } finally {
+      await client.query('RESET pondgate.distributed');
+    }
+    assert.ok(merged[1].length > 1000);
+  });
+
+  it('stops the tasks of an ordered merge whose reader closes early, and keeps the session usable after a task fails', async () => {
+    const reader = new pg.Client(cluster.connectionString);
+    await reader.connect();
+    try {
+      await reader.query('SET pondgate.result_cache = off');
+      const cursor = reader.query(new Cursor('SELECT * FROM lineitem ORDER BY l_comment DESC'));
+      const first = await cursor.read(5);
+      assert.equal(first.length, 5);
+      assert.ok(first[0].l_comment >= first[4].l_comment);
+      await cursor.close();
+      // Both slots of the only worker are free again: a two-task query runs.
+      const other = await client.query<{ n: string }>('SELECT count(DISTINCT l_suppkey) AS n FROM lineitem');
+      assert.ok(Number(other.rows[0].n) > 0);
+      const failing = "SELECT l_orderkey, CAST(CASE WHEN l_orderkey = 7 THEN 'x' ELSE '1' END AS INTEGER) AS v FROM lineitem ORDER BY l_orderkey";
+      await assert.rejects(reader.query(failing), (error: { code?: string; message: string }) => error.code === '22P02' && /Could not convert/.test(error.message));
+      assert.deepEqual((await reader.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+    } finally {
+      await reader.end();
+    }
+  });
+
   it('a forwarded result that loses its worker fails with an error, never with part of the rows', async () => {
     const victim = new pg.Client(cluster.connectionString);
     await victim.connect();

@@ -156,7 +156,9 @@ for (const entry of CORPUS) {
     }
     assert.equal(new Set(entry.orderBy ?? []).size, (entry.orderBy ?? []).length, `${entry.id}: repeated orderBy index`);
     // orderBy must be exactly the outer ORDER BY's terms, in order.
-    const fromSql = orderTerms.map((t) => orderTermIndex(t, columns));
+    // ORDER BY ALL (a lone star) names every output column, left to right.
+    const orderByAll = orderTerms.length === 1 && orderTerms[0].expression.class === 'STAR';
+    const fromSql = orderByAll ? columns.map((_, i) => i) : orderTerms.map((t) => orderTermIndex(t, columns));
     assert.deepEqual(entry.orderBy ?? [], fromSql,
       `${entry.id}: orderBy ${JSON.stringify(entry.orderBy ?? [])} but the outer ORDER BY names output columns ${JSON.stringify(fromSql)} of (${columns.join(', ')})`);
 

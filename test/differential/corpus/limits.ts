@@ -124,4 +124,105 @@ export const LIMITS: readonly CorpusEntry[] = [
     orderBy: [0, 1],
     note: 'rows tied on every key are identical, so the cut is deterministic',
   },
+  // The ordered merge: each task sorts its rows by DuckDB's sort key and the gateway merges
+  // the sorted streams (gateway/exec/ordered-merge.ts). NULL placement, directions, types.
+  {
+    id: 'ordered-merge-desc-nulls-first',
+    sql: 'SELECT event_id, score FROM events ORDER BY score DESC NULLS FIRST, event_id',
+    orderBy: [1, 0],
+  },
+  {
+    id: 'ordered-merge-mixed-directions',
+    sql: 'SELECT acct_id, zone, balance FROM accounts ORDER BY zone NULLS FIRST, balance DESC, acct_id',
+    orderBy: [1, 2, 0],
+  },
+  {
+    id: 'ordered-merge-decimal-topn',
+    sql: 'SELECT transfer_id, amount FROM transfers ORDER BY amount DESC, transfer_id LIMIT 50',
+    orderBy: [1, 0],
+  },
+  {
+    id: 'ordered-merge-decimal-scales',
+    sql: 'SELECT entry_id, CASE WHEN entry_id % 2 = 0 THEN delta ELSE acct_ref * 1.5 END AS v FROM ledger ORDER BY v NULLS FIRST, entry_id',
+    orderBy: [1, 0],
+    note: 'DECIMAL(9,2) and DECIMAL(12,3) values unified into one decimal type',
+  },
+  {
+    id: 'ordered-merge-non-ascii-strings',
+    sql: "SELECT acct_id, owner || CASE acct_id % 5 WHEN 0 THEN 'é' WHEN 1 THEN 'Z' WHEN 2 THEN '日本' WHEN 3 THEN 'e\u0301' ELSE '' END AS o FROM accounts ORDER BY o DESC NULLS LAST, acct_id",
+    orderBy: [1, 0],
+    note: 'strings order by their UTF-8 bytes (no collation)',
+  },
+  {
+    id: 'ordered-merge-timestamptz',
+    sql: 'SELECT transfer_id, sent_at FROM transfers ORDER BY sent_at DESC, transfer_id LIMIT 20 OFFSET 7',
+    orderBy: [1, 0],
+    timeZone: 'Asia/Kolkata',
+  },
+  {
+    id: 'ordered-merge-double-specials',
+    sql: "SELECT reading_id, CASE reading_id % 6 WHEN 0 THEN 'nan'::DOUBLE WHEN 1 THEN '-0.0'::DOUBLE WHEN 2 THEN 'inf'::DOUBLE WHEN 3 THEN '-inf'::DOUBLE WHEN 4 THEN 0.0 ELSE value END AS v FROM readings ORDER BY v DESC NULLS FIRST, reading_id",
+    orderBy: [1, 0],
+    note: 'NaN sorts above infinity, -0.0 ties with 0.0',
+  },
+  {
+    id: 'ordered-merge-alias-shadows-column',
+    sql: 'SELECT acct_id AS zone, zone AS acct_id FROM accounts ORDER BY zone DESC, acct_id NULLS FIRST',
+    orderBy: [0, 1],
+    note: 'ORDER BY zone names the output alias (the table acct_id), not the table zone',
+  },
+  {
+    id: 'ordered-merge-aliases-named-like-stage-columns',
+    sql: 'SELECT acct_id AS c1, owner AS c0 FROM accounts ORDER BY c0 DESC NULLS LAST, c1',
+    orderBy: [1, 0],
+    note: 'the stage names its columns c0, c1 …: the client names must not capture its ORDER BY',
+  },
+  {
+    id: 'ordered-merge-ordinals',
+    sql: 'SELECT owner, acct_id, balance FROM accounts ORDER BY 3 DESC NULLS LAST, 2',
+    orderBy: [2, 1],
+  },
+  {
+    id: 'ordered-merge-order-by-all',
+    sql: 'SELECT tier, zone, acct_id FROM accounts ORDER BY ALL DESC',
+    orderBy: [0, 1, 2],
+  },
+  {
+    id: 'ordered-merge-boolean',
+    sql: 'SELECT acct_id, active FROM accounts ORDER BY active NULLS FIRST, acct_id DESC',
+    orderBy: [1, 0],
+  },
+  {
+    id: 'ordered-merge-offset-near-end',
+    sql: 'SELECT event_id, acct_id FROM events ORDER BY event_id DESC LIMIT 10 OFFSET 3995',
+    orderBy: [0],
+  },
+  {
+    id: 'ordered-merge-offset-beyond-end',
+    sql: 'SELECT event_id FROM events ORDER BY event_id DESC OFFSET 5000',
+    orderBy: [0],
+    expectEmpty: true,
+  },
+  {
+    id: 'ordered-merge-limit-zero',
+    sql: 'SELECT reading_id, value FROM readings ORDER BY value LIMIT 0',
+    orderBy: [1],
+    expectEmpty: true,
+  },
+  {
+    id: 'ordered-merge-empty-partitions',
+    sql: 'SELECT taken_on, reading_id, value FROM readings ORDER BY taken_on DESC, value NULLS FIRST, reading_id',
+    orderBy: [0, 2, 1],
+    note: 'two of the partitions are empty files',
+  },
+  {
+    id: 'ordered-merge-expression-key-topn',
+    sql: 'SELECT event_id, amount * 2 AS a2 FROM events ORDER BY a2 DESC NULLS LAST, event_id LIMIT 25 OFFSET 5',
+    orderBy: [1, 0],
+  },
+  {
+    id: 'ordered-merge-lineitem-full-sort',
+    sql: 'SELECT l_shipdate, l_orderkey, l_linenumber, l_extendedprice FROM lineitem WHERE l_quantity = 1 ORDER BY l_shipdate, l_orderkey DESC, l_linenumber',
+    orderBy: [0, 1, 2],
+  },
 ];
