@@ -20,6 +20,10 @@ const QUEUE_TIMEOUT_MS = 4000;
 const LONG = 'SELECT max(md5(repeat(l_comment, 2000))) AS m FROM lineitem';
 // lineitem is large enough (> 4 MB) to be split over tasks: the large lane.
 const LARGE = 'SELECT count(*)::INTEGER AS n FROM lineitem';
+// Merged on the gateway, so its slot is held until its rows are read or closed: an ORDER BY over
+// several tasks is an ordered merge of their streams, except on a key the merge does not take
+// (an INTERVAL), which is sorted again on the gateway.
+const GATEWAY_MERGED = 'SELECT l_orderkey, to_days(l_linenumber) AS iv FROM lineitem ORDER BY iv, l_orderkey';
 // One partition, one stage of one task: the small lane.
 const SMALL = 'SELECT count(*)::INTEGER AS n FROM nation';
 
@@ -119,16 +123,18 @@ describe('admission control for distributed queries', { timeout: 4 * 60_000 }, (
     assert.match(small, /^Distributed plan/, small);
     assert.match(small, /Stage 0: [^\n]*, 1 task ->/, small);
     assert.doesNotMatch(small, /Stage 1:/, small);
+    // The slot holder below must be merged on the gateway, not forwarded.
+    assert.match(await planOf(c, GATEWAY_MERGED), /Merge on the gateway/);
   });
 
   /**
    * Holds the only slot without using the workers: a query merged on the gateway holds its slot
    * until its rows are closed, and a cursor keeps them open (its stages are done; the workers are
-   * idle, so a small query is not slowed down by a busy worker on a small test machine). An ORDER
-   * BY over several tasks is merged on the gateway; a plain scan would be forwarded through the
-   * spool, which gives the slot back when its stages end (tested below).
+   * idle, so a small query is not slowed down by a busy worker on a small test machine). A plain
+   * scan or an ORDER BY the ordered merge takes would be forwarded through spools, which give the
+   * slot back when their stages end (tested below).
    */
-  const holdSlot = async (c: pg.Client, sql = 'SELECT l_orderkey FROM lineitem ORDER BY l_orderkey'): Promise<{ release: () => Promise<void> }> => {
+  const holdSlot = async (c: pg.Client, sql = GATEWAY_MERGED): Promise<{ release: () => Promise<void> }> => {
     await c.query('BEGIN');
     await c.query(`DECLARE held NO SCROLL CURSOR FOR ${sql}`);
     assert.equal((await c.query('FETCH 1 FROM held')).rowCount, 1);
