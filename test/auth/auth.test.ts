@@ -273,7 +273,7 @@ public class Jdbc { public static void main(String[] a) throws Exception {
     await client.connect();
     try {
       const keys = client as unknown as { processID: number; secretKey: number };
-      const running = client.query('SELECT count(*) FROM range(10000000000)').then(
+      const running = client.query('SELECT count(*) FROM range(10000000000000)').then(
         () => 'finished',
         (e: { code?: string }) => e.code,
       );
