@@ -49,6 +49,26 @@ async function fetch(registry: CursorRegistry, sql: string): Promise<number[] | 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 describe('CursorRegistry', () => {
+  it('drops a cursor whose FETCH was aborted between two batches (the reader stopped, the read did not fail)', async () => {
+    const registry = new CursorRegistry();
+    const { rows, state } = numbers(10_000, 1000);
+    await declare(registry, 'DECLARE c CURSOR WITH HOLD FOR SELECT', rows);
+    const fetched = statement('FETCH FORWARD 5000 FROM c');
+    if (fetched.kind !== 'fetch') throw new Error('not a fetch');
+    const timeout = new AbortController();
+    const result = await registry.fetch(fetched, timeout.signal);
+    assert.equal(result.kind, 'rows');
+    if (result.kind !== 'rows') return;
+    const reader = result.rows.batches[Symbol.asyncIterator]();
+    assert.equal((await reader.next()).done, false);
+    // The statement timeout fires while the connection is sending the first batch: it stops reading.
+    timeout.abort(new SqlError('57014', 'canceling statement due to statement timeout'));
+    await reader.return?.(undefined);
+    await result.rows.close();
+    assert.equal(state.closed, true, 'the rows were closed');
+    await assert.rejects(fetch(registry, 'FETCH 1 FROM c'), (error: SqlError) => error.sqlstate === '34000');
+  });
+
   it('reads forward across batch boundaries and only as far as asked', async () => {
     const registry = new CursorRegistry();
     await registry.transaction('begin');

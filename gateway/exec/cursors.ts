@@ -242,15 +242,24 @@ export class CursorRegistry {
     await Promise.all(closing.map((cursor) => cursor.close().catch(() => undefined)));
   }
 
-  /** A cursor whose read failed (or was cancelled) cannot continue: it is dropped. */
+  /**
+   * A cursor whose read failed (or was cancelled) cannot continue: it is dropped. A cancel or
+   * timeout may also reach the connection between two batches, which then stops reading
+   * (returns the generator) without the read itself failing: an aborted cursor is dropped then too.
+   */
   private async *guarded(cursor: Cursor, rows: AsyncGenerator<RecordBatch>): AsyncGenerator<RecordBatch> {
+    const drop = async () => {
+      if (this.cursors.get(cursor.name) === cursor) this.cursors.delete(cursor.name);
+      await cursor.close().catch(() => undefined);
+    };
     try {
       yield* rows;
     } catch (error) {
-      if (this.cursors.get(cursor.name) === cursor) this.cursors.delete(cursor.name);
-      await cursor.close().catch(() => undefined);
+      await drop();
       const signal = cursor.controller.signal;
       throw signal.aborted ? (signal.reason as Error) : error;
+    } finally {
+      if (cursor.controller.signal.aborted) await drop();
     }
   }
 }
