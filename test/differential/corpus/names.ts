@@ -159,8 +159,8 @@ export const NAMES: readonly CorpusEntry[] = [
   },
   {
     id: 'collate-nocase-group-order',
-    sql: "SELECT lower(c_mktsegment) COLLATE nocase AS seg, count(*) AS n FROM customer GROUP BY 1 UNION ALL SELECT upper(c_mktsegment) COLLATE nocase, count(*) FROM customer GROUP BY 1 ORDER BY 1, 2",
-    orderBy: [0, 1],
-    note: 'a collation is part of the expression type: grouped or ordered again at a merge, the rows would compare as bytes',
+    sql: "SELECT lower(c_mktsegment) COLLATE nocase AS seg, count(*) AS n, 'lower' AS side FROM customer GROUP BY 1 UNION ALL SELECT upper(c_mktsegment) COLLATE nocase, count(*), 'upper' FROM customer GROUP BY 1 ORDER BY 1, 2, 3",
+    orderBy: [0, 1, 2],
+    note: 'a collation is part of the expression type: grouped or ordered again at a merge, the rows would compare as bytes (side breaks the ties between a lower- and an upper-case segment, equal under nocase, so the order is unique)',
   },
 ];
