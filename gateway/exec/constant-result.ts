@@ -14,9 +14,9 @@
 import { makeData, RecordBatch, Struct, Type, vectorFromArray } from 'apache-arrow';
 import { schemaForColumns } from '../../src/arrow/schema.ts';
 import { isObject, type Json, type JsonObject } from '../sql/duckdb-ast.ts';
+import { exactInteger } from '../sql/exact-json.ts';
 import type { ColumnSpec } from '../plan/plan.ts';
 
-const MARKER = '\u0000exact-int:';
 
 type Literal = { readonly type: 'INTEGER' | 'BIGINT'; readonly value: bigint } | { readonly type: 'VARCHAR'; readonly value: string };
 
@@ -68,9 +68,7 @@ function literalOf(value: JsonObject): Literal | undefined {
   const id = value.type.id;
   const raw = value.value;
   if (id === 'INTEGER' || id === 'BIGINT') {
-    let n: bigint | undefined;
-    if (typeof raw === 'number' && Number.isSafeInteger(raw)) n = BigInt(raw);
-    else if (typeof raw === 'string' && raw.startsWith(MARKER) && /^-?\d+$/.test(raw.slice(MARKER.length))) n = BigInt(raw.slice(MARKER.length));
+    const n = exactInteger(raw);
     return n === undefined ? undefined : { type: id, value: n };
   }
   if (id === 'VARCHAR' && typeof raw === 'string') return { type: 'VARCHAR', value: raw };

@@ -15,6 +15,17 @@ const MARKER = '\u0000exact-int:';
 const LONG_INTEGER = /^-?\d{16,}$/;
 const FLOAT = /[.eE]/;
 
+/**
+ * The value of an integer constant as parseExactJson left it: a safe JSON number, or the
+ * marker string of a long integer; undefined for anything else (a float, a marked float).
+ */
+export function exactInteger(value: unknown): bigint | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : undefined;
+  if (typeof value !== 'string' || !value.startsWith(MARKER)) return undefined;
+  const digits = value.slice(MARKER.length);
+  return /^-?\d+$/.test(digits) ? BigInt(digits) : undefined;
+}
+
 /** JSON.parse, keeping long integers (outside strings) as marker strings. */
 export function parseExactJson(text: string): unknown {
   return JSON.parse(markLongIntegers(text));

@@ -16,6 +16,7 @@
  * keeps the text unambiguous without knowing DuckDB's precedences.
  */
 import { isObject, type Json, type JsonObject } from './duckdb-ast.ts';
+import { exactInteger } from './exact-json.ts';
 
 /** Thrown inside the renderer for anything it does not cover; never escapes it. */
 class NotCovered extends Error {}
@@ -483,14 +484,13 @@ function windowFrame(node: JsonObject): string {
 
 // ---------------------------------------------------------------- constants and types
 
-const MARKER = '\u0000exact-int:';
 const INT32 = 2n ** 31n;
 const INT64 = 2n ** 63n;
 
 /** An integer constant's value: a JSON number, an exact-json marker, or a HUGEINT's `{ upper, lower }`. */
 function integerValue(value: Json | undefined): bigint {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  if (typeof value === 'string' && value.startsWith(MARKER) && /^-?\d+$/.test(value.slice(MARKER.length))) return BigInt(value.slice(MARKER.length));
+  const exact = exactInteger(value);
+  if (exact !== undefined) return exact;
   if (isObject(value) && value.upper !== undefined && value.lower !== undefined) {
     const lower = integerValue(value.lower);
     if (lower < 0n || lower >= 2n ** 64n) refuse('a HUGEINT lower half');
