@@ -328,7 +328,7 @@ interface PlanningTime {
   readonly parseMs: number;
   readonly bindMs: number;
   readonly planMs: number;
-  /** Of planMs: time in DuckDB (the split aggregate's bind check, describing cut subqueries, cast templates). */
+  /** Of planMs: time in DuckDB (describing cut subqueries, cast templates). */
   readonly duckdbMs: number;
 }
 
@@ -518,7 +518,7 @@ function renderReport(c: ReportContext): string {
   }
   lines.push('');
   lines.push('## Planning time on the gateway', '');
-  lines.push('Median per query (ms), measured in-process with the gateway\'s code over the same manifest: **parse** (DuckDB\'s parser, `json_serialize_sql`), **bind** (DuckDB binds the query over the catalog\'s empty tables: result names and types, errors), **plan** (parse tree to the stage DAG with every stage\'s SQL), split into **planner** (analysis, placement, building the stages and rendering their SQL in JavaScript — the rare tree the renderer leaves to DuckDB\'s `json_deserialize_sql` counts here too) and **DuckDB** (the split aggregate\'s bind check, describing materialized subqueries, cast templates: round trips to the gateway\'s DuckDB).', '');
+  lines.push('Median per query (ms), measured in-process with the gateway\'s code over the same manifest: **parse** (DuckDB\'s parser, `json_serialize_sql`), **bind** (DuckDB binds the query over the catalog\'s empty tables: result names and types, errors), **plan** (parse tree to the stage DAG with every stage\'s SQL), split into **planner** (analysis, placement, building the stages and rendering their SQL in JavaScript — the rare tree the renderer leaves to DuckDB\'s `json_deserialize_sql` counts here too) and **DuckDB** (describing materialized subqueries, cast templates: round trips to the gateway\'s DuckDB; the split aggregate\'s bind check is no longer part of planning, see docs/architecture.md › Finishing).', '');
   for (const d of c.data) {
     const p = d.planning;
     if (p.length === 0) continue;

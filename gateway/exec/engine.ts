@@ -445,11 +445,16 @@ export class EngineSession {
       }
     }
     const timeout = this.state.statementTimeoutMs;
-    return this.executor.runDistributed(plan, {
-      timeZone: this.state.timeZone,
-      deadline: timeout > 0 ? Date.now() + timeout : 0,
-      signal,
-    });
+    const options = { timeZone: this.state.timeZone, deadline: timeout > 0 ? Date.now() + timeout : 0, signal };
+    try {
+      return await this.executor.runDistributed(plan, options);
+    } catch (error) {
+      // The statement bound before it was planned, so a stage that does not bind is the planner's
+      // fault (an unproven split aggregate); no row has reached the client before the first batch.
+      if (plan.fallback === undefined || signal.aborted || !(error instanceof SqlError) || !error.sqlstate.startsWith('42')) throw error;
+      this.log.warn({ err: error.message, sqlstate: error.sqlstate }, 'a stage of the distributed plan did not bind; the query runs again as delegate');
+      return this.executor.runDistributed(await plan.fallback(), options);
+    }
   }
 
   /** The statement with the catalog rewrite applied (for Describe); unparseable SQL is left to DuckDB's error. */

@@ -71,7 +71,13 @@ export function instantiate(plan: QueryPlan, parameters: readonly (string | null
   if (parameters.length === 0) return plan;
   const bind = (sql: string) => substituteParameters(sql, parameters);
   if (plan.kind === 'local') return { ...plan, sql: bind(plan.sql) };
-  return { ...plan, mergeSql: bind(plan.mergeSql), stages: plan.stages.map((stage) => ({ ...stage, sql: bind(stage.sql) })) };
+  const fallback = plan.fallback;
+  return {
+    ...plan,
+    mergeSql: bind(plan.mergeSql),
+    stages: plan.stages.map((stage) => ({ ...stage, sql: bind(stage.sql) })),
+    ...(fallback ? { fallback: async () => instantiate(await fallback(), parameters) as DistributedPlan } : {}),
+  };
 }
 
 /**

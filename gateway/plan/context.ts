@@ -22,6 +22,8 @@ export class DuckDBPlannerContext implements PlannerContext {
     readonly settings: PlannerSettings,
     readonly slots: number,
     readonly duckdbVersion: string,
+    /** See PlannerContext.proveSplits; tests turn it on with PONDGATE_PLAN_CHECK=1. */
+    readonly proveSplits: boolean = process.env.PONDGATE_PLAN_CHECK === '1',
   ) {}
 
   render(node: JsonObject): Promise<string> {

@@ -102,7 +102,7 @@ describe('decorrelate', () => {
     const parsed = await codec.parse(sql);
     assert.ok(parsed.ok);
     const explain = async (decorrelate: boolean) => {
-      const context = new DuckDBPlannerContext(manifest, catalog.aggregateNames, connection, codec, { ...DEFAULT_PLANNER_SETTINGS, decorrelate }, 2, catalog.duckdbVersion);
+      const context = new DuckDBPlannerContext(manifest, catalog.aggregateNames, connection, codec, { ...DEFAULT_PLANNER_SETTINGS, decorrelate }, 2, catalog.duckdbVersion, true);
       return explainText(await planQuery(parsed.statement, sql, context)).join('\n');
     };
     assert.doesNotMatch(await explain(false), /__pondgate_d0/);

@@ -71,6 +71,12 @@ export interface DistributedPlan {
   readonly manifestVersion: number;
   /** Set when the merge runs inside this stage's tasks: their rows go straight to the client (see forward.ts). */
   readonly forward?: { readonly stageId: number; readonly ordered?: OrderedForward };
+  /**
+   * The same statement as `delegate` (the whole query in one task, same manifest version), for a
+   * plan whose split aggregate was not bound while planning: should one of its stages fail to
+   * bind — the planner's fault, since the query itself bound — the engine runs this instead.
+   */
+  readonly fallback?: () => Promise<DistributedPlan>;
 }
 
 /**

@@ -64,7 +64,7 @@ describe('planner', () => {
     const codec = new SqlCodec(connection, { checkRendering: true });
     const parsed = await codec.parse(sql);
     assert.ok(parsed.ok, `parse failed: ${sql}`);
-    const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec, { ...DEFAULT_PLANNER_SETTINGS, ...settings }, 2, catalog.duckdbVersion);
+    const context = new DuckDBPlannerContext(await catalog.current(), catalog.aggregateNames, connection, codec, { ...DEFAULT_PLANNER_SETTINGS, ...settings }, 2, catalog.duckdbVersion, true);
     const result = await planQuery(parsed.statement, sql, context);
     return { plan: result, text: explainText(result).join('\n') };
   }

@@ -41,7 +41,7 @@ import { describeFamily, taskSql, type Family } from './families.ts';
 import { pinnedValues, pushableConjuncts } from './pushdown.ts';
 import { mentionedNames, neededColumns, place, sourceColumn, type MaterializedInfo, type Placement, type PlacementSettings } from './placement.ts';
 import type { ColumnSpec, DistributedPlan, QueryPlan, Stage, StageInput, StageOutput } from './plan.ts';
-import { PARTIALS_RELATION, aggregatesSplittable, canonical, splitAggregate } from './split-aggregate.ts';
+import { PARTIALS_RELATION, aggregatesSplittable, canonical, splitAggregate, type SplitAggregate } from './split-aggregate.ts';
 import { selectAllFrom, Substituter, withAlias, type RelationInput, type Substitutions } from './substitute.ts';
 import { forwardMerge, fuseFinalMerge } from './forward.ts';
 import { decorrelate } from './decorrelate.ts';
@@ -102,7 +102,13 @@ export interface PlannerContext {
   parse(sql: string): Promise<JsonObject>;
   /** Result columns of `sql` over the gateway's empty copies of the catalog tables; throws DuckDB's error. */
   describe(sql: string): Promise<ColumnSpec[]>;
-  /** Whether `sql` binds (over the catalog's empty tables): the split aggregate's safety net. */
+  /**
+   * Bind each split aggregate's final step over its partial rows while planning, and fail the
+   * query if it does not (tests: PONDGATE_PLAN_CHECK=1). Off, a plan with a split aggregate carries
+   * its `delegate` fallback instead, which the engine runs should a stage not bind after all.
+   */
+  readonly proveSplits: boolean;
+  /** Whether `sql` binds (over the catalog's empty tables): the split aggregate's proof. */
   binds(sql: string): Promise<boolean>;
   /** A CAST node to `type`, with `child` as its operand. */
   castTo(type: string, child: ExpressionNode): Promise<ExpressionNode>;
@@ -111,6 +117,13 @@ export interface PlannerContext {
   /** The statement's clock, read once on the gateway in the session's time zone (DuckDB's text of each). */
   clock(): Promise<{ readonly timestamptz: string; readonly date: string; readonly timestamp: string }>;
 }
+
+/**
+ * Tests only, off unless set: every split aggregate's final step reads a column that does not
+ * exist, so that a test sees the engine run the plan's `delegate` fallback
+ * (test/cluster/split-fallback.test.ts).
+ */
+const BREAK_SPLITS = process.env.PONDGATE_TEST_BREAK_SPLITS === '1';
 
 /** A planner rule that cannot prove its rewrite: the query runs as `delegate` instead. */
 export class PlanFailure extends Error {}
@@ -146,7 +159,10 @@ export async function planQuery(statement: JsonObject, sql: string, context: Pla
   await inlineClock(tree, analysis, context);
   const builder = new PlanBuilder(analysis, context, mentionedNames(tree));
   try {
-    return await builder.top(columns);
+    const plan = await builder.top(columns);
+    if (!builder.unprovenSplit) return plan;
+    // Built only if needed, from the same tree (the builder does not change it) and manifest version.
+    return { ...plan, fallback: () => planDelegate(tree, analysis, columns, context, ['a stage of the distributed plan did not bind: the whole query ran in one task']) };
   } catch (error) {
     if (!(error instanceof PlanFailure)) throw error;
     if (process.env.PONDGATE_DEBUG_PLANNER) process.stderr.write(`delegate: ${error.message}\n`);
@@ -206,6 +222,8 @@ class PlanBuilder {
   private readonly describedCuts = new Map<QueryInfo, ColumnSpec[]>();
   private inputCounter = 0;
   private relationCounter = 0;
+  /** Set when a split aggregate's final step was not bound while planning (PlannerContext.proveSplits). */
+  unprovenSplit = false;
 
   constructor(
     private readonly analysis: Analysis,
@@ -717,29 +735,36 @@ class PlanBuilder {
         isConstantSubquery: (node) => constants.has(node),
       });
       if (result.ok) {
-        const split = result.split;
-        const from = split.windowFromSql ? await this.subqueryFrom(split.windowFromSql) : undefined;
-        // The safety net: the final step must bind over the partial step's rows, both computed here
-        // over the catalog's empty tables (one statement: the partial step as a CTE).
-        const outer = (subs.outerCtes ?? []).map((cte) => clone(cte.node));
-        const check: SelectNode = { ...split.final, ...(from ? { from_table: from } : {}), cte_map: { map: [...outer, cteEntry(PARTIALS_RELATION, split.partial)] } };
-        const [partialSql, checkSql] = await this.context.renderAll([this.substituter.applyStage(split.partial, subs), check]);
-        if (await this.context.binds(checkSql)) {
-          const keys = Array.from({ length: split.keys }, (_, i) => `g${i}`);
-          return {
-            ...base,
-            sql: partialSql,
-            role: 'partial aggregate',
-            outputs: [],
-            finish: { kind: 'query', node: split.final, keys, fromSql: split.windowFromSql, small: true },
-          };
-        }
-        this.notes.push('the split aggregate did not bind over its partial rows: rows are gathered instead');
+        const split = BREAK_SPLITS ? { ...result.split, final: { ...result.split.final, having: columnRef('__pondgate_test_missing') } } : result.split;
+        const partialSql = await this.context.render(this.substituter.applyStage(split.partial, subs));
+        if (this.context.proveSplits) await this.proveSplit(split, subs);
+        else this.unprovenSplit = true;
+        const keys = Array.from({ length: split.keys }, (_, i) => `g${i}`);
+        return {
+          ...base,
+          sql: partialSql,
+          role: 'partial aggregate',
+          outputs: [],
+          finish: { kind: 'query', node: split.final, keys, fromSql: split.windowFromSql, small: true },
+        };
       } else {
         this.notes.push(`aggregate not split: ${result.reason}`);
       }
     }
     return this.lift(block, columns, placement, base, subs);
+  }
+
+  /**
+   * The split's final step must bind over its partial step's rows, both computed over the
+   * catalog's empty tables (one statement: the partial step as a CTE). A prepare in DuckDB, about
+   * as long as the rest of planning: run only when proving is asked for (see proveSplits).
+   */
+  private async proveSplit(split: SplitAggregate, subs: Substitutions): Promise<void> {
+    const from = split.windowFromSql ? await this.subqueryFrom(split.windowFromSql) : undefined;
+    const outer = (subs.outerCtes ?? []).map((cte) => clone(cte.node));
+    const check: SelectNode = { ...split.final, ...(from ? { from_table: from } : {}), cte_map: { map: [...outer, cteEntry(PARTIALS_RELATION, split.partial)] } };
+    const checkSql = await this.context.render(check);
+    if (!(await this.context.binds(checkSql))) throw new Error(`internal: a split aggregate's final step does not bind over its partial rows:\n${checkSql}`);
   }
 
   /** Gathers the columns the block's post-WHERE part reads; the merge (or a finishing stage) runs that part. */

@@ -68,12 +68,33 @@ for (const layout of ['even', 'hash-key'] as const) {
         const parsed = await codec.parse(query.sql);
         assert.ok(parsed.ok);
         // The default cluster: 2 workers with 2 task slots each.
-        const context = new DuckDBPlannerContext(manifest, catalog.aggregateNames, connection, codec, DEFAULT_PLANNER_SETTINGS, 4, catalog.duckdbVersion);
+        const context = new DuckDBPlannerContext(manifest, catalog.aggregateNames, connection, codec, DEFAULT_PLANNER_SETTINGS, 4, catalog.duckdbVersion, true);
         const plan = await planQuery(parsed.statement, query.sql, context);
         const text = explainText(plan).join('\n');
         assert.equal(plan.kind, 'distributed', text);
         assert.equal(plan.kind === 'distributed' && plan.strategy, 'distributed', text);
         assert.doesNotMatch(text.split('\n')[1], /1 task in one task/, `the query runs as one task:\n${text}`);
+      });
+
+      it(`Q${query.id}: an unproven split aggregate's fallback is the statement's own delegate plan`, async () => {
+        const codec = new SqlCodec(connection, { checkRendering: true });
+        const parsed = await codec.parse(query.sql);
+        assert.ok(parsed.ok);
+        const context = new DuckDBPlannerContext(manifest, catalog.aggregateNames, connection, codec, DEFAULT_PLANNER_SETTINGS, 4, catalog.duckdbVersion, false);
+        const plan = await planQuery(parsed.statement, query.sql, context);
+        assert.equal(plan.kind, 'distributed');
+        if (plan.kind !== 'distributed') return;
+        const splits = plan.stages.some((stage) => stage.role.startsWith('partial aggregate'));
+        assert.equal(plan.fallback !== undefined, splits, 'a plan carries a fallback exactly when it has an unproven split aggregate');
+        if (!plan.fallback) return;
+        // Built after the distributed plan from the same tree: the builder must not have changed it.
+        const fallback = await plan.fallback();
+        const delegateContext = new DuckDBPlannerContext(manifest, catalog.aggregateNames, connection, codec, { ...DEFAULT_PLANNER_SETTINGS, distributed: false }, 4, catalog.duckdbVersion, false);
+        const delegate = await planQuery(parsed.statement, query.sql, delegateContext);
+        assert.equal(delegate.kind, 'distributed');
+        assert.equal(fallback.strategy, 'delegate');
+        assert.deepEqual(fallback.stages.map((s) => s.sql), delegate.kind === 'distributed' ? delegate.stages.map((s) => s.sql) : []);
+        assert.equal(fallback.mergeSql, delegate.kind === 'distributed' ? delegate.mergeSql : '');
       });
     }
   });

@@ -79,8 +79,9 @@ export async function openDifferential(options: DifferentialOptions): Promise<Di
     await generateTpch({ scaleFactor: options.scaleFactor, outDir: temp.dir, partitions, hashKey: options.hashKey, threads: 2, memoryLimit: '2GB' });
     if (options.flights) await importFlights({ outDir: temp.dir, partitions });
     await generateEdge({ outDir: temp.dir });
-    // Every stage's SQL rendered in JavaScript is checked against DuckDB's own rendering.
-    cluster = await startTestCluster(temp.dir, { env: { PONDGATE_RENDER_CHECK: '1' } });
+    // Every stage's SQL rendered in JavaScript is checked against DuckDB's own rendering, and every
+    // split aggregate's final step is bound while planning (a failure fails the query).
+    cluster = await startTestCluster(temp.dir, { env: { PONDGATE_RENDER_CHECK: '1', PONDGATE_PLAN_CHECK: '1' } });
     client = new pg.Client({ connectionString: cluster.connectionString, types: rawText });
     await client.connect();
     await client.query(`SET statement_timeout = '${STATEMENT_TIMEOUT}'`);
