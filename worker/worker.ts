@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import { encodeBatch } from '../src/arrow/ipc.ts';
 import { columnsOf, resultBatches } from '../src/arrow/read-result.ts';
@@ -230,11 +230,11 @@ export class Worker {
       let columns: InputColumn[];
       if (task.output.kind === 'stream') {
         // The result's own columns say whether it needs the transport wrapper (rarely): no separate prepare.
-        let result = await connection.stream(task.sql);
+        let result = await streamOne(connection, task.sql);
         const allColumns = columnsOf(result);
         columns = allColumns;
         const wrapped = transportSql(task.sql, allColumns, task.output.client === true ? 'client' : 'transport');
-        if (wrapped !== task.sql) result = await connection.stream(wrapped);
+        if (wrapped !== task.sql) result = await streamOne(connection, wrapped);
         // Each message is held until the next one (or the end) is ready and published with it: NATS
         // writes what is published in one tick together, and a small result's batch and end then
         // cost one socket write instead of two.
@@ -320,6 +320,20 @@ export class Worker {
     this.connections.closeAll();
     await this.cache?.close().catch(() => undefined);
     this.duckdb.closeSync();
+  }
+}
+
+/**
+ * Streams one statement. connection.stream() first splits the text into statements (a round trip
+ * to DuckDB's thread of its own, then one more per statement); a task is one statement by
+ * construction, so it is prepared directly — a text of several fails to prepare.
+ */
+async function streamOne(connection: DuckDBConnection, sql: string): Promise<DuckDBResult> {
+  const prepared = await connection.prepare(sql);
+  try {
+    return await prepared.stream();
+  } finally {
+    prepared.destroySync();
   }
 }
 
