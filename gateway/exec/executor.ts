@@ -8,8 +8,8 @@
  * fragment under the catalog table's own name, so the merge SQL of a gathered
  * query is the original query, resolved exactly as single-node DuckDB would.
  */
-import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { nextQueryId } from './query-ids.ts';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { decodeMessage } from '../../src/arrow/ipc.ts';
@@ -132,7 +132,7 @@ export class QueryExecutor {
 
   async runDistributed(plan: DistributedPlan, options: ExecutionOptions): Promise<RowStream> {
     if (plan.forward !== undefined) return this.runForwarded(plan, plan.forward.stageId, options);
-    const queryId = randomBytes(8).toString('hex');
+    const queryId = nextQueryId();
     const database = `pondgate_q_${queryId}`;
     const log = this.log.child({ queryId });
     // Before any task is sent; held until the rows are closed (cleanup), since the merge streams them.
@@ -190,7 +190,7 @@ export class QueryExecutor {
    * so a query that fails before its first row fails here, as any other.
    */
   private async runForwarded(plan: DistributedPlan, stageId: number, options: ExecutionOptions): Promise<RowStream> {
-    const queryId = randomBytes(8).toString('hex');
+    const queryId = nextQueryId();
     const log = this.log.child({ queryId });
     // Held while the stages run, not until the client has read the rows: they are in the spool
     // by then, and a slow reader (or an open cursor) must not keep other queries waiting.
@@ -205,9 +205,13 @@ export class QueryExecutor {
     const buffer = sorted ?? spool!;
     let finished = false;
     // The reader's close stops the tasks too (a client that stops reading early, a cancel).
+    // The statement's own signal is forwarded by hand: AbortSignal.any() cost more per query.
     const stop = new AbortController();
     setMaxListeners(0, stop.signal);
-    const signal = AbortSignal.any([options.signal, stop.signal]);
+    const forwardAbort = () => stop.abort(options.signal.reason);
+    if (options.signal.aborted) forwardAbort();
+    else options.signal.addEventListener('abort', forwardAbort, { once: true });
+    const signal = stop.signal;
     const usesScratch = plan.stages.some((s) => s.output.kind !== 'gateway');
     const started = Date.now();
     const running = this.runStages(
@@ -238,6 +242,7 @@ export class QueryExecutor {
       // Closed first: a task waiting for room in the buffer must see the end.
       await buffer.close();
       await running;
+      options.signal.removeEventListener('abort', forwardAbort);
       pin.release();
       if (usesScratch) await this.scratch.release(queryId);
     };

@@ -16,7 +16,7 @@
  * reader catches up and removed when the spool is closed, fails, or is read to
  * its end.
  */
-import { randomBytes } from 'node:crypto';
+import { nextQueryId } from './query-ids.ts';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { SqlError } from '../../src/errors.ts';
@@ -108,7 +108,7 @@ export class ResultSpool implements AsyncIterable<Uint8Array> {
   private wake: (() => void) | undefined;
 
   constructor(private readonly settings: SpoolSettings) {
-    this.filePath = path.join(settings.directory, `spool-${randomBytes(8).toString('hex')}.bin`);
+    this.filePath = path.join(settings.directory, `spool-${nextQueryId()}.bin`);
   }
 
   get stats(): SpoolStats {
