@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import { version as duckdbVersion } from '@duckdb/node-api';
 import { SqlError } from '../../src/errors.ts';
 import {
+  clone,
   functionCall,
   isConstant,
   isObject,
@@ -142,7 +143,7 @@ function fixedSetting(name: string): string | undefined {
  * PostgreSQL folds to lower case (`AS DEFAULT` names a column `default`) and DuckDB does not.
  */
 export function rewriteCatalogQuery(statement: JsonObject, session: CatalogSession, text?: string): RewriteResult {
-  const tree = structuredClone(statement);
+  const tree = clone(statement);
   const ctes = cteNames(tree);
   const settings: SessionSetting[] = [];
   let changed = false;

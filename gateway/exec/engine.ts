@@ -18,7 +18,7 @@ import { planQuery } from '../plan/planner.ts';
 import type { Statement } from '../sql/classify.ts';
 import { SqlCodec } from '../sql/codec.ts';
 import type { CopyOptions } from '../sql/copy-statement.ts';
-import { varcharLiteral, walk, type JsonObject } from '../sql/duckdb-ast.ts';
+import { clone, varcharLiteral, walk, type JsonObject } from '../sql/duckdb-ast.ts';
 import { embeddedQuery } from '../sql/embedded-query.ts';
 import { normalizePgSyntax } from '../sql/pg-syntax.ts';
 import { InvalidParameterValueError, UnknownParameterError, type SessionState } from '../session/session-state.ts';
@@ -634,7 +634,7 @@ function listOf<T>(item: T | undefined): T[] {
  */
 export function bindParameters(statement: JsonObject, parameters: readonly (string | null)[]): JsonObject {
   if (parameters.length === 0) return statement;
-  const bound = structuredClone(statement);
+  const bound = clone(statement);
   walk(bound, (object) => {
     if (object.class !== 'PARAMETER') return;
     const index = Number(object.identifier) - 1;

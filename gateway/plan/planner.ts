@@ -257,7 +257,7 @@ class PlanBuilder {
     if (root.kind !== 'select') return undefined;
     const mapped = this.mapOrder(root.block, columns, orderModifier(root.node));
     if (!mapped || mapped.hidden.length === 0) return undefined;
-    const probe: SelectNode = { ...structuredClone(root.node), select_list: mapped.hidden.map((h) => ({ ...structuredClone(h), alias: '' })), modifiers: [] };
+    const probe: SelectNode = { ...clone(root.node), select_list: mapped.hidden.map((h) => ({ ...clone(h), alias: '' })), modifiers: [] };
     try {
       const described = await this.context.describe(await this.context.render(probe));
       return described.length === mapped.hidden.length ? described : undefined;
@@ -332,7 +332,7 @@ class PlanBuilder {
   private async finishNode(produced: Produced, relation: string, columns: readonly ColumnSpec[]): Promise<SelectNode> {
     const finish = produced.finish;
     if (finish.kind === 'query') {
-      const node = structuredClone(finish.node);
+      const node = clone(finish.node);
       node.from_table = finish.fromSql ? await this.subqueryFrom(finish.fromSql.replaceAll(PARTIALS_RELATION, quoteIdent(relation))) : baseTable(relation, '');
       return node;
     }
