@@ -89,6 +89,8 @@ export class Worker {
   /** Set by stop(): the tasks it interrupts fail as the worker's fault, so the gateway runs them elsewhere. */
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Kept until stop() has let its tasks report: until then the worker is not gone. */
+  private probe: Subscription | undefined;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -140,6 +142,8 @@ export class Worker {
         this.track(this.accept(msg));
       },
     });
+    // Answered while this process is connected: gateways ask when a task of theirs has gone quiet.
+    this.probe = this.nc.subscribe(this.subjects.probeFor(this.id), { callback: (error, msg) => !error && msg.respond() });
     this.subscriptions.push(tasks, cancels, pings, direct, credits);
     this.heartbeat();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_INTERVAL_MS);
@@ -154,6 +158,7 @@ export class Worker {
       version: PONDGATE_VERSION,
       startedAt: this.startedAt,
       intervalMs: HEARTBEAT_INTERVAL_MS,
+      answersProbes: true,
     };
     this.nc.publish(this.subjects.heartbeat, encodeJson(message));
   }
@@ -317,6 +322,7 @@ export class Worker {
     // Interrupted tasks tell their gateway that the worker stopped (it runs them elsewhere at
     // once instead of after missed heartbeats); DuckDB notices an interrupt within a vector.
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    this.probe?.unsubscribe();
     this.connections.closeAll();
     await this.cache?.close().catch(() => undefined);
     this.duckdb.closeSync();

@@ -57,6 +57,10 @@ export interface DispatcherOptions {
   readonly maxAttempts: number;
 }
 
+/** A task that sent nothing for this long has its worker probed (and the heartbeats checked). */
+const QUIET_BEFORE_PROBE_MS = 1000;
+const DISCONNECTED = 'its connection to NATS closed';
+
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
   initialCredits: 4,
   maxMessageBytes: 1024 * 1024 - 16 * 1024,
@@ -208,26 +212,38 @@ export class TaskDispatcher {
     if (signal.aborted) throw abortError(signal);
     const abort = () => subscription.close();
     signal.addEventListener('abort', abort, { once: true });
-    // A worker that stops sending heartbeats while it holds the task has died (or is cut off).
+    // A worker that stops sending heartbeats while it holds the task has died (or is cut off); one
+    // whose process died is found sooner: while the task is quiet, a probe asks NATS whether the
+    // worker is still connected (WorkerRegistry.probe).
     let lost: WorkerFaultError | undefined;
-    const watch = this.workers
+    let lastHeard = Date.now();
+    let probing = false;
+    let done = false;
+    const workers = this.workers;
+    const loseWorker = (why: string) => {
+      if (lost || done) return;
+      lost = new WorkerFaultError('58000', `worker ${workerId} stopped responding (${why}) while running task ${key}`, workerId, true, 'the query was stopped; run it again (the task will go to a live worker)');
+      subscription.close();
+    };
+    const watch = workers
       ? setInterval(() => {
-          if (this.workers!.isAlive(workerId)) return;
-          lost = new WorkerFaultError(
-            '58000',
-            `worker ${workerId} stopped responding (no heartbeat for ${this.workers!.silentFor(workerId).toFixed(0)} s) while running task ${key}`,
-            workerId,
-            true,
-            'the query was stopped; run it again (the task will go to a live worker)',
-          );
-          subscription.close();
-        }, 1000)
+          if (!workers.isAlive(workerId)) {
+            return loseWorker(workers.disconnected(workerId) ? DISCONNECTED : `no heartbeat for ${workers.silentFor(workerId).toFixed(0)} s`);
+          }
+          if (probing || Date.now() - lastHeard < QUIET_BEFORE_PROBE_MS) return;
+          probing = true;
+          void workers.probe(workerId).then((found) => {
+            probing = false;
+            if (found === 'gone') loseWorker(DISCONNECTED);
+          });
+        }, QUIET_BEFORE_PROBE_MS)
       : undefined;
     let expected = 0;
     let consumed = 0;
     const creditBatch = Math.max(1, Math.floor(this.options.initialCredits / 2));
     try {
       for await (const msg of subscription) {
+        lastHeard = Date.now();
         const header = readResultHeaders(msg.headers);
         if (!header) continue;
         if (header.sequence !== expected) {
@@ -260,6 +276,7 @@ export class TaskDispatcher {
       if (lost) throw lost;
       throw abortError(signal);
     } finally {
+      done = true;
       clearInterval(watch);
       signal.removeEventListener('abort', abort);
     }

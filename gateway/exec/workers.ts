@@ -2,7 +2,10 @@
  * The gateway's view of the cluster's workers, from their heartbeats: who is
  * alive, how many task slots they offer (the planner sizes stages by it), and
  * when a worker that holds a task has gone quiet for too long — then the task,
- * and its query, fail within seconds instead of waiting forever.
+ * and its query, fail within seconds instead of waiting forever. A worker whose
+ * process died is found sooner by a probe: NATS drops a dead process's
+ * connection at once, so a request to the worker's probe subject finds no
+ * responder (503), while heartbeats would take several intervals to be missed.
  */
 import type { NatsConnection, Subscription } from 'nats';
 import { decodeJson, type HeartbeatMessage } from '../../src/cluster/messages.ts';
@@ -12,11 +15,18 @@ const DEFAULT_SLOTS = 4;
 
 /** Heartbeats a worker may miss before it is presumed dead. */
 const MISSED_HEARTBEATS = 3;
+/** A probe that gets no answer in this time says nothing (a busy worker, a slow network). */
+const PROBE_TIMEOUT_MS = 2000;
+/** Tasks on the same worker share a probe's answer for this long. */
+const PROBE_REUSE_MS = 500;
 
 interface WorkerState {
   readonly heartbeat: HeartbeatMessage;
   readonly lastSeen: number;
 }
+
+/** What a probe found: `gone` only when NATS said no one subscribes to the worker's probe subject. */
+export type ProbeResult = 'gone' | 'present' | 'unknown';
 
 export class WorkerRegistry {
   private readonly workers = new Map<string, WorkerState>();
@@ -24,10 +34,17 @@ export class WorkerRegistry {
   private readonly placed = new Map<string, number>();
   private turn = 0;
   private subscription: Subscription | undefined;
+  private nc: NatsConnection | undefined;
+  private subjects: ClusterSubjects | undefined;
+  /** Workers a probe found gone: their connection to NATS closed. */
+  private readonly gone = new Set<string>();
+  private readonly probes = new Map<string, { readonly at: number; readonly result: Promise<ProbeResult> }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   listen(nc: NatsConnection, subjects: ClusterSubjects): void {
+    this.nc = nc;
+    this.subjects = subjects;
     this.subscription = nc.subscribe(subjects.heartbeat, {
       callback: (error, msg) => {
         if (error) return;
@@ -60,8 +77,39 @@ export class WorkerRegistry {
 
   /** Unknown workers count as alive: their first heartbeat may still be on its way. */
   isAlive(workerId: string): boolean {
+    if (this.gone.has(workerId)) return false;
     const state = this.workers.get(workerId);
     return !state || this.now() - state.lastSeen <= this.deadline(workerId);
+  }
+
+  /** Whether a probe found the worker's connection to NATS closed. */
+  disconnected(workerId: string): boolean {
+    return this.gone.has(workerId);
+  }
+
+  /**
+   * Asks NATS whether the worker is still connected (see the module comment). `unknown` for a
+   * worker that does not answer probes (an older version) or when the answer takes too long;
+   * only `gone` is proof. Tasks on the same worker share one probe at a time.
+   */
+  probe(workerId: string): Promise<ProbeResult> {
+    if (this.gone.has(workerId)) return Promise.resolve('gone');
+    const nc = this.nc;
+    const subjects = this.subjects;
+    if (!nc || !subjects || this.workers.get(workerId)?.heartbeat.answersProbes !== true) return Promise.resolve('unknown');
+    const recent = this.probes.get(workerId);
+    if (recent && this.now() - recent.at < PROBE_REUSE_MS) return recent.result;
+    const result = nc.request(subjects.probeFor(workerId), undefined, { timeout: PROBE_TIMEOUT_MS }).then(
+      (): ProbeResult => 'present',
+      (error: unknown): ProbeResult => {
+        if ((error as { code?: string }).code !== '503') return 'unknown';
+        this.gone.add(workerId);
+        return 'gone';
+      },
+    );
+    for (const [id, old] of this.probes) if (this.now() - old.at >= PROBE_REUSE_MS) this.probes.delete(id);
+    this.probes.set(workerId, { at: this.now(), result });
+    return result;
   }
 
   /** Seconds since the worker's last heartbeat. */

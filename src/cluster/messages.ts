@@ -100,6 +100,8 @@ export interface HeartbeatMessage {
   readonly startedAt: number;
   /** How often the worker sends heartbeats: a gateway that misses several presumes it dead. */
   readonly intervalMs: number;
+  /** The worker answers on ClusterSubjects.probeFor(workerId); a gateway probes only workers that say so. */
+  readonly answersProbes?: boolean;
 }
 
 export type ResultKind = 'ack' | 'batch' | 'end' | 'error';

@@ -14,6 +14,11 @@ export interface ClusterSubjects {
   readonly heartbeat: string;
   /** A gateway asks every worker for a heartbeat now (when it starts). */
   readonly ping: string;
+  /**
+   * One worker answers requests here while it is connected: a request that finds no responder
+   * (NATS' 503) means the worker's connection is gone, which NATS knows at once when its process dies.
+   */
+  probeFor(workerId: string): string;
   /** Broadcast: stop every task of a query. */
   readonly cancel: string;
   /** Result streams from workers to gateways: `<prefix>.<gateway token>.<task attempt>` (one subscription per gateway). */
@@ -34,6 +39,7 @@ export function clusterSubjects(cluster: string): ClusterSubjects {
     taskFor: (workerId) => `${prefix}.task.to.${workerId.replace(/[^A-Za-z0-9_-]/g, '_')}`,
     heartbeat: `${prefix}.heartbeat`,
     ping: `${prefix}.ping`,
+    probeFor: (workerId) => `${prefix}.probe.${workerId.replace(/[^A-Za-z0-9_-]/g, '_')}`,
     cancel: `${prefix}.cancel`,
     resultsPrefix: `${prefix}.result`,
     creditsPrefix: `${prefix}.credit`,
