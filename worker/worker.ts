@@ -27,7 +27,7 @@ import {
   type TaskMessage,
   type WrittenFile,
 } from '../src/cluster/messages.ts';
-import { clusterSubjects, type ClusterSubjects } from '../src/cluster/subjects.ts';
+import { clusterSubjects, workerToken, type ClusterSubjects } from '../src/cluster/subjects.ts';
 import type { DuckDBResources } from '../src/duckdb/resources.ts';
 import { toSqlError } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
@@ -103,7 +103,7 @@ export class Worker {
     this.slots = new Semaphore(options.slots);
     this.smallSlot = new Semaphore(1);
     this.connections = new ConnectionPool(duckdb, options.slots);
-    this.creditsBase = `${this.subjects.creditsPrefix}.${this.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    this.creditsBase = `${this.subjects.creditsPrefix}.${workerToken(this.id)}`;
   }
 
   static async start(nc: NatsConnection, options: WorkerOptions): Promise<Worker> {

@@ -30,6 +30,7 @@ import {
   type TaskOutput,
 } from '../../src/cluster/messages.ts';
 import type { ClusterSubjects } from '../../src/cluster/subjects.ts';
+import { requestFailure } from '../../src/cluster/nats-connect.ts';
 import { SqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { WorkerRegistry } from './workers.ts';
@@ -179,9 +180,9 @@ export class TaskDispatcher {
         const reply = await this.nc.request(this.subjects.taskFor(target), encodeJson(task), { timeout: this.options.ackTimeoutMs });
         return decodeJson<AckMessage>(reply.data);
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === 'TIMEOUT') return 'timeout';
-        if (code !== '503') throw error;
+        const failure = requestFailure(error);
+        if (failure === 'timeout') return 'timeout';
+        if (failure !== 'no responders') throw error;
         // That worker is gone: any worker will do.
       } finally {
         release();
@@ -191,8 +192,8 @@ export class TaskDispatcher {
       const reply = await this.nc.request(this.subjects.task, encodeJson(task), { timeout: this.options.ackTimeoutMs });
       return decodeJson<AckMessage>(reply.data);
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === '503') {
+      const failure = requestFailure(error);
+      if (failure === 'no responders') {
         // A re-run that finds no worker left fails with what lost the task.
         if (fault) throw unrecoverable(fault, 'no other worker is connected to run the task again');
         throw new SqlError(
@@ -202,7 +203,7 @@ export class TaskDispatcher {
           'start workers with: pondgate worker --data DIR --nats URL',
         );
       }
-      if (code === 'TIMEOUT') return 'timeout';
+      if (failure === 'timeout') return 'timeout';
       throw error;
     }
   }

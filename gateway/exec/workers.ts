@@ -10,6 +10,7 @@
 import type { NatsConnection, Subscription } from 'nats';
 import { decodeJson, type HeartbeatMessage } from '../../src/cluster/messages.ts';
 import type { ClusterSubjects } from '../../src/cluster/subjects.ts';
+import { requestFailure } from '../../src/cluster/nats-connect.ts';
 
 const DEFAULT_SLOTS = 4;
 
@@ -102,7 +103,7 @@ export class WorkerRegistry {
     const result = nc.request(subjects.probeFor(workerId), undefined, { timeout: PROBE_TIMEOUT_MS }).then(
       (): ProbeResult => 'present',
       (error: unknown): ProbeResult => {
-        if ((error as { code?: string }).code !== '503') return 'unknown';
+        if (requestFailure(error) !== 'no responders') return 'unknown';
         this.gone.add(workerId);
         return 'gone';
       },

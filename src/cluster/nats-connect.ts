@@ -1,5 +1,14 @@
-/** Connecting to NATS with one clear error when it is unreachable. */
-import { connect, type NatsConnection } from 'nats';
+/** Connecting to NATS with one clear error when it is unreachable; what a failed request says. */
+import { connect, ErrorCode, type NatsConnection } from 'nats';
+
+/**
+ * Why a NATS request failed: `no responders` (no one subscribes to the subject: NATS' 503,
+ * proof that nobody listens), `timeout` (proves nothing), or undefined for anything else.
+ */
+export function requestFailure(error: unknown): 'no responders' | 'timeout' | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === ErrorCode.NoResponders ? 'no responders' : code === ErrorCode.Timeout ? 'timeout' : undefined;
+}
 
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   try {

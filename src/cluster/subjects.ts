@@ -27,6 +27,11 @@ export interface ClusterSubjects {
   readonly creditsPrefix: string;
 }
 
+/** A worker id holds a host name (dots and all): as one subject token, its other characters become `_`. */
+export function workerToken(workerId: string): string {
+  return workerId.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
 export function clusterSubjects(cluster: string): ClusterSubjects {
   if (!CLUSTER_NAME.test(cluster)) {
     throw new Error(`cluster name ${JSON.stringify(cluster)} may only contain letters, digits, '_' and '-'`);
@@ -35,11 +40,10 @@ export function clusterSubjects(cluster: string): ClusterSubjects {
   return {
     task: `${prefix}.task`,
     workerQueue: `${prefix}.workers`,
-    // A worker id holds a host name (dots and all): one subject token of safe characters.
-    taskFor: (workerId) => `${prefix}.task.to.${workerId.replace(/[^A-Za-z0-9_-]/g, '_')}`,
+    taskFor: (workerId) => `${prefix}.task.to.${workerToken(workerId)}`,
     heartbeat: `${prefix}.heartbeat`,
     ping: `${prefix}.ping`,
-    probeFor: (workerId) => `${prefix}.probe.${workerId.replace(/[^A-Za-z0-9_-]/g, '_')}`,
+    probeFor: (workerId) => `${prefix}.probe.${workerToken(workerId)}`,
     cancel: `${prefix}.cancel`,
     resultsPrefix: `${prefix}.result`,
     creditsPrefix: `${prefix}.credit`,
