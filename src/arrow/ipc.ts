@@ -5,7 +5,7 @@
  * any message on its own, in any order, and an empty result is still one
  * message (schema + zero-row batch).
  */
-import { DataType, type RecordBatch, type Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { type Data, DataType, type RecordBatch, type Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { sliceBatch } from './slice.ts';
 
 /** NATS' default max_payload is 1 MiB; leave room for headers and subject. */
@@ -32,6 +32,15 @@ function encodeWhole(batch: RecordBatch): Uint8Array {
  */
 export function encodeBatch(batch: RecordBatch, options: EncodeOptions = {}): Uint8Array[] {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  // A batch whose buffers fill at most half a message is encoded whole at once (encodeRange still
+  // checks the size and halves if the schema made it too big): the size bound below needs the
+  // schema's own encoding, a second encode per task when each task's result has a new schema
+  // object — a fifth of a worker's CPU per point lookup.
+  if (batch.numRows > 0 && bufferBytes(batch.data) <= maxBytes / 2) {
+    const out: Uint8Array[] = [];
+    encodeRange(batch, 0, batch.numRows, maxBytes, out);
+    return out;
+  }
   const sizer = new SizeBound(batch, emptyMessageBytes(batch));
   if (batch.numRows === 0) {
     const only = encodeWhole(batch);
@@ -61,6 +70,13 @@ function encodeRange(batch: RecordBatch, start: number, end: number, maxBytes: n
   const mid = start + ((end - start) >> 1);
   encodeRange(batch, start, mid, maxBytes, out);
   encodeRange(batch, mid, end, maxBytes, out);
+}
+
+/** Bytes of a column tree's buffers (shared buffers of a slice count whole: an upper bound). */
+function bufferBytes(data: Data): number {
+  let bytes = (data.values?.byteLength ?? 0) + (data.valueOffsets?.byteLength ?? 0) + (data.nullBitmap?.byteLength ?? 0);
+  for (const child of data.children) bytes += bufferBytes(child);
+  return bytes;
 }
 
 const emptySizes = new WeakMap<Schema, number>();

@@ -205,6 +205,26 @@ describe('IPC messages', () => {
     assert.deepEqual(ints, Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : i)));
   });
 
+  test('a small batch whose schema outweighs its rows still splits within the limit', () => {
+    // Small buffers take the encode-whole-first path; here the schema alone is most of a message.
+    const n = 24;
+    const fields = Array.from({ length: 40 }, (_, c) => new Field(`column_${c}_${'x'.repeat(50)}`, new Int32()));
+    const children = fields.map((_, c) => makeData({ type: new Int32(), length: n, nullCount: 0, data: Int32Array.from({ length: n }, (_, i) => i * 100 + c) }));
+    const batch = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: n, nullCount: 0, children }));
+    const whole = encodeBatch(batch, { maxBytes: 1 << 20 });
+    assert.equal(whole.length, 1);
+    const maxBytes = whole[0]!.byteLength - 1;
+    assert.ok(40 * n * 4 <= maxBytes / 2, 'the rows must be small enough for the encode-whole-first path');
+    const messages = encodeBatch(batch, { maxBytes });
+    assert.ok(messages.length >= 2);
+    const rows: number[][] = [];
+    for (const m of messages) {
+      assert.ok(m.byteLength <= maxBytes, `message of ${m.byteLength} bytes exceeds ${maxBytes}`);
+      for (const b of decodeMessage(m).batches) for (let i = 0; i < b.numRows; i++) rows.push(fields.map((_, c) => b.getChildAt(c)?.get(i) as number));
+    }
+    assert.deepEqual(rows, Array.from({ length: n }, (_, i) => fields.map((_, c) => i * 100 + c)));
+  });
+
   test('schema-only message decodes to the schema', () => {
     const schema = schemaForColumns([{ name: 'a', type: 'DECIMAL(38,2)' }]);
     const decoded = decodeMessage(encodeEmpty(schema));
