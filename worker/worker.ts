@@ -41,6 +41,12 @@ import { Semaphore } from './semaphore.ts';
 export const PONDGATE_VERSION = '0.1.0';
 const HEARTBEAT_INTERVAL_MS = 2000;
 /**
+ * How long a task's acknowledgement may wait to travel with its first result message: a small
+ * task's ack, results and end then leave in one socket write. A longer task is acknowledged
+ * after this long, well within the gateway's wait for it.
+ */
+const ACK_DELAY_MS = 20;
+/**
  * Tests only, off unless set: each task waits this long before it starts, or after its rows
  * before it reports its end, so that a test can stop the worker in the middle of a task
  * (test/cluster/task-retry.test.ts).
@@ -179,13 +185,22 @@ export class Worker {
     const creditSubject = `${this.creditsBase}.${randomUUID().slice(0, 12)}`;
     this.creditGates.set(creditSubject, credits);
     const ack: AckMessage = { workerId: this.id, creditSubject };
-    msg.respond(encodeJson(ack));
+    let acknowledged = false;
+    const acknowledge = () => {
+      if (acknowledged) return;
+      acknowledged = true;
+      clearTimeout(ackTimer);
+      msg.respond(encodeJson(ack));
+    };
+    const ackTimer = setTimeout(acknowledge, ACK_DELAY_MS);
     // A one-task query (a lookup, a dashboard tile) must not wait behind a big query's tasks:
     // it takes a free slot, else the small-task slot, else waits for whichever frees first.
     const release = task.lane === 'small' ? (this.slots.tryAcquire() ?? (await this.smallSlot.acquire())) : await this.slots.acquire();
     try {
-      await this.run(task, record);
+      await this.run(task, record, acknowledge);
     } finally {
+      // Every offer is answered, even by a task that ended without a message of its own.
+      acknowledge();
       release();
       this.accepted.delete(record);
       credits.close();
@@ -193,13 +208,16 @@ export class Worker {
     }
   }
 
-  private async run(task: TaskMessage, record: TaskRecord): Promise<void> {
+  private async run(task: TaskMessage, record: TaskRecord, acknowledge: () => void): Promise<void> {
     const credits = record.credits;
     const started = Date.now();
     const log = this.options.log.child({ queryId: task.queryId, stage: task.stageId, task: task.task, attempt: task.attempt });
     let sequence = 0;
-    const publish = (kind: 'batch' | 'end' | 'error', data: Uint8Array) =>
+    // The acknowledgement goes first, in the same write as the first result when it is still due.
+    const publish = (kind: 'batch' | 'end' | 'error', data: Uint8Array) => {
+      acknowledge();
       this.nc.publish(task.resultSubject, data, { headers: resultHeaders(kind, sequence++) });
+    };
     const running = record;
     const pooled = await this.connections.acquire();
     const connection = pooled.connection;

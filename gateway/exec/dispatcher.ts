@@ -30,7 +30,6 @@ import {
   type TaskOutput,
 } from '../../src/cluster/messages.ts';
 import type { ClusterSubjects } from '../../src/cluster/subjects.ts';
-import { requestFailure } from '../../src/cluster/nats-connect.ts';
 import { SqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { WorkerRegistry } from './workers.ts';
@@ -125,7 +124,7 @@ export class TaskDispatcher {
           initialCredits: this.options.initialCredits,
           maxMessageBytes: this.options.maxMessageBytes,
         };
-        const ack = await this.submit(task, signal, lostOn, fault);
+        const ack = await this.submit(task, channel, signal, lostOn, fault);
         if (ack === 'timeout') {
           if (attempt >= this.options.maxAttempts) {
             throw new SqlError('58000', `no worker accepted task ${key} after ${attempt} attempts`);
@@ -169,42 +168,62 @@ export class TaskDispatcher {
    * Offers a task to the live worker with the most free slots (NATS queue groups pick at random,
    * which leaves one worker with a queue and the other idle); to the queue group when no worker
    * is known or the chosen one has gone.
+   *
+   * The offer's reply subject is the task's own result subject: the worker's acknowledgement
+   * arrives there, ahead of the results, and a worker sends it together with the first result (one
+   * socket write and one message less for a small task) or after a few milliseconds when the
+   * result takes longer. NATS answers an offer nobody subscribes to with a "no responders" status
+   * message on the same subject.
    */
-  private async submit(task: TaskMessage, signal: AbortSignal, avoid: ReadonlySet<string>, fault: WorkerFaultError | undefined): Promise<AckMessage | 'timeout'> {
+  private async submit(
+    task: TaskMessage,
+    channel: ResultChannel,
+    signal: AbortSignal,
+    avoid: ReadonlySet<string>,
+    fault: WorkerFaultError | undefined,
+  ): Promise<AckMessage | 'timeout'> {
     if (signal.aborted) throw abortError(signal);
     const target = this.workers?.pickWorker(avoid);
     if (target !== undefined) {
       // Counted at once: tasks submitted together must not all see the same free slots.
       const release = this.workers!.place(target);
       try {
-        const reply = await this.nc.request(this.subjects.taskFor(target), encodeJson(task), { timeout: this.options.ackTimeoutMs });
-        return decodeJson<AckMessage>(reply.data);
-      } catch (error) {
-        const failure = requestFailure(error);
-        if (failure === 'timeout') return 'timeout';
-        if (failure !== 'no responders') throw error;
+        const reply = await this.offer(this.subjects.taskFor(target), task, channel, signal);
+        if (reply !== 'no responders') return reply;
         // That worker is gone: any worker will do.
       } finally {
         release();
       }
     }
+    const reply = await this.offer(this.subjects.task, task, channel, signal);
+    if (reply !== 'no responders') return reply;
+    // A re-run that finds no worker left fails with what lost the task.
+    if (fault) throw unrecoverable(fault, 'no other worker is connected to run the task again');
+    throw new SqlError(
+      '57P03',
+      'no pondgate worker is connected to this cluster',
+      `tasks are published on ${this.subjects.task}`,
+      'start workers with: pondgate worker --data DIR --nats URL',
+    );
+  }
+
+  /** Publishes the offer and waits for the worker's acknowledgement on the task's result subject. */
+  private async offer(subject: string, task: TaskMessage, channel: ResultChannel, signal: AbortSignal): Promise<AckMessage | 'timeout' | 'no responders'> {
+    this.nc.publish(subject, encodeJson(task), { reply: channel.subject });
+    const abort = () => channel.close();
+    signal.addEventListener('abort', abort, { once: true });
     try {
-      const reply = await this.nc.request(this.subjects.task, encodeJson(task), { timeout: this.options.ackTimeoutMs });
-      return decodeJson<AckMessage>(reply.data);
-    } catch (error) {
-      const failure = requestFailure(error);
-      if (failure === 'no responders') {
-        // A re-run that finds no worker left fails with what lost the task.
-        if (fault) throw unrecoverable(fault, 'no other worker is connected to run the task again');
-        throw new SqlError(
-          '57P03',
-          'no pondgate worker is connected to this cluster',
-          `tasks are published on ${this.subjects.task}`,
-          'start workers with: pondgate worker --data DIR --nats URL',
-        );
+      const msg = await channel.next(this.options.ackTimeoutMs);
+      if (signal.aborted) throw abortError(signal);
+      if (msg === undefined) return 'timeout';
+      if (msg.data.length === 0 && msg.headers?.code === 503) return 'no responders';
+      // The acknowledgement is a plain reply; a result message first would break the protocol.
+      if (readResultHeaders(msg.headers) !== undefined) {
+        throw new SqlError('XX000', `worker sent results of task ${task.resultSubject} before accepting it`);
       }
-      if (failure === 'timeout') return 'timeout';
-      throw error;
+      return decodeJson<AckMessage>(msg.data);
+    } finally {
+      signal.removeEventListener('abort', abort);
     }
   }
 

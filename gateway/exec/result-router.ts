@@ -11,6 +11,11 @@ import type { Msg, NatsConnection, Subscription } from 'nats';
 export interface ResultChannel extends AsyncIterable<Msg> {
   /** The subject the worker publishes this task's results on. */
   readonly subject: string;
+  /**
+   * The next message, taken out of the stream (iteration goes on after it); undefined when none
+   * came within `timeoutMs` or the channel was closed.
+   */
+  next(timeoutMs: number): Promise<Msg | undefined>;
   /** Ends the iteration (abort, a lost worker) and forgets the channel; later messages are dropped. */
   close(): void;
 }
@@ -64,6 +69,20 @@ class Channel implements ResultChannel {
     this.closed = true;
     this.forget();
     this.notify();
+  }
+
+  async next(timeoutMs: number): Promise<Msg | undefined> {
+    const ready = this.queue.shift();
+    if (ready !== undefined || this.closed) return ready;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    try {
+      await Promise.race([new Promise<void>((resolve) => (this.wake = resolve)), timedOut]);
+    } finally {
+      clearTimeout(timer);
+      this.wake = undefined;
+    }
+    return this.queue.shift();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Msg> {

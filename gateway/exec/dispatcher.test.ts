@@ -1,0 +1,102 @@
+/**
+ * The dispatcher's offer of a task, against a real nats-server and stand-in workers: the
+ * acknowledgement travels on the task's result subject (with its first results when the worker
+ * has them), an offer nobody takes fails at once, and an offer can be abandoned.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { decodeJson, encodeJson, resultHeaders, type AckMessage, type EndMessage, type TaskMessage } from '../../src/cluster/messages.ts';
+import { connectNats } from '../../src/cluster/nats-connect.ts';
+import { startNatsServer, type RunningNatsServer } from '../../src/cluster/nats-server.ts';
+import { clusterSubjects } from '../../src/cluster/subjects.ts';
+import { SqlError } from '../../src/errors.ts';
+import { DEFAULT_DISPATCHER_OPTIONS, TaskDispatcher, type TaskEvent, type TaskSpec } from './dispatcher.ts';
+
+const spec: TaskSpec = {
+  queryId: 'q1',
+  stageId: 0,
+  task: 0,
+  sql: 'SELECT 1',
+  inputs: [],
+  output: { kind: 'stream' },
+  timeZone: 'UTC',
+  deadline: Date.now() + 600_000,
+};
+
+async function collect(events: AsyncIterable<TaskEvent>): Promise<TaskEvent[]> {
+  const out: TaskEvent[] = [];
+  for await (const event of events) out.push(event);
+  return out;
+}
+
+describe('TaskDispatcher offers', () => {
+  let nats: RunningNatsServer;
+  before(async () => {
+    nats = await startNatsServer();
+  });
+  after(async () => {
+    await nats?.stop();
+  });
+
+  async function withDispatcher(cluster: string, body: (dispatcher: TaskDispatcher, worker: Awaited<ReturnType<typeof connectNats>>) => Promise<void>): Promise<void> {
+    const gateway = await connectNats(nats.url, 'gateway');
+    const worker = await connectNats(nats.url, 'worker');
+    // Long enough that a missed "no responders" or a missed abort would show as the wrong error.
+    const dispatcher = new TaskDispatcher(gateway, clusterSubjects(cluster), pino({ level: 'silent' }), { ...DEFAULT_DISPATCHER_OPTIONS, ackTimeoutMs: 3000, maxAttempts: 1 });
+    try {
+      await body(dispatcher, worker);
+    } finally {
+      dispatcher.close();
+      await gateway.close();
+      await worker.close();
+    }
+  }
+
+  it('takes the acknowledgement that arrives in one write with the results', async () => {
+    await withDispatcher('offer-ack', async (dispatcher, worker) => {
+      const subjects = clusterSubjects('offer-ack');
+      worker.subscribe(subjects.task, {
+        callback: (error, msg) => {
+          if (error) return;
+          const task = decodeJson<TaskMessage>(msg.data);
+          // As a worker does for a small task: ack, batch and end published in one tick.
+          msg.respond(encodeJson({ workerId: 'w1', creditSubject: `${subjects.creditsPrefix}.c1` } satisfies AckMessage));
+          worker.publish(task.resultSubject, new Uint8Array([1, 2, 3]), { headers: resultHeaders('batch', 0) });
+          const end: EndMessage = { rows: 1, batches: 1, elapsedMs: 0, workerId: 'w1', columns: [], files: [], bytesWritten: 0 };
+          worker.publish(task.resultSubject, encodeJson(end), { headers: resultHeaders('end', 1) });
+        },
+      });
+      await worker.flush();
+      const events = await collect(dispatcher.run(spec, new AbortController().signal));
+      assert.deepEqual(events.map((e) => e.kind), ['batch', 'end']);
+      assert.deepEqual([...(events[0] as { data: Uint8Array }).data], [1, 2, 3]);
+    });
+  });
+
+  it('fails at once with 57P03 when no worker subscribes (NATS answers "no responders")', async () => {
+    await withDispatcher('offer-none', async (dispatcher) => {
+      await assert.rejects(collect(dispatcher.run(spec, new AbortController().signal)), (error: unknown) => {
+        assert.ok(error instanceof SqlError, String(error));
+        assert.equal(error.sqlstate, '57P03', error.message);
+        return true;
+      });
+    });
+  });
+
+  it('gives up an offer that is cancelled before any worker answers it', async () => {
+    await withDispatcher('offer-cancel', async (dispatcher, worker) => {
+      let offered = 0;
+      worker.subscribe(clusterSubjects('offer-cancel').task, { callback: () => offered++ });
+      await worker.flush();
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new SqlError('57014', 'canceling statement due to user request')), 200);
+      await assert.rejects(collect(dispatcher.run(spec, controller.signal)), (error: unknown) => {
+        assert.ok(error instanceof SqlError, String(error));
+        assert.equal(error.sqlstate, '57014', error.message);
+        return true;
+      });
+      assert.equal(offered, 1);
+    });
+  });
+});
