@@ -116,6 +116,7 @@ export class Gateway {
         maxMessageBytes: Math.min(DEFAULT_DISPATCHER_OPTIONS.maxMessageBytes, nc.info?.max_payload ? nc.info.max_payload - 16 * 1024 : Infinity),
       },
       workers,
+      scratch,
     );
     const pins = new VersionPins();
     const spool = { budget: new MemoryBudget(options.resultBufferBytes), directory: temp.spoolDir, spillLimitBytes: options.spillLimitBytes };

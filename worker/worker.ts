@@ -5,10 +5,11 @@
  * control. Any worker can run any task; it keeps nothing between tasks.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import type { Msg, NatsConnection, Subscription } from 'nats';
-import { encodeBatch } from '../src/arrow/ipc.ts';
+import { encodeBatch, pieces } from '../src/arrow/ipc.ts';
 import { columnsOf, resultBatches } from '../src/arrow/read-result.ts';
 import { transportSql } from '../src/arrow/transport-sql.ts';
 import {
@@ -214,7 +215,7 @@ export class Worker {
     const log = this.options.log.child({ queryId: task.queryId, stage: task.stageId, task: task.task, attempt: task.attempt });
     let sequence = 0;
     // The acknowledgement goes first, in the same write as the first result when it is still due.
-    const publish = (kind: 'batch' | 'end' | 'error', data: Uint8Array) => {
+    const publish = (kind: 'part' | 'batch' | 'end' | 'error', data: Uint8Array) => {
       acknowledge();
       this.nc.publish(task.resultSubject, data, { headers: resultHeaders(kind, sequence++) });
     };
@@ -235,6 +236,8 @@ export class Worker {
       // Cancelled while it waited for a slot (or its deadline passed): do not start it.
       if (running.cancelled) throw interrupted();
       await setTimeZone(pooled, task.timeZone);
+      // SQL too large for a NATS message comes through the scratch directory.
+      const sql = task.sqlFile === undefined ? task.sql : await readFile(resolveIn(dirs, 'scratch', task.sqlFile), 'utf8');
       const filesOf = (input: TaskInput) => input.files.map((file) => resolveIn(dirs, input.root, file));
       // Data files read from the cache where all of an input's files are in it; scratch files never
       // are. Several cached files are read in no fixed order: only where the rows' order is free.
@@ -253,35 +256,42 @@ export class Worker {
       let columns: InputColumn[];
       if (task.output.kind === 'stream') {
         // The result's own columns say whether it needs the transport wrapper (rarely): no separate prepare.
-        let result = await streamOne(connection, task.sql);
+        let result = await streamOne(connection, sql);
         const allColumns = columnsOf(result);
         columns = allColumns;
-        const wrapped = transportSql(task.sql, allColumns, task.output.client === true ? 'client' : 'transport');
-        if (wrapped !== task.sql) result = await streamOne(connection, wrapped);
+        const wrapped = transportSql(sql, allColumns, task.output.client === true ? 'client' : 'transport');
+        if (wrapped !== sql) result = await streamOne(connection, wrapped);
         // Each message is held until the next one (or the end) is ready and published with it: NATS
         // writes what is published in one tick together, and a small result's batch and end then
         // cost one socket write instead of two.
-        let held: Uint8Array | undefined;
+        // A message larger than NATS takes (one row with a large value) goes in pieces: `part`s and a
+        // last `batch`, each under the task's credits like any message.
+        // (The last message is published inline, not through a helper that is awaited: the end
+        // must follow it in the same tick to share its socket write.)
+        let held: { kind: 'part' | 'batch'; data: Uint8Array } | undefined;
         for await (const batch of resultBatches(result, { columns: allColumns, targetBytes: Math.floor(task.maxMessageBytes * 0.75) })) {
           for (const message of encodeBatch(batch, { maxBytes: task.maxMessageBytes })) {
-            if (held) {
-              await credits.take();
-              if (running.cancelled) throw interrupted();
-              publish('batch', held);
-              batches++;
+            const split = pieces(message, task.maxMessageBytes);
+            for (let i = 0; i < split.length; i++) {
+              if (held) {
+                await credits.take();
+                if (running.cancelled) throw interrupted();
+                publish(held.kind, held.data);
+                if (held.kind === 'batch') batches++;
+              }
+              held = { kind: i === split.length - 1 ? 'batch' : 'part', data: split[i]! };
             }
-            held = message;
           }
           rows += batch.numRows;
         }
         if (held) {
           await credits.take();
           if (running.cancelled) throw interrupted();
-          publish('batch', held);
+          publish(held.kind, held.data);
           batches++;
         }
       } else {
-        const prepared = await connection.prepare(task.sql);
+        const prepared = await connection.prepare(sql);
         const allColumns = columnsOf(prepared);
         prepared.destroySync();
         columns = allColumns;
@@ -289,7 +299,7 @@ export class Worker {
           if (allColumns.at(-1)?.name !== BUCKET_COLUMN) throw new Error(`Internal Error: a bucketed task must end with ${BUCKET_COLUMN}`);
           columns = allColumns.slice(0, -1);
         }
-        const written = await writeOutput(connection, task, dirs.scratch);
+        const written = await writeOutput(connection, { ...task, sql }, dirs.scratch);
         rows = written.rows;
         files = written.files;
         bytesWritten = written.bytes;

@@ -68,6 +68,13 @@ export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
   maxAttempts: 3,
 };
 
+/** Where a task's SQL goes when it is too large for a NATS message (the shared scratch directory). */
+export interface TaskSqlStore {
+  /** Stores `sql` under `name` (dot-separated safe tokens); returns the scratch-relative path workers read. */
+  putTaskSql(name: string, sql: string): Promise<string>;
+  removeTaskSql(relative: string): Promise<void>;
+}
+
 /** One message of a task's result stream, in order. */
 export type TaskEvent = { readonly kind: 'batch'; readonly data: Uint8Array } | { readonly kind: 'end'; readonly end: EndMessage };
 
@@ -95,6 +102,7 @@ export class TaskDispatcher {
     private readonly log: Logger,
     private readonly options: DispatcherOptions = DEFAULT_DISPATCHER_OPTIONS,
     private readonly workers?: WorkerRegistry,
+    private readonly largeSql?: TaskSqlStore,
   ) {
     this.results = new ResultRouter(nc, subjects.resultsPrefix);
   }
@@ -116,6 +124,7 @@ export class TaskDispatcher {
     for (let attempt = 1; ; attempt++) {
       const key = `${spec.queryId}.${spec.stageId}.${spec.task}.${attempt}.${randomUUID().slice(0, 8)}`;
       const channel = this.results.open(key);
+      let sqlFile: string | undefined;
       try {
         const task: TaskMessage = {
           ...spec,
@@ -124,7 +133,13 @@ export class TaskDispatcher {
           initialCredits: this.options.initialCredits,
           maxMessageBytes: this.options.maxMessageBytes,
         };
-        const ack = await this.submit(task, channel, signal, lostOn, fault);
+        let body = encodeJson(task);
+        if (body.byteLength > this.options.maxMessageBytes) {
+          if (!this.largeSql) throw new SqlError('54000', `the task's SQL (${spec.sql.length} characters) is too large for a NATS message of ${this.options.maxMessageBytes} bytes`);
+          sqlFile = await this.largeSql.putTaskSql(key, spec.sql);
+          body = encodeJson({ ...task, sql: '', sqlFile } satisfies TaskMessage);
+        }
+        const ack = await this.submit(body, channel, signal, lostOn, fault);
         if (ack === 'timeout') {
           if (attempt >= this.options.maxAttempts) {
             throw new SqlError('58000', `no worker accepted task ${key} after ${attempt} attempts`);
@@ -149,6 +164,7 @@ export class TaskDispatcher {
         }
       } finally {
         channel.close();
+        if (sqlFile !== undefined) await this.largeSql!.removeTaskSql(sqlFile);
       }
     }
   }
@@ -176,7 +192,7 @@ export class TaskDispatcher {
    * message on the same subject.
    */
   private async submit(
-    task: TaskMessage,
+    task: Uint8Array,
     channel: ResultChannel,
     signal: AbortSignal,
     avoid: ReadonlySet<string>,
@@ -208,8 +224,8 @@ export class TaskDispatcher {
   }
 
   /** Publishes the offer and waits for the worker's acknowledgement on the task's result subject. */
-  private async offer(subject: string, task: TaskMessage, channel: ResultChannel, signal: AbortSignal): Promise<AckMessage | 'timeout' | 'no responders'> {
-    this.nc.publish(subject, encodeJson(task), { reply: channel.subject });
+  private async offer(subject: string, task: Uint8Array, channel: ResultChannel, signal: AbortSignal): Promise<AckMessage | 'timeout' | 'no responders'> {
+    this.nc.publish(subject, task, { reply: channel.subject });
     const abort = () => channel.close();
     signal.addEventListener('abort', abort, { once: true });
     try {
@@ -219,7 +235,7 @@ export class TaskDispatcher {
       if (msg.data.length === 0 && msg.headers?.code === 503) return 'no responders';
       // The acknowledgement is a plain reply; a result message first would break the protocol.
       if (readResultHeaders(msg.headers) !== undefined) {
-        throw new SqlError('XX000', `worker sent results of task ${task.resultSubject} before accepting it`);
+        throw new SqlError('XX000', `worker sent results of task ${channel.subject} before accepting it`);
       }
       return decodeJson<AckMessage>(msg.data);
     } finally {
@@ -261,6 +277,16 @@ export class TaskDispatcher {
     let expected = 0;
     let consumed = 0;
     const creditBatch = Math.max(1, Math.floor(this.options.initialCredits / 2));
+    // Pieces of a batch larger than a NATS message, joined when its last piece (a `batch`) comes.
+    let parts: Uint8Array[] = [];
+    const consume = () => {
+      // Credits go back in halves of the window: a result of one or two batches (most small
+      // queries) needs no credit message at all.
+      if (++consumed >= creditBatch) {
+        this.nc.publish(creditSubject, encodeJson({ credits: consumed } satisfies CreditMessage));
+        consumed = 0;
+      }
+    };
     try {
       for await (const msg of subscription) {
         lastHeard = Date.now();
@@ -272,16 +298,19 @@ export class TaskDispatcher {
         }
         expected++;
         switch (header.kind) {
-          case 'batch':
-            yield { kind: 'batch', data: msg.data };
-            // Credits go back in halves of the window: a result of one or two batches (most small
-            // queries) needs no credit message at all.
-            if (++consumed >= creditBatch) {
-              this.nc.publish(creditSubject, encodeJson({ credits: consumed } satisfies CreditMessage));
-              consumed = 0;
-            }
+          case 'part':
+            parts.push(msg.data);
+            consume();
             break;
+          case 'batch': {
+            const data = parts.length === 0 ? msg.data : Buffer.concat([...parts, msg.data]);
+            parts = [];
+            yield { kind: 'batch', data };
+            consume();
+            break;
+          }
           case 'end':
+            if (parts.length > 0) throw new WorkerFaultError('XX000', `result stream of task ${key} ended inside a batch sent in pieces`, workerId, false);
             yield { kind: 'end', end: decodeJson<EndMessage>(msg.data) };
             return;
           case 'error': {

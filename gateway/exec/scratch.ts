@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { queryPrefix } from '../../src/storage/scratch.ts';
+import { checkScratchRelative, queryPrefix } from '../../src/storage/scratch.ts';
 import type { Logger } from '../../src/log.ts';
 
 const OWNER_FILE = 'owner';
@@ -43,6 +43,22 @@ export class ScratchSpace {
   /** Scratch-relative directory of a query's stage outputs. */
   prefix(queryId: string): string {
     return queryPrefix(this.gatewayId, queryId);
+  }
+
+  /**
+   * Writes the SQL of a task too large for a NATS message where every worker can read it, under
+   * this gateway's own directory (so a crashed gateway's are swept with the rest); returns its
+   * scratch-relative path.
+   */
+  async putTaskSql(name: string, sql: string): Promise<string> {
+    const relative = checkScratchRelative(`${this.gatewayId}/tasks/${name}.sql`);
+    await mkdir(path.join(this.directory, this.gatewayId, 'tasks'), { recursive: true });
+    await writeFile(path.join(this.directory, relative), sql);
+    return relative;
+  }
+
+  async removeTaskSql(relative: string): Promise<void> {
+    await rm(path.join(this.directory, checkScratchRelative(relative)), { force: true }).catch((error: unknown) => this.log.warn({ err: error, relative }, 'could not remove a task SQL file'));
   }
 
   /** Removes a query's files now, and again shortly (a cancelled task may still be finishing a write). */

@@ -28,7 +28,9 @@ function encodeWhole(batch: RecordBatch): Uint8Array {
 
 /**
  * Encodes `batch` as one or more IPC stream messages of at most `maxBytes`
- * each, splitting by rows. Throws when a single row cannot fit.
+ * each, splitting by rows. A row that cannot fit (one large value: a long
+ * string_agg, a big list) is a message of its own, larger than `maxBytes`:
+ * the sender splits such a message into pieces (see `pieces`).
  */
 export function encodeBatch(batch: RecordBatch, options: EncodeOptions = {}): Uint8Array[] {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -62,10 +64,8 @@ function encodeRange(batch: RecordBatch, start: number, end: number, maxBytes: n
     return;
   }
   if (end - start === 1) {
-    throw new Error(
-      `Row ${start} of a batch encodes to ${bytes.byteLength} bytes with its schema, ` +
-        `more than the ${maxBytes}-byte message limit`,
-    );
+    out.push(bytes);
+    return;
   }
   const mid = start + ((end - start) >> 1);
   encodeRange(batch, start, mid, maxBytes, out);
@@ -89,6 +89,17 @@ function emptyMessageBytes(batch: RecordBatch): number {
     emptySizes.set(batch.schema, size);
   }
   return size;
+}
+
+/**
+ * `message` cut into pieces of at most `maxBytes` (views, no copy); the receiver concatenates
+ * them in order before decoding. One piece when it fits.
+ */
+export function pieces(message: Uint8Array, maxBytes: number): Uint8Array[] {
+  if (message.byteLength <= maxBytes) return [message];
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < message.byteLength; at += maxBytes) out.push(message.subarray(at, Math.min(message.byteLength, at + maxBytes)));
+  return out;
 }
 
 /** The zero-row message announcing only the schema (an empty result). */

@@ -61,6 +61,12 @@ export interface TaskMessage {
   readonly attempt: number;
   /** A DuckDB SELECT rendered by the planner; reads only the relations named in `inputs`. */
   readonly sql: string;
+  /**
+   * Set when the SQL is too large for a NATS message (a client's list of a million literals):
+   * then `sql` is empty and the SQL is in this scratch-relative file, which the gateway removes
+   * when the attempt ends.
+   */
+  readonly sqlFile?: string;
   readonly inputs: readonly TaskInput[];
   readonly output: TaskOutput;
   /** `small`: the only task of a one-task plan (a lookup): it may use the worker's small-task slot when every other slot is busy. */
@@ -104,7 +110,8 @@ export interface HeartbeatMessage {
   readonly answersProbes?: boolean;
 }
 
-export type ResultKind = 'ack' | 'batch' | 'end' | 'error';
+/** `part`: a piece of a batch message larger than a NATS message; the pieces up to the next `batch` join into one. */
+export type ResultKind = 'ack' | 'part' | 'batch' | 'end' | 'error';
 
 export interface AckMessage {
   readonly workerId: string;
@@ -146,7 +153,7 @@ export function resultHeaders(kind: ResultKind, sequence: number): MsgHdrs {
 export function readResultHeaders(h: MsgHdrs | undefined): { kind: ResultKind; sequence: number } | undefined {
   const kind = h?.get(KIND_HEADER);
   const sequence = Number(h?.get(SEQUENCE_HEADER));
-  if (kind !== 'ack' && kind !== 'batch' && kind !== 'end' && kind !== 'error') return undefined;
+  if (kind !== 'ack' && kind !== 'part' && kind !== 'batch' && kind !== 'end' && kind !== 'error') return undefined;
   if (!Number.isInteger(sequence)) return undefined;
   return { kind, sequence };
 }

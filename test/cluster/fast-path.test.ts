@@ -73,6 +73,24 @@ describe('fast path on a real cluster', { timeout: 5 * 60_000 }, () => {
     assert.match(plan, /1 of 2 partitions/);
   });
 
+  it('carries what is larger than a NATS message: a value of several MB, and a query text of 1.5 MB', async () => {
+    // One value larger than a NATS message goes from the worker in pieces.
+    const { rows: big } = await client.query<{ s: string }>("SELECT string_agg(l_comment, '|' ORDER BY l_orderkey, l_linenumber) AS s FROM lineitem");
+    const { rows: parts } = await client.query<{ n: string; chars: string }>('SELECT count(*) AS n, sum(length(l_comment)) AS chars FROM lineitem');
+    const expectedLength = Number(parts[0].chars) + Number(parts[0].n) - 1;
+    assert.ok(expectedLength > 2 * 1024 * 1024, 'the value must be larger than a NATS message');
+    assert.equal(big[0].s.length, expectedLength, 'the joined value has every comment and separator');
+    assert.equal(big[0].s.split('|').length, Number(parts[0].n), 'one piece per row');
+    // A task whose SQL is larger than a NATS message goes through the scratch directory.
+    const keys = Array.from({ length: 250_000 }, (_, i) => i * 3 + 1);
+    const sql = `SELECT count(*) AS n FROM orders WHERE o_orderkey IN (${keys.join(',')})`;
+    assert.ok(sql.length > 1024 * 1024, 'the query text must be larger than a NATS message');
+    const { rows: counted } = await client.query<{ n: string }>(sql);
+    const { rows: reference } = await client.query<{ n: string }>('SELECT count(*) AS n FROM orders WHERE o_orderkey % 3 = 1 AND o_orderkey < 750000');
+    assert.equal(counted[0].n, reference[0].n);
+    assert.ok(Number(counted[0].n) > 0, 'some keys match');
+  });
+
   it('refuses a text parameter holding NUL, as PostgreSQL does', async () => {
     await assert.rejects(client.query('SELECT $1::VARCHAR AS v', ['a\u0000b']), (error: { code?: string }) => error.code === '22021');
     assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
