@@ -12,6 +12,8 @@ export interface ChildHandle {
   readonly process: ChildProcess;
   readonly readyLine: string;
   stop(): Promise<void>;
+  /** Kills the child at once (SIGKILL), synchronously: for a parent that must exit now. */
+  kill(): void;
 }
 
 export interface ChildOptions {
@@ -62,5 +64,8 @@ export async function startChild(args: readonly string[], readyPattern: RegExp, 
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }),
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
   };
 }

@@ -11,6 +11,8 @@ export interface RunningNatsServer {
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
+  /** Kills the server at once (SIGKILL), synchronously: for a parent that must exit now. */
+  kill(): void;
 }
 
 const SEARCH_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin'];
@@ -52,6 +54,9 @@ export async function startNatsServer(options: { host?: string; timeoutMs?: numb
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       });
       return stopped;
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { BIN, makeTempDir, runPondgate, startPondgate } from '../support/cluster.ts';
@@ -76,5 +77,26 @@ describe('command line', { timeout: 5 * 60_000 }, () => {
       const code = await exited;
       assert.equal(code, 130);
     }
+  });
+
+  it('a second SIGTERM while the cluster stops kills its workers and nats-server, never leaving them running', async () => {
+    const cluster = await startPondgate(['cluster', '--data', temp.dir, '--port', '0', '--workers', '2'], /^ready on /);
+    const { stdout } = await execFileAsync('ps', ['--ppid', String(cluster.process.pid), '-o', 'pid=']);
+    const children = stdout.split('\n').map((line) => Number(line.trim())).filter((pid) => pid > 0);
+    assert.equal(children.length, 3, 'nats-server and two workers');
+    const exited = new Promise<number | null>((resolve) => cluster.process.once('exit', (code) => resolve(code)));
+    cluster.process.kill('SIGTERM');
+    cluster.process.kill('SIGTERM');
+    assert.equal(await exited, 1);
+    // Killed children may linger as zombies until they are reaped: those count as gone.
+    const running = (pid: number) => {
+      try {
+        return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    for (let waited = 0; children.some(running) && waited < 5000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(children.filter(running), [], 'no child of the cluster still runs');
   });
 });

@@ -57,11 +57,11 @@ export function registerCluster(program: Command): void {
   addAccessOptions(addAdmissionOptions(command))
     .action(async (options: ClusterOptions) => {
       const running = await startCluster(options);
-      onShutdown(running.stop);
+      onShutdown(running.stop, running.kill);
     });
 }
 
-async function startCluster(options: ClusterOptions): Promise<{ stop: () => Promise<void> }> {
+async function startCluster(options: ClusterOptions): Promise<{ stop: () => Promise<void>; kill: () => void }> {
   if (options.demo && !existsSync(path.join(options.data, MANIFEST_FILE))) await makeDemoData(options.data);
   if (!existsSync(options.data)) throw new Error(`data directory ${options.data} does not exist (make one with: pondgate generate tpch --into ${options.data}, or pass --demo)`);
   accessPolicy(options, options.host); // a bad auth/TLS setup fails before anything is started
@@ -72,6 +72,11 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
     await gateway?.stop().catch(() => undefined);
     await Promise.all(workers.map((w) => w.stop()));
     await nats?.stop();
+  };
+  // The children die with this process even when it cannot wait for them to stop.
+  const kill = () => {
+    for (const worker of workers) worker.kill();
+    nats?.kill();
   };
   try {
     const natsUrl = options.nats ?? (nats = await startNatsServer()).url;
@@ -122,7 +127,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
         '',
       ].join('\n'),
     );
-    return { stop };
+    return { stop, kill };
   } catch (error) {
     await stop();
     throw error;
