@@ -17,6 +17,7 @@ export function onShutdown(cleanup: () => Promise<void>, force: () => void = () 
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return exitNow(signal === 'SIGINT' ? 130 : 1);
     stopping = true;
+    process.stderr.write(`stopping (${signal}); send it again to stop at once\n`);
     const timer = setTimeout(() => exitNow(1), 10_000);
     timer.unref();
     cleanup()

@@ -81,13 +81,13 @@ describe('command line', { timeout: 5 * 60_000 }, () => {
 
   it('a second SIGTERM while the cluster stops kills its workers and nats-server, never leaving them running', async () => {
     const cluster = await startPondgate(['cluster', '--data', temp.dir, '--port', '0', '--workers', '2'], /^ready on /);
-    const { stdout } = await execFileAsync('ps', ['--ppid', String(cluster.process.pid), '-o', 'pid=']);
-    const children = stdout.split('\n').map((line) => Number(line.trim())).filter((pid) => pid > 0);
-    assert.equal(children.length, 3, 'nats-server and two workers');
-    const exited = new Promise<number | null>((resolve) => cluster.process.once('exit', (code) => resolve(code)));
-    cluster.process.kill('SIGTERM');
-    cluster.process.kill('SIGTERM');
-    assert.equal(await exited, 1);
+    const { stdout } = await execFileAsync('ps', ['--ppid', String(cluster.process.pid), '-o', 'pid=,args=']);
+    const children = stdout.split('\n').filter((line) => line.trim() !== '').map((line) => ({ pid: Number(line.trim().split(/\s+/)[0]), args: line }));
+    assert.equal(children.length, 3, `nats-server and two workers: ${stdout}`);
+    // A stopped worker cannot exit on the cluster's SIGTERM, so the graceful stop is surely still
+    // running when the second signal comes (two signals sent at once may arrive as one).
+    const frozen = children.find((c) => / worker /.test(c.args))!;
+    process.kill(frozen.pid, 'SIGSTOP');
     // Killed children may linger as zombies until they are reaped: those count as gone.
     const running = (pid: number) => {
       try {
@@ -96,7 +96,18 @@ describe('command line', { timeout: 5 * 60_000 }, () => {
         return false;
       }
     };
-    for (let waited = 0; children.some(running) && waited < 5000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.deepEqual(children.filter(running), [], 'no child of the cluster still runs');
+    try {
+      const stopping = new Promise<void>((resolve) => cluster.process.stderr!.on('data', (text: Buffer | string) => /stopping \(SIGTERM\)/.test(String(text)) && resolve()));
+      const exited = new Promise<number | null>((resolve) => cluster.process.once('exit', (code) => resolve(code)));
+      cluster.process.kill('SIGTERM');
+      await stopping;
+      cluster.process.kill('SIGTERM');
+      assert.equal(await exited, 1);
+      const pids = children.map((c) => c.pid);
+      for (let waited = 0; pids.some(running) && waited < 5000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(pids.filter(running), [], 'no child of the cluster still runs');
+    } finally {
+      for (const child of children) if (running(child.pid)) process.kill(child.pid, 'SIGKILL');
+    }
   });
 });
