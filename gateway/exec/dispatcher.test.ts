@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { decodeJson, encodeJson, resultHeaders, type AckMessage, type EndMessage, type TaskMessage } from '../../src/cluster/messages.ts';
+import { decodeJson, encodeJson, resultHeaders, type AckMessage, type EndMessage, type ResultKind, type TaskMessage } from '../../src/cluster/messages.ts';
 import { connectNats } from '../../src/cluster/nats-connect.ts';
 import { startNatsServer, type RunningNatsServer } from '../../src/cluster/nats-server.ts';
 import { clusterSubjects } from '../../src/cluster/subjects.ts';
 import { SqlError } from '../../src/errors.ts';
-import { DEFAULT_DISPATCHER_OPTIONS, TaskDispatcher, type TaskEvent, type TaskSpec } from './dispatcher.ts';
+import { DEFAULT_DISPATCHER_OPTIONS, TaskDispatcher, type TaskEvent, type TaskSpec, type TaskSqlStore } from './dispatcher.ts';
 
 const spec: TaskSpec = {
   queryId: 'q1',
@@ -39,11 +39,15 @@ describe('TaskDispatcher offers', () => {
     await nats?.stop();
   });
 
-  async function withDispatcher(cluster: string, body: (dispatcher: TaskDispatcher, worker: Awaited<ReturnType<typeof connectNats>>) => Promise<void>): Promise<void> {
+  type Connection = Awaited<ReturnType<typeof connectNats>>;
+  type Options = Partial<typeof DEFAULT_DISPATCHER_OPTIONS>;
+
+  /** A dispatcher (and a connection for a stand-in worker) on cluster `cluster`. */
+  async function withDispatcher(cluster: string, body: (dispatcher: TaskDispatcher, worker: Connection) => Promise<void>, options: Options = {}, store?: TaskSqlStore): Promise<void> {
     const gateway = await connectNats(nats.url, 'gateway');
     const worker = await connectNats(nats.url, 'worker');
     // Long enough that a missed "no responders" or a missed abort would show as the wrong error.
-    const dispatcher = new TaskDispatcher(gateway, clusterSubjects(cluster), pino({ level: 'silent' }), { ...DEFAULT_DISPATCHER_OPTIONS, ackTimeoutMs: 3000, maxAttempts: 1 });
+    const dispatcher = new TaskDispatcher(gateway, clusterSubjects(cluster), pino({ level: 'silent' }), { ...DEFAULT_DISPATCHER_OPTIONS, ackTimeoutMs: 3000, maxAttempts: 1, ...options }, undefined, store);
     try {
       await body(dispatcher, worker);
     } finally {
@@ -53,21 +57,32 @@ describe('TaskDispatcher offers', () => {
     }
   }
 
+  /**
+   * A stand-in worker: takes each offer, acknowledges it with credit subject `<credits>.c1` and,
+   * in the same tick (as a worker does for a small task), publishes `messages` on its result subject.
+   */
+  async function standIn(worker: Connection, cluster: string, messages: (task: TaskMessage) => Array<[ResultKind, Uint8Array]>): Promise<void> {
+    const subjects = clusterSubjects(cluster);
+    worker.subscribe(subjects.task, {
+      callback: (error, msg) => {
+        if (error) return;
+        const task = decodeJson<TaskMessage>(msg.data);
+        msg.respond(encodeJson({ workerId: 'w1', creditSubject: `${subjects.creditsPrefix}.c1` } satisfies AckMessage));
+        messages(task).forEach(([kind, data], sequence) => worker.publish(task.resultSubject, data, { headers: resultHeaders(kind, sequence) }));
+      },
+    });
+    await worker.flush();
+  }
+
+  const end = (rows: number, batches: number): Uint8Array =>
+    encodeJson({ rows, batches, elapsedMs: 0, workerId: 'w1', columns: [], files: [], bytesWritten: 0 } satisfies EndMessage);
+
   it('takes the acknowledgement that arrives in one write with the results', async () => {
     await withDispatcher('offer-ack', async (dispatcher, worker) => {
-      const subjects = clusterSubjects('offer-ack');
-      worker.subscribe(subjects.task, {
-        callback: (error, msg) => {
-          if (error) return;
-          const task = decodeJson<TaskMessage>(msg.data);
-          // As a worker does for a small task: ack, batch and end published in one tick.
-          msg.respond(encodeJson({ workerId: 'w1', creditSubject: `${subjects.creditsPrefix}.c1` } satisfies AckMessage));
-          worker.publish(task.resultSubject, new Uint8Array([1, 2, 3]), { headers: resultHeaders('batch', 0) });
-          const end: EndMessage = { rows: 1, batches: 1, elapsedMs: 0, workerId: 'w1', columns: [], files: [], bytesWritten: 0 };
-          worker.publish(task.resultSubject, encodeJson(end), { headers: resultHeaders('end', 1) });
-        },
-      });
-      await worker.flush();
+      await standIn(worker, 'offer-ack', () => [
+        ['batch', new Uint8Array([1, 2, 3])],
+        ['end', end(1, 1)],
+      ]);
       const events = await collect(dispatcher.run(spec, new AbortController().signal));
       assert.deepEqual(events.map((e) => e.kind), ['batch', 'end']);
       assert.deepEqual([...(events[0] as { data: Uint8Array }).data], [1, 2, 3]);
@@ -76,23 +91,15 @@ describe('TaskDispatcher offers', () => {
 
   it('joins a batch sent in pieces (a value larger than a NATS message), returning credits for each piece', async () => {
     await withDispatcher('offer-parts', async (dispatcher, worker) => {
-      const subjects = clusterSubjects('offer-parts');
       let credits = 0;
-      worker.subscribe(`${subjects.creditsPrefix}.c1`, { callback: (error, msg) => !error && (credits += decodeJson<{ credits: number }>(msg.data).credits) });
-      worker.subscribe(subjects.task, {
-        callback: (error, msg) => {
-          if (error) return;
-          const task = decodeJson<TaskMessage>(msg.data);
-          msg.respond(encodeJson({ workerId: 'w1', creditSubject: `${subjects.creditsPrefix}.c1` } satisfies AckMessage));
-          worker.publish(task.resultSubject, new Uint8Array([1, 2]), { headers: resultHeaders('part', 0) });
-          worker.publish(task.resultSubject, new Uint8Array([3, 4]), { headers: resultHeaders('part', 1) });
-          worker.publish(task.resultSubject, new Uint8Array([5]), { headers: resultHeaders('batch', 2) });
-          worker.publish(task.resultSubject, new Uint8Array([6]), { headers: resultHeaders('batch', 3) });
-          const end: EndMessage = { rows: 2, batches: 2, elapsedMs: 0, workerId: 'w1', columns: [], files: [], bytesWritten: 0 };
-          worker.publish(task.resultSubject, encodeJson(end), { headers: resultHeaders('end', 4) });
-        },
-      });
-      await worker.flush();
+      worker.subscribe(`${clusterSubjects('offer-parts').creditsPrefix}.c1`, { callback: (error, msg) => !error && (credits += decodeJson<{ credits: number }>(msg.data).credits) });
+      await standIn(worker, 'offer-parts', () => [
+        ['part', new Uint8Array([1, 2])],
+        ['part', new Uint8Array([3, 4])],
+        ['batch', new Uint8Array([5])],
+        ['batch', new Uint8Array([6])],
+        ['end', end(2, 2)],
+      ]);
       const events = await collect(dispatcher.run(spec, new AbortController().signal));
       assert.deepEqual(
         events.map((e) => (e.kind === 'batch' ? [...e.data] : e.kind)),
@@ -106,64 +113,51 @@ describe('TaskDispatcher offers', () => {
 
   it('fails a result stream that ends in the middle of a batch sent in pieces', async () => {
     await withDispatcher('offer-cut', async (dispatcher, worker) => {
-      const subjects = clusterSubjects('offer-cut');
-      worker.subscribe(subjects.task, {
-        callback: (error, msg) => {
-          if (error) return;
-          const task = decodeJson<TaskMessage>(msg.data);
-          msg.respond(encodeJson({ workerId: 'w1', creditSubject: `${subjects.creditsPrefix}.c1` } satisfies AckMessage));
-          worker.publish(task.resultSubject, new Uint8Array([1, 2]), { headers: resultHeaders('part', 0) });
-          const end: EndMessage = { rows: 1, batches: 0, elapsedMs: 0, workerId: 'w1', columns: [], files: [], bytesWritten: 0 };
-          worker.publish(task.resultSubject, encodeJson(end), { headers: resultHeaders('end', 1) });
-        },
-      });
-      await worker.flush();
+      await standIn(worker, 'offer-cut', () => [
+        ['part', new Uint8Array([1, 2])],
+        ['end', end(1, 0)],
+      ]);
       await assert.rejects(collect(dispatcher.run(spec, new AbortController().signal)), /ended inside a batch sent in pieces/);
     });
   });
 
   it('sends SQL too large for a NATS message through the store, and removes it when the attempt ends', async () => {
-    const gateway = await connectNats(nats.url, 'gateway');
-    const worker = await connectNats(nats.url, 'worker');
-    const subjects = clusterSubjects('offer-large');
     const stored = new Map<string, string>();
-    const store = {
-      putTaskSql: async (name: string, sql: string) => {
+    const store: TaskSqlStore = {
+      putTaskSql: async (name, sql) => {
         stored.set(`tasks/${name}.sql`, sql);
         return `tasks/${name}.sql`;
       },
-      removeTaskSql: async (relative: string) => void stored.delete(relative),
+      removeTaskSql: async (relative) => void stored.delete(relative),
     };
-    const dispatcher = new TaskDispatcher(gateway, subjects, pino({ level: 'silent' }), { ...DEFAULT_DISPATCHER_OPTIONS, maxMessageBytes: 4096, ackTimeoutMs: 3000, maxAttempts: 1 }, undefined, store);
-    const plain = new TaskDispatcher(gateway, subjects, pino({ level: 'silent' }), { ...DEFAULT_DISPATCHER_OPTIONS, maxMessageBytes: 4096, ackTimeoutMs: 3000, maxAttempts: 1 });
-    try {
-      const seen: Array<{ sql: string; file: string | undefined; stored: string | undefined }> = [];
-      worker.subscribe(subjects.task, {
-        callback: (error, msg) => {
-          if (error) return;
-          const task = decodeJson<TaskMessage>(msg.data);
-          seen.push({ sql: task.sql, file: task.sqlFile, stored: task.sqlFile === undefined ? undefined : stored.get(task.sqlFile) });
-          msg.respond(encodeJson({ workerId: 'w1', creditSubject: `${subjects.creditsPrefix}.c1` } satisfies AckMessage));
-          const end: EndMessage = { rows: 0, batches: 0, elapsedMs: 0, workerId: 'w1', columns: [], files: [], bytesWritten: 0 };
-          worker.publish(task.resultSubject, encodeJson(end), { headers: resultHeaders('end', 0) });
-        },
-      });
-      await worker.flush();
-      const large = `SELECT 1 WHERE 1 IN (${'1,'.repeat(5000)}1)`;
-      await collect(dispatcher.run({ ...spec, sql: large }, new AbortController().signal));
-      await collect(dispatcher.run(spec, new AbortController().signal));
-      assert.equal(seen.length, 2);
-      assert.equal(seen[0]!.sql, '');
-      assert.equal(seen[0]!.stored, large, 'the worker finds the whole SQL in the file the message names');
-      assert.deepEqual(seen[1], { sql: spec.sql, file: undefined, stored: undefined }, 'SQL that fits travels in the message');
-      assert.equal(stored.size, 0, 'the file is removed when the attempt ends');
-      await assert.rejects(collect(plain.run({ ...spec, sql: large }, new AbortController().signal)), (error: unknown) => error instanceof SqlError && error.sqlstate === '54000');
-    } finally {
-      dispatcher.close();
-      plain.close();
-      await gateway.close();
-      await worker.close();
-    }
+    const large = `SELECT 1 WHERE 1 IN (${'1,'.repeat(5000)}1)`;
+    const seen: Array<{ sql: string; file: string | undefined; stored: string | undefined }> = [];
+    const answer = (task: TaskMessage): Array<[ResultKind, Uint8Array]> => {
+      seen.push({ sql: task.sql, file: task.sqlFile, stored: task.sqlFile === undefined ? undefined : stored.get(task.sqlFile) });
+      return [['end', end(0, 0)]];
+    };
+    await withDispatcher(
+      'offer-large',
+      async (dispatcher, worker) => {
+        await standIn(worker, 'offer-large', answer);
+        await collect(dispatcher.run({ ...spec, sql: large }, new AbortController().signal));
+        await collect(dispatcher.run(spec, new AbortController().signal));
+      },
+      { maxMessageBytes: 4096 },
+      store,
+    );
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0]!.sql, '');
+    assert.equal(seen[0]!.stored, large, 'the worker finds the whole SQL in the file the message names');
+    assert.deepEqual(seen[1], { sql: spec.sql, file: undefined, stored: undefined }, 'SQL that fits travels in the message');
+    assert.equal(stored.size, 0, 'the file is removed when the attempt ends');
+    await withDispatcher(
+      'offer-large-plain',
+      async (plain) => {
+        await assert.rejects(collect(plain.run({ ...spec, sql: large }, new AbortController().signal)), (error: unknown) => error instanceof SqlError && error.sqlstate === '54000');
+      },
+      { maxMessageBytes: 4096 },
+    );
   });
 
   it('fails at once with 57P03 when no worker subscribes (NATS answers "no responders")', async () => {
