@@ -35,6 +35,11 @@ export interface PlacementSettings {
   /** Relations larger than this (bytes read) are never broadcast. */
   readonly broadcastLimitBytes: number;
   readonly joinStrategy: JoinStrategy;
+  /**
+   * Prove every family in order, each without a bound from the others: slower, and the reference
+   * the bounded search must agree with (tests).
+   */
+  readonly exhaustivePlacement?: boolean;
 }
 
 /** What the planner knows of a materialized (cut) subquery's output. */
@@ -125,22 +130,36 @@ export function place(input: PlacementInput): Placement | { readonly failure: st
     needed.set(leaf.relation, neededColumns(leaf.relation, input.mentionedNames));
   }
   const classes = keyClasses(region.blocks, region.leaves);
-  const families = candidateFamilies(leaves, classes, input);
-  let best: Placement | undefined;
-  let lastFailure = 'no placement was possible';
+  const derived: Derived = { kept, filters, needed };
   // A forced join strategy takes one task only when nothing else is possible.
   const forced = input.settings.joinStrategy !== 'auto';
+  const families = candidateFamilies(leaves, classes, input);
   const ordered = forced ? [...families.filter((f) => f.family.kind !== 'single'), ...families.filter((f) => f.family.kind === 'single')] : families;
-  for (const candidate of ordered) {
-    if (forced && best && candidate.family.kind === 'single') break;
-    const result = placeInFamily(candidate, leaves, classes, input, { kept, filters, needed });
+  const searches: FamilySearch[] = [];
+  let lastFailure = 'no placement was possible';
+  for (const [rank, candidate] of ordered.entries()) {
+    const search = familySearch(candidate, rank, leaves, classes, input, derived);
+    if ('failure' in search) lastFailure = search.failure;
+    else searches.push(search);
+  }
+  // Families are proved cheapest first (by their cheapest assignment before finishing), so the
+  // first correct placements bound the rest and most assignments are never proved. The choice is
+  // the same as proving the families in their order: the lowest cost wins, a tie goes to the
+  // family that comes first (its rank).
+  const bounded = !input.settings.exhaustivePlacement;
+  if (!forced && bounded) searches.sort((x, y) => x.lowest - y.lowest || x.rank - y.rank);
+  let best: { placement: Placement; rank: number } | undefined;
+  for (const search of searches) {
+    if (forced && best && search.candidate.family.kind === 'single') break;
+    const bound = bounded && best ? { cost: best.placement.cost, winsTies: search.rank < best.rank } : undefined;
+    const result = proveFamily(search, leaves, input, derived, bound);
     if ('failure' in result) {
       lastFailure = result.failure;
       continue;
     }
-    if (!best || result.cost < best.cost) best = result;
+    if (!best || result.cost < best.placement.cost || (result.cost === best.placement.cost && search.rank < best.rank)) best = { placement: result, rank: search.rank };
   }
-  return best ?? { failure: lastFailure };
+  return best?.placement ?? { failure: lastFailure };
 }
 
 // ---------------------------------------------------------------- the region a stage runs
@@ -237,7 +256,13 @@ class UnionFind {
   find(x: string): string {
     let root = x;
     while (this.parent.has(root) && this.parent.get(root) !== root) root = this.parent.get(root)!;
-    this.parent.set(x, root);
+    // Path compression: every key on the way now points at the root.
+    for (let key = x; key !== root; ) {
+      const next = this.parent.get(key)!;
+      this.parent.set(key, root);
+      key = next;
+    }
+    this.parent.set(root, root);
     return root;
   }
   union(a: string, b: string): void {
@@ -428,9 +453,91 @@ const MAX_ENUMERATED = 10;
 /** Relations smaller than this are broadcast unless a rule forces them to be split (a preserved side …). */
 const SMALL_BYTES = 4 * 1024 * 1024;
 
-function placeInFamily(candidate: Candidate, leaves: readonly Leaf[], classes: KeyClasses, input: PlacementInput, derived: Derived): Placement | { failure: string } {
+/** One family's split options and their assignments, costed, ready to be proved. */
+interface FamilySearch {
+  readonly candidate: Candidate;
+  /** Position among the families: among equal costs, the first family wins. */
+  readonly rank: number;
+  readonly tasks: number;
+  /** Assignments splitting only large relations (or natively split ones), cheapest first. */
+  readonly large: readonly Assignment[];
+  /** Assignments that may split small relations too, when some are small; computed when first needed. */
+  readonly all: (() => readonly Assignment[]) | undefined;
+  /** Cost before finishing of the family's cheapest assignment. */
+  readonly lowest: number;
+}
+
+interface Assignment {
+  readonly split: Map<Relation, SplitChoice>;
+  /** Cost before finishing. */
+  readonly cost: number;
+}
+
+/** Assignments cost at least as much as `cost` cannot beat the best placement of another family (but win a tie when `winsTies`). */
+interface Bound {
+  readonly cost: number;
+  readonly winsTies: boolean;
+}
+
+function familySearch(
+  candidate: Candidate,
+  rank: number,
+  leaves: readonly Leaf[],
+  classes: KeyClasses,
+  input: PlacementInput,
+  derived: Derived,
+): FamilySearch | { failure: string } {
   const family = candidate.family;
   const tasks = family.kind === 'single' ? 1 : Math.max(1, Math.min(bucketCount(family), input.slots));
+  const strategy = input.settings.joinStrategy;
+  if (family.kind === 'single') {
+    const none: Assignment = { split: new Map(), cost: estimateCost(family, tasks, new Map(), leaves, leaves, input, derived) };
+    return { candidate, rank, tasks, large: [none], all: undefined, lowest: none.cost };
+  }
+  const options: Option[] = [];
+  for (const leaf of leaves) {
+    const option = splitOption(leaf, candidate, classes, tasks, input, derived);
+    if (!option) continue;
+    if ((strategy === 'colocate' || strategy === 'broadcast') && option.choice.how === 'exchange') continue;
+    if (strategy === 'shuffle' && option.choice.how === 'native' && family.kind !== 'hash') continue;
+    options.push(option);
+  }
+  if (options.length === 0) return { failure: `nothing can be split in ${describeFamily(family)}` };
+  // Largest first: past the enumeration limit the rest stay split.
+  options.sort((a, b) => b.leaf.bytes - a.leaf.bytes);
+  const assignments = (candidates: readonly Option[]): Assignment[] => {
+    const enumerated = candidates.slice(0, MAX_ENUMERATED);
+    const fixed = candidates.slice(MAX_ENUMERATED);
+    const out: Assignment[] = [];
+    for (let mask = 1; mask < 1 << enumerated.length; mask++) {
+      const chosen = [...enumerated.filter((_, i) => (mask >> i) & 1), ...fixed];
+      // 'shuffle' forces every relation that can be exchanged to be split.
+      if (strategy === 'shuffle' && chosen.length < candidates.length) continue;
+      if (strategy === 'broadcast' && chosen.length > 1) continue;
+      const split = new Map(chosen.map((o) => [o.leaf.relation, o.choice]));
+      out.push({ split, cost: estimateCost(family, tasks, split, leaves.filter((l) => !split.has(l.relation)), leaves, input, derived) });
+    }
+    // Stable: among equal costs the enumeration order decides, as it always did.
+    return out.sort((a, b) => a.cost - b.cost);
+  };
+  // Small relations are broadcast, unless no correct assignment does without splitting them.
+  const large = options.filter((o) => o.leaf.bytes >= SMALL_BYTES || o.choice.how === 'native' || strategy !== 'auto');
+  let allAssignments: Assignment[] | undefined;
+  const all = large.length < options.length ? () => (allAssignments ??= assignments(options)) : undefined;
+  const largeAssignments = assignments(large);
+  const lowest = largeAssignments[0]?.cost ?? all?.()[0]?.cost ?? Infinity;
+  return { candidate, rank, tasks, large: largeAssignments, all, lowest };
+}
+
+/**
+ * The cheapest correct assignment of a family, or a failure. Costing is cheap, proving correctness
+ * is not: assignments are proved cheapest first, and once an assignment's cost before finishing
+ * (finishing adds, never subtracts) reaches the best proved total or the bound another family set,
+ * neither it nor any after it can win.
+ */
+function proveFamily(search: FamilySearch, leaves: readonly Leaf[], input: PlacementInput, derived: Derived, bound: Bound | undefined): Placement | { failure: string } {
+  const { family } = search.candidate;
+  const tasks = search.tasks;
   const strategy = input.settings.joinStrategy;
   const evaluate = (split: Map<Relation, SplitChoice>): Placement | { failure: string } => {
     const broadcast = leaves.filter((l) => !split.has(l.relation));
@@ -452,48 +559,31 @@ function placeInFamily(candidate: Candidate, leaves: readonly Leaf[], classes: K
     const cost = estimateCost(family, tasks, split, broadcast, leaves, input, derived) + finish;
     return { family, tasks, split, broadcast: broadcast.map((l) => l.relation), output, cost, kept: derived.kept, filters: derived.filters, neededColumns: derived.needed };
   };
-  if (family.kind === 'single') return evaluate(new Map());
-  const options: Option[] = [];
-  for (const leaf of leaves) {
-    const option = splitOption(leaf, candidate, classes, tasks, input, derived);
-    if (!option) continue;
-    if ((strategy === 'colocate' || strategy === 'broadcast') && option.choice.how === 'exchange') continue;
-    if (strategy === 'shuffle' && option.choice.how === 'native' && family.kind !== 'hash') continue;
-    options.push(option);
-  }
-  if (options.length === 0) return { failure: `nothing can be split in ${describeFamily(family)}` };
-  // Largest first: past the enumeration limit the rest stay split.
-  options.sort((a, b) => b.leaf.bytes - a.leaf.bytes);
   let best: Placement | undefined;
   let failure = 'no correct assignment';
-  const search = (candidates: readonly Option[]) => {
-    const enumerated = candidates.slice(0, MAX_ENUMERATED);
-    const fixed = candidates.slice(MAX_ENUMERATED);
-    // Costing is cheap, proving correctness is not: assignments are proved cheapest first, and
-    // once an assignment's cost before finishing (finishing adds, never subtracts) reaches the
-    // best proved total, neither it nor any after it can win.
-    const assignments: { split: Map<Relation, SplitChoice>; cost: number }[] = [];
-    for (let mask = 1; mask < 1 << enumerated.length; mask++) {
-      const chosen = [...enumerated.filter((_, i) => (mask >> i) & 1), ...fixed];
-      // 'shuffle' forces every relation that can be exchanged to be split.
-      if (strategy === 'shuffle' && chosen.length < candidates.length) continue;
-      if (strategy === 'broadcast' && chosen.length > 1) continue;
-      const split = new Map(chosen.map((o) => [o.leaf.relation, o.choice]));
-      assignments.push({ split, cost: estimateCost(family, tasks, split, leaves.filter((l) => !split.has(l.relation)), leaves, input, derived) });
-    }
-    // Stable: among equal costs the enumeration order decides, as it always did.
-    assignments.sort((a, b) => a.cost - b.cost);
+  const beaten = (cost: number) => bound !== undefined && (cost > bound.cost || (cost === bound.cost && !bound.winsTies));
+  /**
+   * Proves assignments cheapest first; says whether one is correct, even one that cannot win.
+   * Past the bound only that may still matter (`mustKnow`): it decides whether small relations may be split.
+   */
+  const prove = (assignments: readonly Assignment[], mustKnow: boolean): boolean => {
     for (const { split, cost } of assignments) {
-      if (best && cost >= best.cost) break;
+      if (best && cost >= best.cost) return true;
+      const losing = beaten(cost);
+      if (losing && !mustKnow) return false;
       const result = evaluate(split);
-      if ('failure' in result) failure = result.failure;
-      else if (!best || result.cost < best.cost) best = result;
+      if ('failure' in result) {
+        failure = result.failure;
+        continue;
+      }
+      if (losing) return true;
+      if (!best || result.cost < best.cost) best = result;
     }
+    return best !== undefined;
   };
-  // Small relations are broadcast, unless no correct assignment does without splitting them.
-  const large = options.filter((o) => o.leaf.bytes >= SMALL_BYTES || o.choice.how === 'native' || strategy !== 'auto');
-  if (large.length > 0) search(large);
-  if (!best && large.length < options.length) search(options);
+  const largeSuffice = search.large.length > 0 && prove(search.large, search.all !== undefined);
+  if (!largeSuffice && search.all) prove(search.all(), false);
+  if (best && beaten(best.cost)) return { failure: 'a cheaper placement is known' };
   return best ?? { failure };
 }
 
@@ -507,7 +597,8 @@ function splitOption(leaf: Leaf, candidate: Candidate, classes: KeyClasses, task
     if (!taskOf) return undefined;
     return { leaf, choice: { relation, column: '', type: '', how: 'native', partitionTasks: keptTasks(taskOf, derived.kept.get(relation)) } };
   }
-  const columns = (relation.columns ?? []).filter((c) => candidate.anchorClass !== undefined && classes.of(columnKey(relation, c)) === candidate.anchorClass);
+  // The relation's columns in the family's class, in the relation's column order.
+  const columns = candidate.anchorClass === undefined ? [] : (classes.members.get(candidate.anchorClass) ?? []).filter((m) => m.relation === relation).map((m) => m.column);
   let exchange: Option | undefined;
   for (const column of columns) {
     const type = leafColumnType(relation, column, input);

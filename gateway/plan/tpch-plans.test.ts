@@ -76,6 +76,18 @@ for (const layout of ['even', 'hash-key'] as const) {
         assert.doesNotMatch(text.split('\n')[1], /1 task in one task/, `the query runs as one task:\n${text}`);
       });
 
+      it(`Q${query.id}: the bounded placement search chooses what proving every family would`, async () => {
+        const codec = new SqlCodec(connection);
+        const parsed = await codec.parse(query.sql);
+        assert.ok(parsed.ok);
+        const planWith = async (exhaustivePlacement: boolean) => {
+          const settings = { ...DEFAULT_PLANNER_SETTINGS, exhaustivePlacement };
+          const plan = await planQuery(parsed.statement, query.sql, new DuckDBPlannerContext(manifest, catalog.aggregateNames, connection, codec, settings, 4, catalog.duckdbVersion, false));
+          return explainText(plan).join('\n');
+        };
+        assert.equal(await planWith(false), await planWith(true));
+      });
+
       it(`Q${query.id}: an unproven split aggregate's fallback is the statement's own delegate plan`, async () => {
         const codec = new SqlCodec(connection, { checkRendering: true });
         const parsed = await codec.parse(query.sql);
