@@ -21,6 +21,7 @@ import { AdmissionQueue, type AdmissionLimits } from './exec/admission-queue.ts'
 import { ScratchSpace } from './exec/scratch.ts';
 import { MemoryBudget } from './exec/spool.ts';
 import { GatewayTempDir } from './exec/temp-dir.ts';
+import { LocalLane } from './exec/local-lane.ts';
 import { WorkerRegistry } from './exec/workers.ts';
 import { collectGarbage } from '../src/storage/gc.ts';
 import { VersionPins } from '../src/storage/pins.ts';
@@ -41,6 +42,8 @@ export interface GatewayOptions {
   readonly resources: DuckDBResources;
   /** In-memory budget of buffered result messages, all queries together (the rest of --memory-limit-mb). */
   readonly resultBufferBytes: number;
+  /** Memory of the gateway's own task lane for one-task queries over small files, MB (local-lane.ts); 0 or absent: none. */
+  readonly localLaneMb?: number;
   /** Largest spill file of one query's result, bytes. */
   readonly spillLimitBytes: number;
   /** Parent of the gateway's own temp directory (default: os.tmpdir()). */
@@ -59,6 +62,9 @@ export interface GatewayOptions {
   readonly log: Logger;
 }
 
+/** Tasks the gateway's own lane runs at once: one can run in DuckDB while another's rows are handled. */
+const LOCAL_LANE_SLOTS = 2;
+
 export class Gateway {
   private readonly sessions = new Map<number, { secretKey: number; connection: ClientConnection }>();
   private readonly sockets = new Set<net.Socket>();
@@ -72,6 +78,7 @@ export class Gateway {
     private readonly workers: WorkerRegistry,
     private readonly scratch: ScratchSpace,
     private readonly temp: GatewayTempDir,
+    private readonly lane: LocalLane | undefined,
   ) {}
 
   static async start(nc: NatsConnection, options: GatewayOptions): Promise<Gateway> {
@@ -106,6 +113,20 @@ export class Gateway {
     workers.listen(nc, subjects);
     await workers.waitForWorkers(500);
     const scratch = await ScratchSpace.open(options.scratchDir, log);
+    const maxMessageBytes = Math.min(DEFAULT_DISPATCHER_OPTIONS.maxMessageBytes, nc.info?.max_payload ? nc.info.max_payload - 16 * 1024 : Infinity);
+    const laneMb = options.localLaneMb ?? 0;
+    const lane =
+      laneMb > 0
+        ? await LocalLane.open({
+            dataDir: options.dataDir,
+            scratchDir: options.scratchDir,
+            memoryMb: laneMb,
+            slots: LOCAL_LANE_SLOTS,
+            maxInputBytes: Math.floor((laneMb * 1024 * 1024) / 8),
+            maxMessageBytes,
+            log,
+          })
+        : undefined;
     const dispatcher = new TaskDispatcher(
       nc,
       subjects,
@@ -113,10 +134,11 @@ export class Gateway {
       {
         ...DEFAULT_DISPATCHER_OPTIONS,
         maxAttempts: options.taskAttempts ?? DEFAULT_DISPATCHER_OPTIONS.maxAttempts,
-        maxMessageBytes: Math.min(DEFAULT_DISPATCHER_OPTIONS.maxMessageBytes, nc.info?.max_payload ? nc.info.max_payload - 16 * 1024 : Infinity),
+        maxMessageBytes,
       },
       workers,
       scratch,
+      lane,
     );
     const pins = new VersionPins();
     const spool = { budget: new MemoryBudget(options.resultBufferBytes), directory: temp.spoolDir, spillLimitBytes: options.spillLimitBytes };
@@ -124,7 +146,7 @@ export class Gateway {
     const executor = new QueryExecutor(duckdb, dispatcher, log, scratch, pins, { spool, admission: new AdmissionQueue(options.admission) });
     const engine = new QueryEngine(duckdb, catalog, executor, log, workers, undefined, results);
     const server = net.createServer();
-    const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port }, workers, scratch, temp);
+    const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port }, workers, scratch, temp, lane);
     gateway.collectGarbageEvery(options.dataDir, pins, log);
     // The connection limit is applied per startup packet (53300), not by dropping sockets.
     const security = connectionSecurity(options.access ?? TRUST_POLICY, options.maxConnections);
@@ -184,6 +206,7 @@ export class Gateway {
       for (const socket of this.sockets) socket.destroy();
     });
     this.workers.stop();
+    await this.lane?.close();
     await this.scratch.close();
     this.duckdb.closeSync();
     await this.temp.remove();

@@ -5,39 +5,29 @@
  * control. Any worker can run any task; it keeps nothing between tasks.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import type { Msg, NatsConnection, Subscription } from 'nats';
-import { encodeBatch, pieces } from '../src/arrow/ipc.ts';
-import { columnsOf, resultBatches } from '../src/arrow/read-result.ts';
-import { transportSql } from '../src/arrow/transport-sql.ts';
 import {
-  BUCKET_COLUMN,
   decodeJson,
   encodeJson,
   resultHeaders,
   type AckMessage,
   type CancelMessage,
   type CreditMessage,
-  type EndMessage,
   type HeartbeatMessage,
-  type InputColumn,
-  type TaskErrorMessage,
-  type TaskInput,
   type TaskMessage,
-  type WrittenFile,
 } from '../src/cluster/messages.ts';
 import { clusterSubjects, workerToken, type ClusterSubjects } from '../src/cluster/subjects.ts';
 import type { DuckDBResources } from '../src/duckdb/resources.ts';
-import { toSqlError } from '../src/errors.ts';
 import type { Logger } from '../src/log.ts';
-import { resolveIn, writeOutput } from './task-io.ts';
-import { bindInputsOn, ConnectionPool, setTimeZone } from './connections.ts';
-import { FileCache, type CacheLease } from './file-cache.ts';
+import { ConnectionPool } from './connections.ts';
+import { FileCache } from './file-cache.ts';
 import { CreditGate } from './credits.ts';
 import { openSandboxedDuckDB } from './sandbox.ts';
 import { Semaphore } from './semaphore.ts';
+import { TopNGuard } from '../src/duckdb/top-n-guard.ts';
+import { runTask, stopTask, type TaskEnvironment, type TaskRecord } from './task-runner.ts';
 
 export const PONDGATE_VERSION = '0.1.0';
 const HEARTBEAT_INTERVAL_MS = 2000;
@@ -52,8 +42,10 @@ const ACK_DELAY_MS = 20;
  * before it reports its end, so that a test can stop the worker in the middle of a task
  * (test/cluster/task-retry.test.ts).
  */
-const TEST_START_DELAY_MS = Number(process.env.PONDGATE_TEST_TASK_START_DELAY_MS ?? 0);
-const TEST_END_DELAY_MS = Number(process.env.PONDGATE_TEST_TASK_END_DELAY_MS ?? 0);
+const TEST_DELAYS = {
+  startMs: Number(process.env.PONDGATE_TEST_TASK_START_DELAY_MS ?? 0),
+  endMs: Number(process.env.PONDGATE_TEST_TASK_END_DELAY_MS ?? 0),
+};
 
 export interface WorkerOptions {
   readonly dataDir: string;
@@ -66,15 +58,6 @@ export interface WorkerOptions {
   readonly workerId?: string;
   /** Memory for data files kept decoded between tasks (file-cache.ts); 0 turns the cache off. */
   readonly cacheBytes?: number;
-}
-
-/** A task from its acceptance on: queued for a slot, then running. */
-interface TaskRecord {
-  readonly queryId: string;
-  readonly credits: CreditGate;
-  /** Set once the task runs. */
-  connection?: DuckDBConnection;
-  cancelled: boolean;
 }
 
 export class Worker {
@@ -98,12 +81,14 @@ export class Worker {
   private readonly inFlight = new Set<Promise<void>>();
   /** Kept until stop() has let its tasks report: until then the worker is not gone. */
   private probe: Subscription | undefined;
+  private readonly environment: TaskEnvironment;
 
   private constructor(
     private readonly nc: NatsConnection,
     private readonly duckdb: DuckDBInstance,
     private readonly options: WorkerOptions,
     private readonly cache: FileCache | undefined,
+    topNGuard: TopNGuard,
   ) {
     this.id = options.workerId ?? `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.subjects = clusterSubjects(options.cluster);
@@ -111,13 +96,24 @@ export class Worker {
     this.smallSlot = new Semaphore(1);
     this.connections = new ConnectionPool(duckdb, options.slots);
     this.creditsBase = `${this.subjects.creditsPrefix}.${workerToken(this.id)}`;
+    this.environment = {
+      workerId: this.id,
+      dataDir: options.dataDir,
+      scratchDir: options.scratchDir,
+      connections: this.connections,
+      cache,
+      topNGuard,
+      log: options.log,
+      stopping: () => this.stopping,
+      testDelays: TEST_DELAYS,
+    };
   }
 
   static async start(nc: NatsConnection, options: WorkerOptions): Promise<Worker> {
     const duckdb = await openSandboxedDuckDB([options.dataDir, options.scratchDir], options.resources);
     const cacheBytes = options.cacheBytes ?? 0;
     const cache = cacheBytes > 0 ? await FileCache.open(await duckdb.connect(), cacheBytes, options.log) : undefined;
-    const worker = new Worker(nc, duckdb, options, cache);
+    const worker = new Worker(nc, duckdb, options, cache, new TopNGuard(await duckdb.connect()));
     worker.listen();
     await nc.flush();
     return worker;
@@ -210,125 +206,16 @@ export class Worker {
   }
 
   private async run(task: TaskMessage, record: TaskRecord, acknowledge: () => void): Promise<void> {
-    const credits = record.credits;
-    const started = Date.now();
-    const log = this.options.log.child({ queryId: task.queryId, stage: task.stageId, task: task.task, attempt: task.attempt });
     let sequence = 0;
-    // The acknowledgement goes first, in the same write as the first result when it is still due.
-    const publish = (kind: 'part' | 'batch' | 'end' | 'error', data: Uint8Array) => {
-      acknowledge();
-      this.nc.publish(task.resultSubject, data, { headers: resultHeaders(kind, sequence++) });
-    };
-    const running = record;
-    const pooled = await this.connections.acquire();
-    const connection = pooled.connection;
-    running.connection = connection;
-    this.running.add(running);
-    let reusable = false;
-    const interrupted = () => new Error('INTERRUPT Error: task cancelled');
-    // The statement's deadline (statement_timeout), also when the gateway's own cancel gets lost.
-    const deadline = setTimeout(() => stopTask(running), Math.max(0, Math.min(task.deadline - Date.now(), 2 ** 31 - 1)));
-    const dirs = { data: this.options.dataDir, scratch: this.options.scratchDir };
-    const leases: CacheLease[] = [];
-    const cachedSql = new Map<string, string>();
+    this.running.add(record);
     try {
-      if (TEST_START_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, TEST_START_DELAY_MS));
-      // Cancelled while it waited for a slot (or its deadline passed): do not start it.
-      if (running.cancelled) throw interrupted();
-      await setTimeZone(pooled, task.timeZone);
-      // SQL too large for a NATS message comes through the scratch directory.
-      const sql = task.sqlFile === undefined ? task.sql : await readFile(resolveIn(dirs, 'scratch', task.sqlFile), 'utf8');
-      const filesOf = (input: TaskInput) => input.files.map((file) => resolveIn(dirs, input.root, file));
-      // Data files read from the cache where all of an input's files are in it; scratch files never
-      // are. Several cached files are read in no fixed order: only where the rows' order is free.
-      for (const input of task.inputs) {
-        if (this.cache && input.root === 'data' && (input.files.length === 1 || (input.files.length > 1 && input.anyOrder === true))) {
-          const lease = await this.cache.lease(filesOf(input));
-          leases.push(lease);
-          if (lease.sql !== undefined) cachedSql.set(input.name, lease.sql);
-        }
-      }
-      await bindInputsOn(pooled, task.inputs, filesOf, (input) => cachedSql.get(input.name));
-      let rows = 0;
-      let batches = 0;
-      let files: WrittenFile[] = [];
-      let bytesWritten = 0;
-      let columns: InputColumn[];
-      if (task.output.kind === 'stream') {
-        // The result's own columns say whether it needs the transport wrapper (rarely): no separate prepare.
-        let result = await streamOne(connection, sql);
-        const allColumns = columnsOf(result);
-        columns = allColumns;
-        const wrapped = transportSql(sql, allColumns, task.output.client === true ? 'client' : 'transport');
-        if (wrapped !== sql) result = await streamOne(connection, wrapped);
-        // Each message is held until the next one (or the end) is ready and published with it: NATS
-        // writes what is published in one tick together, and a small result's batch and end then
-        // cost one socket write instead of two.
-        // A message larger than NATS takes (one row with a large value) goes in pieces: `part`s and a
-        // last `batch`, each under the task's credits like any message.
-        // (The last message is published inline, not through a helper that is awaited: the end
-        // must follow it in the same tick to share its socket write.)
-        let held: { kind: 'part' | 'batch'; data: Uint8Array } | undefined;
-        for await (const batch of resultBatches(result, { columns: allColumns, targetBytes: Math.floor(task.maxMessageBytes * 0.75) })) {
-          for (const message of encodeBatch(batch, { maxBytes: task.maxMessageBytes })) {
-            const split = pieces(message, task.maxMessageBytes);
-            for (let i = 0; i < split.length; i++) {
-              if (held) {
-                await credits.take();
-                if (running.cancelled) throw interrupted();
-                publish(held.kind, held.data);
-                if (held.kind === 'batch') batches++;
-              }
-              held = { kind: i === split.length - 1 ? 'batch' : 'part', data: split[i]! };
-            }
-          }
-          rows += batch.numRows;
-        }
-        if (held) {
-          await credits.take();
-          if (running.cancelled) throw interrupted();
-          publish(held.kind, held.data);
-          batches++;
-        }
-      } else {
-        const prepared = await connection.prepare(sql);
-        const allColumns = columnsOf(prepared);
-        prepared.destroySync();
-        columns = allColumns;
-        if (task.output.kind === 'buckets') {
-          if (allColumns.at(-1)?.name !== BUCKET_COLUMN) throw new Error(`Internal Error: a bucketed task must end with ${BUCKET_COLUMN}`);
-          columns = allColumns.slice(0, -1);
-        }
-        const written = await writeOutput(connection, { ...task, sql }, dirs.scratch);
-        rows = written.rows;
-        files = written.files;
-        bytesWritten = written.bytes;
-      }
-      if (TEST_END_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, TEST_END_DELAY_MS));
-      // An interrupted DuckDB statement may just end early: never report a cut result as complete.
-      if (running.cancelled) throw interrupted();
-      const end: EndMessage = { rows, batches, elapsedMs: Date.now() - started, workerId: this.id, columns, files, bytesWritten };
-      publish('end', encodeJson(end));
-      log.debug({ rows, batches, files: files.length, ms: end.elapsedMs }, 'task done');
-      reusable = true;
-    } catch (error) {
-      const sqlError = toSqlError(error);
-      const cancelled = running.cancelled;
-      const message: TaskErrorMessage =
-        cancelled && this.stopping
-          ? { sqlstate: '57P01', message: `worker ${this.id} is shutting down`, workerId: this.id, workerFault: true }
-          : {
-              sqlstate: cancelled ? '57014' : sqlError.sqlstate,
-              message: cancelled ? 'canceling statement due to user request or timeout' : sqlError.message,
-              workerId: this.id,
-            };
-      publish('error', encodeJson(message));
-      log.info({ sqlstate: message.sqlstate, message: message.message }, 'task failed');
+      // The acknowledgement goes first, in the same write as the first result when it is still due.
+      await runTask(this.environment, task, record, (kind, data) => {
+        acknowledge();
+        this.nc.publish(task.resultSubject, data, { headers: resultHeaders(kind, sequence++) });
+      });
     } finally {
-      clearTimeout(deadline);
-      for (const lease of leases) lease.release();
-      this.running.delete(running);
-      this.connections.release(pooled, reusable && !running.cancelled);
+      this.running.delete(record);
     }
   }
 
@@ -355,25 +242,4 @@ export class Worker {
     await this.cache?.close().catch(() => undefined);
     this.duckdb.closeSync();
   }
-}
-
-/**
- * Streams one statement. connection.stream() first splits the text into statements (a round trip
- * to DuckDB's thread of its own, then one more per statement); a task is one statement by
- * construction, so it is prepared directly — a text of several fails to prepare.
- */
-async function streamOne(connection: DuckDBConnection, sql: string): Promise<DuckDBResult> {
-  const prepared = await connection.prepare(sql);
-  try {
-    return await prepared.stream();
-  } finally {
-    prepared.destroySync();
-  }
-}
-
-/** Stops a task wherever it is: waiting for a slot, running in DuckDB, or waiting for credits. */
-function stopTask(task: TaskRecord): void {
-  task.cancelled = true;
-  task.credits.close();
-  task.connection?.interrupt();
 }

@@ -1,11 +1,14 @@
 /**
- * Sends tasks to the workers' queue group and receives their result streams.
+ * Sends tasks to the workers and receives their result streams.
  *
- * A task is submitted as a NATS request: the worker that takes it answers at
- * once with an ack, so "no worker is listening" is known immediately (NATS
- * reports no responders) and a lost task is retried on another worker. After
- * the ack, the worker streams Arrow IPC batches on the task's result subject;
- * each consumed batch returns one credit to the worker.
+ * A task is offered on NATS with its result subject as the reply subject: the
+ * worker that takes it acknowledges there (with its first result when that is
+ * ready soon), so "no worker is listening" is known immediately (NATS reports
+ * no responders) and a lost task is retried on another worker. After the ack,
+ * the worker streams Arrow IPC batches on the task's result subject; each
+ * consumed batch returns one credit to the worker. A small one-task query's
+ * task runs in the gateway's own lane instead when it has a free slot
+ * (local-lane.ts), with the same messages.
  *
  * A task whose worker fails it through no fault of the query (the worker died
  * or is shutting down, a result message was lost: task-faults.ts) runs again as
@@ -32,6 +35,7 @@ import {
 import type { ClusterSubjects } from '../../src/cluster/subjects.ts';
 import { SqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
+import type { LocalLane } from './local-lane.ts';
 import type { WorkerRegistry } from './workers.ts';
 import { ResultRouter, type ResultChannel } from './result-router.ts';
 import { isWorkerFault, unrecoverable, WorkerFaultError } from './task-faults.ts';
@@ -46,6 +50,7 @@ export interface TaskSpec {
   readonly timeZone: string;
   readonly deadline: number;
   readonly lane?: 'small';
+  readonly withoutTopN?: boolean;
 }
 
 export interface DispatcherOptions {
@@ -103,6 +108,8 @@ export class TaskDispatcher {
     private readonly options: DispatcherOptions = DEFAULT_DISPATCHER_OPTIONS,
     private readonly workers?: WorkerRegistry,
     private readonly largeSql?: TaskSqlStore,
+    /** The gateway's own lane: small one-task queries run there when it has a free slot. */
+    private readonly local?: LocalLane,
   ) {
     this.results = new ResultRouter(nc, subjects.resultsPrefix);
   }
@@ -118,6 +125,11 @@ export class TaskDispatcher {
    * goes back to the worker.
    */
   async *run(spec: TaskSpec, signal: AbortSignal, attempts: TaskAttempts = NO_RERUN): AsyncGenerator<TaskEvent> {
+    const here = await this.local?.claim(spec);
+    if (here) {
+      yield* here(signal);
+      return;
+    }
     // Workers this task was lost on: a re-run goes elsewhere.
     const lostOn = new Set<string>();
     let fault: WorkerFaultError | undefined;
@@ -333,6 +345,7 @@ export class TaskDispatcher {
 
   /** Tells every worker to stop the tasks of a query. */
   cancel(queryId: string): void {
+    this.local?.cancel(queryId);
     this.nc.publish(this.subjects.cancel, encodeJson({ queryId } satisfies CancelMessage));
   }
 }

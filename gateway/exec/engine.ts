@@ -438,8 +438,8 @@ export class EngineSession {
         }
         if (constant !== null) return constantRows(columns, constant);
         return isolated
-          ? await this.executor.runLocalIsolated(plan.sql, columns, { timeZone: this.state.timeZone, signal })
-          : await this.executor.runLocal(this.connection, plan.sql, columns, signal);
+          ? await this.executor.runLocalIsolated(plan.sql, columns, { timeZone: this.state.timeZone, signal, withoutTopN: plan.withoutTopN })
+          : await this.executor.runLocal(this.connection, plan.sql, columns, signal, plan.withoutTopN);
       } catch (error) {
         throw toSqlError(error);
       }

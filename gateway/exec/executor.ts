@@ -24,6 +24,7 @@ import type { InputColumn, TaskInput, TaskOutput } from '../../src/cluster/messa
 import type { ColumnSpec, DistributedPlan, Stage, StageInput } from '../plan/plan.ts';
 import { partitionFilePaths } from '../plan/stats.ts';
 import type { TaskAttempts, TaskDispatcher } from './dispatcher.ts';
+import { TopNGuard } from '../../src/duckdb/top-n-guard.ts';
 import type { ScratchSpace } from './scratch.ts';
 import type { VersionPins } from '../../src/storage/pins.ts';
 import { interruptOnAbort } from './interrupt.ts';
@@ -93,30 +94,42 @@ export class QueryExecutor {
   }
 
   private readonly admission: AdmissionQueue;
+  private topN: Promise<TopNGuard> | undefined;
+
+  /** The gateway DuckDB's guard against its top-N bug (src/duckdb/top-n-guard.ts), on a connection of its own. */
+  private topNGuard(): Promise<TopNGuard> {
+    return (this.topN ??= this.duckdb.connect().then((connection) => new TopNGuard(connection)));
+  }
 
   /**
    * Runs SQL that needs no worker (no catalog table) on the session's own connection.
    * An abort of `signal` interrupts it, until the rows are closed.
    */
-  async runLocal(connection: DuckDBConnection, sql: string, columns: readonly ColumnSpec[], signal?: AbortSignal): Promise<RowStream> {
+  async runLocal(connection: DuckDBConnection, sql: string, columns: readonly ColumnSpec[], signal?: AbortSignal, withoutTopN = false): Promise<RowStream> {
+    const topN = withoutTopN ? await (await this.topNGuard()).hold() : undefined;
     const stopInterrupting = interruptOnAbort(connection, signal);
     try {
       const result = await connection.stream(transportSql(sql, columns, 'client'));
       const batches = resultBatches(result, { columns });
-      return { columns, batches: signal ? untilAborted(batches, signal) : batches, stats: [], close: async () => stopInterrupting() };
+      const close = async () => {
+        stopInterrupting();
+        topN?.();
+      };
+      return { columns, batches: signal ? untilAborted(batches, signal) : batches, stats: [], close };
     } catch (error) {
       stopInterrupting();
+      topN?.();
       throw signal?.aborted ? abortReason(signal) : error;
     }
   }
 
   /** runLocal on a connection of its own, for rows that stay open across statements (cursors). */
-  async runLocalIsolated(sql: string, columns: readonly ColumnSpec[], options: { readonly timeZone: string; readonly signal: AbortSignal }): Promise<RowStream> {
+  async runLocalIsolated(sql: string, columns: readonly ColumnSpec[], options: { readonly timeZone: string; readonly signal: AbortSignal; readonly withoutTopN?: boolean }): Promise<RowStream> {
     const connection = await this.duckdb.connect();
     try {
       await connection.run(`USE memory.${CATALOG_SCHEMA}`);
       await connection.run(`SET SESSION TimeZone = '${options.timeZone.replace(/'/g, "''")}'`);
-      const rows = await this.runLocal(connection, sql, columns, options.signal);
+      const rows = await this.runLocal(connection, sql, columns, options.signal, options.withoutTopN);
       return {
         ...rows,
         close: async () => {
@@ -137,8 +150,11 @@ export class QueryExecutor {
     const log = this.log.child({ queryId });
     // Before any task is sent; held until the rows are closed (cleanup), since the merge streams them.
     const slot = await this.admit(plan, options.signal, log);
+    // The merge may meet DuckDB's top-N bug as the tasks may: held until the rows are closed.
+    const topN = plan.withoutTopN ? await (await this.topNGuard()).hold() : undefined;
     const connection = await this.duckdb.connect().catch((error: unknown) => {
       slot.release();
+      topN?.();
       throw error;
     });
     // Cancel and statement_timeout must also stop the merge, which runs in the gateway's DuckDB.
@@ -150,6 +166,7 @@ export class QueryExecutor {
       if (cleanedUp) return;
       cleanedUp = true;
       slot.release();
+      topN?.();
       stopInterrupting();
       pin.release();
       try {
@@ -331,7 +348,8 @@ export class QueryExecutor {
             retrying: () => void stat.retries++,
           };
           try {
-            const stream = this.dispatcher.run({ queryId, stageId: stage.id, task, sql: stage.sql, inputs, output, timeZone: options.timeZone, deadline, ...(small ? { lane: 'small' as const } : {}) }, abort.signal, attempts);
+            const spec = { queryId, stageId: stage.id, task, sql: stage.sql, inputs, output, timeZone: options.timeZone, deadline, ...(small ? { lane: 'small' as const } : {}), ...(plan.withoutTopN ? { withoutTopN: true } : {}) };
+            const stream = this.dispatcher.run(spec, abort.signal, attempts);
             for await (const event of stream) {
               if (event.kind === 'batch') await sink!.load(event.data, task);
               else {

@@ -54,7 +54,7 @@ export interface Stage {
 }
 
 export type QueryPlan =
-  | { readonly kind: 'local'; readonly sql: string; readonly reason: string }
+  | { readonly kind: 'local'; readonly sql: string; readonly reason: string; readonly withoutTopN?: boolean }
   | DistributedPlan;
 
 export interface DistributedPlan {
@@ -77,6 +77,8 @@ export interface DistributedPlan {
    * bind — the planner's fault, since the query itself bound — the engine runs this instead.
    */
   readonly fallback?: () => Promise<DistributedPlan>;
+  /** DuckDB's top-N optimizer must be off wherever the plan's SQL runs (top-n-hazard.ts). */
+  readonly withoutTopN?: boolean;
 }
 
 /**

@@ -45,6 +45,7 @@ import { PARTIALS_RELATION, aggregatesSplittable, canonical, splitAggregate, typ
 import { selectAllFrom, Substituter, withAlias, type RelationInput, type Substitutions } from './substitute.ts';
 import { forwardMerge, fuseFinalMerge } from './forward.ts';
 import { decorrelate } from './decorrelate.ts';
+import { topNHazard } from './top-n-hazard.ts';
 import {
   baseTable,
   clone,
@@ -133,6 +134,23 @@ export class PlanFailure extends Error {}
  * (DuckDB's describe of `sql` over the catalog's empty tables); otherwise they are bound here.
  */
 export async function planQuery(statement: JsonObject, sql: string, context: PlannerContext, bound?: readonly ColumnSpec[]): Promise<QueryPlan> {
+  const plan = await planStatement(statement, sql, context, bound);
+  return topNHazard(statement) ? withoutTopN(plan) : plan;
+}
+
+/** The plan, its fallback and its SQL run with DuckDB's top-N optimizer off (top-n-hazard.ts). */
+function withoutTopN(plan: QueryPlan): QueryPlan {
+  if (plan.kind === 'local') return { ...plan, withoutTopN: true };
+  const fallback = plan.fallback;
+  return {
+    ...plan,
+    withoutTopN: true,
+    notes: [...plan.notes, "DuckDB's top-N optimizer is off for this statement (a LIMIT over an outer join or subquery: see src/duckdb/top-n-guard.ts)"],
+    ...(fallback ? { fallback: async () => withoutTopN(await fallback()) as DistributedPlan } : {}),
+  };
+}
+
+async function planStatement(statement: JsonObject, sql: string, context: PlannerContext, bound?: readonly ColumnSpec[]): Promise<QueryPlan> {
   const tree = clone(statement);
   resolveGroupByAll(tree, context.aggregateNames);
   // Correlated EXISTS and scalar aggregates as joins with grouped derived tables (decorrelate.ts).

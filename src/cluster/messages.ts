@@ -71,6 +71,8 @@ export interface TaskMessage {
   readonly output: TaskOutput;
   /** `small`: the only task of a one-task plan (a lookup): it may use the worker's small-task slot when every other slot is busy. */
   readonly lane?: 'small';
+  /** Run with DuckDB's top-N optimizer off: the statement meets its wrong-results bug (src/duckdb/top-n-guard.ts). */
+  readonly withoutTopN?: boolean;
   /** Where the worker publishes this attempt's results (under ClusterSubjects.resultsPrefix). */
   readonly resultSubject: string;
   /** How many batches the worker may send before it waits for more credit. */

@@ -159,6 +159,33 @@ describe('fast path on a real cluster', { timeout: 5 * 60_000 }, () => {
     }
   });
 
+  it("runs a one-task query over small files in the gateway's own lane; many tasks go to the workers", async () => {
+    const lookup = 'SELECT n_name, n_regionkey FROM nation WHERE n_nationkey = 7';
+    assert.match(await planText(client, lookup), /1 task run on 1 worker \(gateway\)/);
+    assert.deepEqual((await client.query(lookup)).rows, [{ n_name: 'GERMANY', n_regionkey: 3 }]);
+    // Prepared, as pgbench -M prepared and JDBC run lookups: the kept plan runs there too.
+    for (const key of [0, 24, 99]) {
+      const { rows } = await client.query({ name: 'nation-by-key', text: 'SELECT n_name FROM nation WHERE n_nationkey = $1', values: [key] });
+      assert.deepEqual(rows.map((r) => r.n_name), key === 0 ? ['ALGERIA'] : key === 24 ? ['UNITED STATES'] : []);
+    }
+    const many = await planText(client, 'SELECT count(*) FROM lineitem');
+    assert.match(many, /2 tasks run on 1 worker \((?!gateway)[^)]+\)/);
+  });
+
+  it("stops a query in the gateway's lane at its statement_timeout, and the session goes on", async () => {
+    const c = new pg.Client(cluster.connectionString);
+    await c.connect();
+    try {
+      await c.query('SET pondgate.result_cache = off');
+      await c.query("SET statement_timeout = '1s'");
+      const slow = 'SELECT count(*) FROM nation, range(3000000000) AS r(i) WHERE md5(n_name || i) < \'0\'';
+      await assert.rejects(c.query(slow), (error: { code?: string }) => error.code === '57014');
+      assert.deepEqual((await c.query('SELECT count(*)::INTEGER AS n FROM region')).rows, [{ n: 5 }]);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('a forwarded result that loses its worker fails with an error, never with part of the rows', async () => {
     const victim = new pg.Client(cluster.connectionString);
     await victim.connect();

@@ -15,8 +15,8 @@ import pg from 'pg';
 import { splitGatewayMemory } from '../../src/duckdb/resources.ts';
 import { makeTempDir, runPondgate, startTestCluster, type TestCluster } from '../support/cluster.ts';
 
-/** DuckDB takes '300MB' as 300 * 10^6 bytes and shows it in MiB. */
-const shownAsMiB = (mb: number): string => `${((mb * 1e6) / 2 ** 20).toFixed(1)} MiB`;
+/** DuckDB takes '300MB' as 300 * 10^6 bytes and shows it in MiB, cut (not rounded) to one decimal. */
+const shownAsMiB = (mb: number): string => `${(Math.floor(((mb * 1e6) / 2 ** 20) * 10) / 10).toFixed(1)} MiB`;
 
 /** The pid of a process that has exited (and, this soon, not been reused). */
 function deadPid(): number {
@@ -85,8 +85,15 @@ describe('gateway memory limit and temp directory', { timeout: 5 * 60_000 }, () 
 });
 
 describe('gateway memory split', () => {
-  it('gives DuckDB three quarters and result buffers one quarter', () => {
-    assert.deepEqual(splitGatewayMemory(400), { limitMb: 400, duckdbMb: 300, resultBufferBytes: 100 * 1024 * 1024 });
+  it('gives result buffers a quarter, the local lane a tenth (at most 256 MB) and DuckDB the rest', () => {
+    assert.deepEqual(splitGatewayMemory(400), { limitMb: 400, localLaneMb: 40, duckdbMb: 260, resultBufferBytes: 100 * 1024 * 1024 });
+    assert.deepEqual(splitGatewayMemory(8000), { limitMb: 8000, localLaneMb: 256, duckdbMb: 5744, resultBufferBytes: 2000 * 1024 * 1024 });
     assert.throws(() => splitGatewayMemory(0), RangeError);
+  });
+
+  it('takes --local-lane-mb out of the DuckDB share; 0 turns the lane off', () => {
+    assert.deepEqual(splitGatewayMemory(400, 0), { limitMb: 400, localLaneMb: 0, duckdbMb: 300, resultBufferBytes: 100 * 1024 * 1024 });
+    assert.deepEqual(splitGatewayMemory(400, 100), { limitMb: 400, localLaneMb: 100, duckdbMb: 200, resultBufferBytes: 100 * 1024 * 1024 });
+    assert.throws(() => splitGatewayMemory(400, 300), RangeError);
   });
 });

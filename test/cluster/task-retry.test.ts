@@ -139,7 +139,8 @@ describe('task retry after a lost worker', { timeout: 10 * 60_000 }, () => {
       },
     });
     await Promise.all([startWorker(), startWorker()]);
-    gateway = await startPondgate(['gateway', '--nats', nats.url, '--data', temp.dir, '--cluster', CLUSTER, '--processes', '4', '--port', '0', '--result-cache-mb', '0'], /^ready on /);
+    // The gateway's own lane off: these tests lose workers under one-task queries, which it would run itself.
+    gateway = await startPondgate(['gateway', '--nats', nats.url, '--data', temp.dir, '--cluster', CLUSTER, '--processes', '4', '--port', '0', '--result-cache-mb', '0', '--local-lane-mb', '0'], /^ready on /);
     connectionString = `postgresql://tester@127.0.0.1:${Number(/:(\d+)$/.exec(gateway.readyLine)?.[1])}/pondgate`;
   });
 

@@ -28,6 +28,7 @@ interface ClusterOptions extends AccessCliOptions, AdmissionCliOptions {
   demo: boolean;
   maxConnections: number;
   memoryLimitMb?: number;
+  localLaneMb?: number;
   tempDir?: string;
   spillLimitMb: number;
   resultCacheMb: number;
@@ -103,6 +104,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
       ...admissionArgs(options),
       processes: options.workers + 1,
       memoryLimitMb: options.memoryLimitMb,
+      localLaneMb: options.localLaneMb,
       tempDir: options.tempDir,
       spillLimitMb: options.spillLimitMb,
       users: options.users,

@@ -4,12 +4,12 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { Gateway } from '../../../gateway/gateway.ts';
 import { DEFAULT_MAX_MESSAGE_LENGTH, MAX_STARTUP_PACKET_LENGTH } from '../../../gateway/wire/frontend.ts';
 import { connectNats } from '../../cluster/nats-connect.ts';
-import { GATEWAY_DEFAULT_MEMORY_CAP_MB, GATEWAY_RESULT_BUFFER_SHARE, defaultGatewayMemoryLimitMb, defaultResources, splitGatewayMemory } from '../../duckdb/resources.ts';
+import { GATEWAY_DEFAULT_MEMORY_CAP_MB, GATEWAY_LOCAL_LANE_CAP_MB, GATEWAY_LOCAL_LANE_SHARE, GATEWAY_RESULT_BUFFER_SHARE, defaultGatewayMemoryLimitMb, defaultResources, splitGatewayMemory } from '../../duckdb/resources.ts';
 import { createLogger } from '../../log.ts';
 import { defaultScratchDir } from '../../storage/scratch.ts';
 import { accessPolicy, addAccessOptions, type AccessCliOptions } from '../access-options.ts';
 import { addAdmissionOptions, admissionLimits, type AdmissionCliOptions } from '../admission-options.ts';
-import { DEFAULTS, nonNegativeNumber, port, positiveInteger } from '../options.ts';
+import { DEFAULTS, nonNegativeInteger, nonNegativeNumber, port, positiveInteger } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 
 export interface GatewayCliOptions extends AccessCliOptions, AdmissionCliOptions {
@@ -23,6 +23,7 @@ export interface GatewayCliOptions extends AccessCliOptions, AdmissionCliOptions
   maxConnections: number;
   threads?: number;
   memoryLimitMb?: number;
+  localLaneMb?: number;
   tempDir?: string;
   spillLimitMb: number;
   processes: number;
@@ -44,6 +45,12 @@ export function addGatewayMemoryOptions(command: Command, processesNote: string)
         `${100 - duckdbPercent}% buffers result messages that clients have not read yet (spilled beyond that) ` +
         `(default: 60% of RAM / ${processesNote}, at most ${GATEWAY_DEFAULT_MEMORY_CAP_MB})`,
       positiveInteger,
+    )
+    .option(
+      '--local-lane-mb <n>',
+      'memory in MB, out of --memory-limit-mb, for one-task queries over small data files (at most 1/8 of this) that the gateway runs ' +
+        `itself instead of sending them to a worker; 0 sends every task to a worker (default: ${GATEWAY_LOCAL_LANE_SHARE * 100}% of the memory limit, at most ${GATEWAY_LOCAL_LANE_CAP_MB})`,
+      nonNegativeInteger,
     )
     .option('--temp-dir <dir>', 'where the gateway makes its own pondgate-gateway-<pid>-<random> directory for spill files, removed when it stops (default: the OS temp directory)')
     .option('--spill-limit-mb <n>', "largest spill file of one query's unread result, in MB; a query exceeding it fails with SQLSTATE 53100", positiveInteger, DEFAULT_SPILL_LIMIT_MB);
@@ -102,7 +109,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
   const access = accessPolicy(options, options.host);
   const defaults = defaultResources(options.processes);
   const admission = admissionLimits(options);
-  const memory = splitGatewayMemory(options.memoryLimitMb ?? defaultGatewayMemoryLimitMb(options.processes));
+  const memory = splitGatewayMemory(options.memoryLimitMb ?? defaultGatewayMemoryLimitMb(options.processes), options.localLaneMb);
   const resources = { threads: options.threads ?? defaults.threads, memoryLimitMb: memory.duckdbMb };
   const nc = await connectNats(options.nats, 'pondgate-gateway');
   let gateway: Gateway;
@@ -116,6 +123,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
       database: options.database,
       resources,
       resultBufferBytes: memory.resultBufferBytes,
+      localLaneMb: memory.localLaneMb,
       spillLimitBytes: options.spillLimitMb * 1024 * 1024,
       tempDir: options.tempDir,
       maxConnections: options.maxConnections,

@@ -225,4 +225,30 @@ export const LIMITS: readonly CorpusEntry[] = [
     sql: 'SELECT l_shipdate, l_orderkey, l_linenumber, l_extendedprice FROM lineitem WHERE l_quantity = 1 ORDER BY l_shipdate, l_orderkey DESC, l_linenumber',
     orderBy: [0, 1, 2],
   },
+  // DuckDB's top-N optimizer pushes its dynamic filter into the NULL-extended side of an outer
+  // join (1.5.6): rows dropped there come out as NULL-extended rows that are not in the answer.
+  // Every task and the oracle run these with the optimizer off (src/duckdb/top-n-guard.ts).
+  {
+    id: 'limit-topn-over-left-join-nullable-side',
+    sql: 'SELECT r.reading_id, a.acct_id FROM accounts a LEFT JOIN readings r ON r.acct_id = a.acct_id ORDER BY 1 NULLS FIRST, 2 LIMIT 6',
+    orderBy: [0, 1],
+    note: 'every account has readings: no NULL may come first',
+  },
+  {
+    id: 'limit-topn-over-right-join-one-task',
+    sql: 'SELECT t0.reading_id FROM readings t0 RIGHT JOIN accounts t1 ON t1.acct_id = t0.acct_id ORDER BY 1 NULLS FIRST LIMIT 20',
+    orderBy: [0],
+    settings: { 'pondgate.distributed': 'off' },
+    note: 'the whole statement in one task, as DuckDB plans it (fuzz-ed17fd9dd6 without the forced broadcast)',
+  },
+  {
+    id: 'limit-topn-over-full-join',
+    sql: 'SELECT r.reading_id, a.acct_id FROM readings r FULL JOIN accounts a ON a.acct_id = r.acct_id ORDER BY 1 NULLS FIRST, 2 NULLS FIRST LIMIT 8',
+    orderBy: [0, 1],
+  },
+  {
+    id: 'limit-topn-over-scalar-subquery',
+    sql: 'SELECT a.acct_id, (SELECT max(r.reading_id) FROM readings r WHERE r.acct_id = a.acct_id) AS last_reading FROM accounts a ORDER BY 2 NULLS FIRST, 1 LIMIT 8',
+    orderBy: [1, 0],
+  },
 ];
