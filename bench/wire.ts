@@ -562,7 +562,7 @@ const SELECT_1: LatencyQuery = { label: 'SELECT 1', sql: 'SELECT 1', what: 'no t
 const TINY_LOOKUP: LatencyQuery = {
   label: 'tiny lookup',
   sql: 'SELECT v FROM tiny WHERE id = 7',
-  what: 'a 1,000-row table with one partition: in pondgate one task on one worker over NATS, its rows forwarded to the client (no merge on the gateway)',
+  what: 'a 1,000-row table with one partition: in pondgate one task, run in the gateway\'s own lane (a sandboxed DuckDB in the gateway; on a worker over NATS when both lane slots are busy), its rows forwarded to the client (no merge on the gateway)',
 };
 const LATENCY_QUERIES: readonly LatencyQuery[] = [SELECT_1, TINY_LOOKUP];
 
@@ -1325,7 +1325,7 @@ function renderReport(c: ReportContext): string {
   for (const client of c.clients) lines.push(`  - ${client.name} (${client.format}): ${client.description}.`);
   lines.push(`- Latency: \`pgbench -n -f <script> -c N -j T -T ${options.latencySeconds} -M simple|prepared -l\`, ${options.runs} run(s) per configuration; p50/p99 over every transaction of a run from the per-transaction log, reported as the median over runs (pgbench's mean latency and tps likewise). The matrix of SELECT 1 and the tiny lookup runs one pgbench thread per client (\`-j N\`): with several clients per thread pgbench's lazily read clock rounds sub-millisecond latencies to 0. The goal rows use the threads the goals state (\`-c 32 -j 2\`); their ratios use tps or the mean, which do not depend on per-transaction stamps. pgbench connects before the clock starts, so connection setup is not in the latencies.`);
   for (const q of [...LATENCY_QUERIES, randomLookup(options.lookupRows)]) lines.push(`  - ${q.label}: \`${q.setup !== undefined ? `${q.setup}; ` : ''}${q.sql}\` — ${q.what}.`);
-  lines.push('- Gateway overhead: pondgate\'s p50 for the tiny lookup (1 client, simple protocol) minus the p50 of a direct worker round trip: the same one-partition task (`' + (c.direct?.sql ?? '') + '` over the tiny partition\'s file) submitted from the benchmark process with the gateway\'s own `TaskDispatcher` over the cluster\'s NATS, sequentially, ' + `${c.direct?.iterations ?? 0} tasks per run after 50 warm-up tasks. The difference is what the gateway adds around the worker: the wire protocol, parsing and planning the SQL (or reusing the kept plan), forwarding and encoding the rows (and pgbench's own client time, which the direct loop does not have). \`SELECT 1\` vs the tiny lookup in pondgate is shown too: the cost of going to a worker at all.`, '');
+  lines.push('- Lookup through the gateway against a worker round trip: pondgate\'s p50 for the tiny lookup (1 client, simple protocol) minus the p50 of a direct worker round trip: the same one-partition task (`' + (c.direct?.sql ?? '') + '` over the tiny partition\'s file) submitted from the benchmark process with the gateway\'s own `TaskDispatcher` over the cluster\'s NATS, sequentially, ' + `${c.direct?.iterations ?? 0} tasks per run after 50 warm-up tasks. The tiny lookup runs in the gateway's own lane, so the difference compares the whole lookup through the gateway (wire protocol, the kept plan, the task in the lane's DuckDB, forwarding and encoding the rows, and pgbench's own client time) with the bare worker round trip it replaces: below 0, the lookup through the gateway is faster than sending its task to a worker alone. \`SELECT 1\` vs the tiny lookup in pondgate is shown too: the cost of running a task at all.`, '');
 
   lines.push('## Streaming throughput (rows/s, median run)', '');
   lines.push(withPg ? '| table | client | clients | protocol | format | pondgate rows/s | PostgreSQL rows/s | ratio |' : '| table | client | clients | protocol | format | pondgate rows/s |');
@@ -1374,7 +1374,7 @@ function renderReport(c: ReportContext): string {
   renderMemoryAndFirstRow(c.goals, c.specs.find((s) => s.name === 'big')!, lines);
   renderCache(c.goals, withPg, lines);
 
-  lines.push('## Gateway overhead', '');
+  lines.push('## Lookup through the gateway against a worker round trip', '');
   const p50Of = (label: string, clients: number, mode: string): number | undefined => {
     const side = c.latency.find((r) => r.config.query.label === label && r.config.clients === clients && r.config.threads === clients && r.config.mode === mode)?.sides.pondgate;
     return side && side.runs.length > 0 ? median(side.runs.map((r) => r.p50Ms)) : undefined;
@@ -1385,9 +1385,9 @@ function renderReport(c: ReportContext): string {
   lines.push('| measured (1 client, sequential) | p50 ms |', '|---|---:|');
   if (direct !== undefined) lines.push(`| direct worker round trip (NATS task → worker DuckDB → Arrow batch → end), p99 ${fmtMs(median(c.direct!.p99Ms))} ms | ${fmtMs(direct)} |`);
   if (select1 !== undefined) lines.push(`| pondgate \`SELECT 1\` (gateway only, no worker) | ${fmtMs(select1)} |`);
-  if (tiny !== undefined) lines.push(`| pondgate tiny lookup (one task on one worker) | ${fmtMs(tiny)} |`);
-  if (tiny !== undefined && direct !== undefined) lines.push(`| **gateway overhead** = tiny lookup − direct round trip | **${fmtMs(tiny - direct)}** |`);
-  if (tiny !== undefined && select1 !== undefined) lines.push(`| cost of going to a worker = tiny lookup − \`SELECT 1\` | ${fmtMs(tiny - select1)} |`);
+  if (tiny !== undefined) lines.push(`| pondgate tiny lookup (one task, in the gateway's own lane) | ${fmtMs(tiny)} |`);
+  if (tiny !== undefined && direct !== undefined) lines.push(`| **lookup through the gateway − direct worker round trip** | **${fmtMs(tiny - direct)}** |`);
+  if (tiny !== undefined && select1 !== undefined) lines.push(`| cost of running a task = tiny lookup − \`SELECT 1\` | ${fmtMs(tiny - select1)} |`);
   lines.push('');
 
   lines.push('## All runs', '');
