@@ -210,7 +210,11 @@ function windowSql(keys: number, pairs: readonly [number, number][]): string {
   const partition = keys > 0 ? `PARTITION BY ${Array.from({ length: keys }, (_, i) => `g${i}`).join(', ')}` : '';
   const columns = pairs.map(([n, mean], i) => {
     const total = `sum(a${n}) OVER (${partition})`;
-    return `${total} AS __w_n${i}, sum(a${n} * a${mean}) OVER (${partition}) / nullif(${total}, 0) AS __w_mean${i}`;
+    const weighted = `sum(a${n} * a${mean}) OVER (${partition}) / nullif(${total}, 0)`;
+    // Tasks whose means are all the same (a group of equal values) have that mean exactly: the
+    // weighted sum may round it by an ulp, and a spread of ulps made stddev of equal values 1e-14, not 0.
+    const same = `min(a${mean}) OVER (${partition})`;
+    return `${total} AS __w_n${i}, CASE WHEN ${same} = max(a${mean}) OVER (${partition}) THEN ${same} ELSE ${weighted} END AS __w_mean${i}`;
   });
   return `SELECT *, ${columns.join(', ')} FROM ${PARTIALS_RELATION}`;
 }
