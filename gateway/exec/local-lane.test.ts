@@ -63,6 +63,14 @@ describe('LocalLane', () => {
     assert.equal(workerId, LOCAL_LANE_WORKER_ID);
   });
 
+  it('joins a value larger than a result message from its pieces, as the dispatcher does', async () => {
+    const run = await lane.claim(spec("SELECT repeat('x', 3000000) AS big, count(*) OVER () AS n FROM __pondgate_in0 LIMIT 1"));
+    assert.ok(run);
+    const { rows } = await drain(run(new AbortController().signal));
+    assert.equal(rows.length, 1);
+    assert.equal((rows[0] as { big: string }).big.length, 3_000_000);
+  });
+
   it('leaves to the workers: tasks of bigger plans, file outputs, scratch inputs and inputs over its size limit', async () => {
     assert.equal(await lane.claim(spec('SELECT 1', { lane: undefined })), undefined);
     assert.equal(await lane.claim(spec('SELECT 1', { output: { kind: 'files', scratchPrefix: 'q' } })), undefined);

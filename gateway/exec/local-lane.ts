@@ -50,6 +50,9 @@ export interface LocalLaneOptions {
   readonly log: Logger;
 }
 
+/** Data file sizes remembered; beyond this many the memory starts afresh. */
+const MAX_REMEMBERED_SIZES = 10_000;
+
 /** Result messages a task may have ahead of its reader: the lane's rows wait in DuckDB, not in memory. */
 const CREDITS = 4;
 
@@ -64,6 +67,7 @@ export class LocalLane {
   private readonly environment: TaskEnvironment;
   private closed = false;
   private ran = 0;
+  private readonly sizes = new Map<string, number>();
 
   private constructor(
     private readonly duckdb: DuckDBInstance,
@@ -133,16 +137,29 @@ export class LocalLane {
     let total = 0;
     for (const input of spec.inputs) {
       for (const file of input.files) {
-        const size = await stat(resolveIn({ data: this.options.dataDir, scratch: this.options.scratchDir }, 'data', file)).then(
-          (s) => s.size,
-          () => undefined,
-        );
+        const size = this.sizes.get(file) ?? (await this.sizeOf(file));
         if (size === undefined) return false;
         total += size;
         if (total > this.options.maxInputBytes) return false;
       }
     }
     return true;
+  }
+
+  /**
+   * A data file's size, remembered: a path never gets other contents (a table write publishes new
+   * files), and the files of the manifest version a query reads stay while it runs.
+   */
+  private async sizeOf(file: string): Promise<number | undefined> {
+    const size = await stat(resolveIn({ data: this.options.dataDir, scratch: this.options.scratchDir }, 'data', file)).then(
+      (s) => s.size,
+      () => undefined,
+    );
+    if (size !== undefined) {
+      if (this.sizes.size >= MAX_REMEMBERED_SIZES) this.sizes.clear();
+      this.sizes.set(file, size);
+    }
+    return size;
   }
 
   private async *run(spec: TaskSpec, signal: AbortSignal, release: () => void): AsyncGenerator<TaskEvent> {
