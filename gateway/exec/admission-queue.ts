@@ -31,6 +31,7 @@
  * Pure: no I/O, no logging; the clock is injectable for tests.
  */
 import { SqlError } from '../../src/errors.ts';
+import { abortError } from './interrupt.ts';
 import type { DistributedPlan } from '../plan/plan.ts';
 
 export type Lane = 'small' | 'large';
@@ -166,10 +167,6 @@ export class AdmissionQueue {
   }
 }
 
-function abortError(signal: AbortSignal): SqlError {
-  const reason: unknown = signal.reason;
-  return reason instanceof SqlError ? reason : new SqlError('57014', 'canceling statement due to user request');
-}
 
 function queueTimeoutError(lane: Lane, limit: number, waitedMs: number): SqlError {
   const what = lane === 'small' ? 'single-task queries' : 'distributed queries';

@@ -19,6 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from 'nats';
+import { joinPieces } from '../../src/arrow/ipc.ts';
 import {
   decodeJson,
   encodeJson,
@@ -34,6 +35,7 @@ import {
 } from '../../src/cluster/messages.ts';
 import type { ClusterSubjects } from '../../src/cluster/subjects.ts';
 import { SqlError } from '../../src/errors.ts';
+import { abortError } from './interrupt.ts';
 import type { Logger } from '../../src/log.ts';
 import type { LocalLane } from './local-lane.ts';
 import type { WorkerRegistry } from './workers.ts';
@@ -315,7 +317,7 @@ export class TaskDispatcher {
             consume();
             break;
           case 'batch': {
-            const data = parts.length === 0 ? msg.data : Buffer.concat([...parts, msg.data]);
+            const data = joinPieces(parts, msg.data);
             parts = [];
             yield { kind: 'batch', data };
             consume();
@@ -348,9 +350,4 @@ export class TaskDispatcher {
     this.local?.cancel(queryId);
     this.nc.publish(this.subjects.cancel, encodeJson({ queryId } satisfies CancelMessage));
   }
-}
-
-function abortError(signal: AbortSignal): SqlError {
-  const reason: unknown = signal.reason;
-  return reason instanceof SqlError ? reason : new SqlError('57014', 'canceling statement due to user request');
 }

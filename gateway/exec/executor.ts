@@ -27,7 +27,7 @@ import type { TaskAttempts, TaskDispatcher } from './dispatcher.ts';
 import { TopNGuard } from '../../src/duckdb/top-n-guard.ts';
 import type { ScratchSpace } from './scratch.ts';
 import type { VersionPins } from '../../src/storage/pins.ts';
-import { interruptOnAbort } from './interrupt.ts';
+import { abortError, interruptOnAbort } from './interrupt.ts';
 import { ResultSpool, type SpoolSettings } from './spool.ts';
 import { SortedTaskStreams } from './sorted-streams.ts';
 import type { MergeProgress } from './ordered-merge.ts';
@@ -119,7 +119,7 @@ export class QueryExecutor {
     } catch (error) {
       stopInterrupting();
       topN?.();
-      throw signal?.aborted ? abortReason(signal) : error;
+      throw signal?.aborted ? abortError(signal) : error;
     }
   }
 
@@ -196,7 +196,7 @@ export class QueryExecutor {
       return { columns: plan.columns, batches, stats, queuedMs: slot.waitedMs, close: cleanup };
     } catch (error) {
       await cleanup();
-      throw options.signal.aborted ? abortReason(options.signal) : toSqlError(error);
+      throw options.signal.aborted ? abortError(options.signal) : toSqlError(error);
     }
   }
 
@@ -248,7 +248,7 @@ export class QueryExecutor {
       (error: unknown) => {
         finished = true;
         slot.release();
-        buffer.fail(signal.aborted ? abortReason(signal) : toSqlError(error));
+        buffer.fail(signal.aborted ? abortError(signal) : toSqlError(error));
       },
     );
     let closed = false;
@@ -269,7 +269,7 @@ export class QueryExecutor {
       return { columns: plan.columns, batches: prepend(first, batches), stats, queuedMs: slot.waitedMs, close };
     } catch (error) {
       await close();
-      throw options.signal.aborted ? abortReason(options.signal) : toSqlError(error);
+      throw options.signal.aborted ? abortError(options.signal) : toSqlError(error);
     }
   }
 
@@ -587,16 +587,11 @@ class SerialQueue {
 async function* untilAborted(batches: AsyncIterable<RecordBatch>, signal: AbortSignal): AsyncGenerator<RecordBatch> {
   try {
     for await (const batch of batches) {
-      if (signal.aborted) throw abortReason(signal);
+      if (signal.aborted) throw abortError(signal);
       yield batch;
     }
   } catch (error) {
-    throw signal.aborted ? abortReason(signal) : error;
+    throw signal.aborted ? abortError(signal) : error;
   }
-  if (signal.aborted) throw abortReason(signal);
-}
-
-function abortReason(signal: AbortSignal): SqlError {
-  const reason: unknown = signal.reason;
-  return reason instanceof SqlError ? reason : new SqlError('57014', 'canceling statement due to user request');
+  if (signal.aborted) throw abortError(signal);
 }

@@ -20,9 +20,11 @@
  */
 import { stat } from 'node:fs/promises';
 import type { DuckDBInstance } from '@duckdb/node-api';
+import { joinPieces } from '../../src/arrow/ipc.ts';
 import { decodeJson, type EndMessage, type TaskErrorMessage, type TaskMessage } from '../../src/cluster/messages.ts';
 import { TopNGuard } from '../../src/duckdb/top-n-guard.ts';
 import { SqlError } from '../../src/errors.ts';
+import { abortError } from './interrupt.ts';
 import type { Logger } from '../../src/log.ts';
 import { ConnectionPool } from '../../worker/connections.ts';
 import { CreditGate } from '../../worker/credits.ts';
@@ -66,7 +68,6 @@ export class LocalLane {
   private readonly tasks = new Set<TaskRecord>();
   private readonly environment: TaskEnvironment;
   private closed = false;
-  private ran = 0;
   private readonly sizes = new Map<string, number>();
 
   private constructor(
@@ -98,11 +99,6 @@ export class LocalLane {
       duckdb.closeSync();
       throw error;
     }
-  }
-
-  /** Tasks this lane has run (tests, logs). */
-  get tasksRun(): number {
-    return this.ran;
   }
 
   /**
@@ -165,7 +161,6 @@ export class LocalLane {
   private async *run(spec: TaskSpec, signal: AbortSignal, release: () => void): AsyncGenerator<TaskEvent> {
     const record: TaskRecord = { queryId: spec.queryId, credits: new CreditGate(CREDITS), cancelled: false };
     this.tasks.add(record);
-    this.ran++;
     const task: TaskMessage = { ...spec, attempt: 1, resultSubject: '', initialCredits: CREDITS, maxMessageBytes: this.options.maxMessageBytes };
     const inbox = new Inbox();
     let finished = false;
@@ -188,7 +183,7 @@ export class LocalLane {
             record.credits.grant(1);
             break;
           case 'batch': {
-            const data = parts.length === 0 ? message.data : Buffer.concat([...parts, message.data]);
+            const data = joinPieces(parts, message.data);
             parts = [];
             yield { kind: 'batch', data };
             record.credits.grant(1);
@@ -245,9 +240,4 @@ class Inbox {
     this.waiter = undefined;
     waiter?.();
   }
-}
-
-function abortError(signal: AbortSignal): SqlError {
-  const reason: unknown = signal.reason;
-  return reason instanceof SqlError ? reason : new SqlError('57014', 'canceling statement due to user request');
 }

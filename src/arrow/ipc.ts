@@ -102,6 +102,11 @@ export function pieces(message: Uint8Array, maxBytes: number): Uint8Array[] {
   return out;
 }
 
+/** The message `pieces` cut, from the pieces before its last one and the last one (no copy when there was one piece). */
+export function joinPieces(before: readonly Uint8Array[], last: Uint8Array): Uint8Array {
+  return before.length === 0 ? last : Buffer.concat([...before, last]);
+}
+
 /** The zero-row message announcing only the schema (an empty result). */
 export function encodeEmpty(schema: Schema): Uint8Array {
   return tableToIPC(new Table(schema), 'stream');

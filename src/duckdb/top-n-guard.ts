@@ -51,7 +51,6 @@ export class TopNGuard {
   }
 
   private set(value: string): Promise<void> {
-    const next = this.applied.catch(() => undefined).then(() => this.connection.run(`SET disabled_optimizers = ${value}`)).then(() => undefined);
-    return next;
+    return this.applied.catch(() => undefined).then(async () => void (await this.connection.run(`SET disabled_optimizers = ${value}`)));
   }
 }
