@@ -143,7 +143,7 @@ export class Gateway {
     const pins = new VersionPins();
     const spool = { budget: new MemoryBudget(options.resultBufferBytes), directory: temp.spoolDir, spillLimitBytes: options.spillLimitBytes };
     const results = new ResultCache({ maxBytes: (options.resultCacheMb ?? 0) * 1024 * 1024 });
-    const executor = new QueryExecutor(duckdb, dispatcher, log, scratch, pins, { spool, admission: new AdmissionQueue(options.admission) });
+    const executor = new QueryExecutor(duckdb, dispatcher, log, scratch, pins, { spool, admission: new AdmissionQueue(options.admission), ...(lane ? { keyIndex: lane.keyIndex, dataDir: options.dataDir } : {}) });
     const engine = new QueryEngine(duckdb, catalog, executor, log, workers, undefined, results);
     const server = net.createServer();
     const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port }, workers, scratch, temp, lane);

@@ -21,7 +21,10 @@ import { SqlError, toSqlError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import { CATALOG_SCHEMA } from '../catalog/catalog.ts';
 import type { InputColumn, TaskInput, TaskOutput } from '../../src/cluster/messages.ts';
-import type { ColumnSpec, DistributedPlan, Stage, StageInput } from '../plan/plan.ts';
+import type { ColumnSpec, DistributedPlan, KeyLookup, Stage, StageInput } from '../plan/plan.ts';
+import { resolveDataPath } from '../../src/storage/manifest.ts';
+import type { KeyIndex } from './key-index.ts';
+import { indexKey } from '../plan/key-lookup.ts';
 import { partitionFilePaths } from '../plan/stats.ts';
 import type { TaskAttempts, TaskDispatcher } from './dispatcher.ts';
 import { TopNGuard } from '../../src/duckdb/top-n-guard.ts';
@@ -79,7 +82,13 @@ export interface QueryExecutorOptions {
   readonly spool: SpoolSettings;
   /** Running-query slots of distributed queries; unlimited when absent. */
   readonly admission?: AdmissionQueue;
+  /** Answers key lookups from memory (key-index.ts); with the data directory its files are in. */
+  readonly keyIndex?: KeyIndex;
+  readonly dataDir?: string;
 }
+
+/** Named as the worker of a lookup the key index answered, in EXPLAIN ANALYZE. */
+export const KEY_INDEX_WORKER_ID = 'gateway (key index)';
 
 export class QueryExecutor {
   constructor(
@@ -144,6 +153,8 @@ export class QueryExecutor {
   }
 
   async runDistributed(plan: DistributedPlan, options: ExecutionOptions): Promise<RowStream> {
+    const indexed = plan.keyLookup ? this.fromKeyIndex(plan, plan.keyLookup) : undefined;
+    if (indexed) return indexed;
     if (plan.forward !== undefined) return this.runForwarded(plan, plan.forward.stageId, options);
     const queryId = nextQueryId();
     const database = `pondgate_q_${queryId}`;
@@ -271,6 +282,33 @@ export class QueryExecutor {
       await close();
       throw options.signal.aborted ? abortError(options.signal) : toSqlError(error);
     }
+  }
+
+  /**
+   * The key lookup's rows from the gateway's key index, when it holds the plan's one task's files
+   * (gateway/exec/key-index.ts); undefined: run the plan. No slot, no task, no DuckDB statement.
+   */
+  private fromKeyIndex(plan: DistributedPlan, lookup: KeyLookup): RowStream | undefined {
+    const { keyIndex, dataDir } = this.options;
+    const input = plan.stages[0]?.inputs[0];
+    if (!keyIndex || dataDir === undefined || input?.source.kind !== 'table') return undefined;
+    // Every task's files: the table's files left after pruning, each read by one task.
+    const stage = plan.stages[0];
+    const files = Array.from({ length: stage.tasks }, (_, task) => bindInput(input, task, new Map(), 1).files)
+      .flat()
+      .map((file) => resolveDataPath(dataDir, file));
+    if (new Set(files).size !== files.length) return undefined;
+    // Pruning left no file to read: no rows, once the key is one DuckDB compares as it is (no cast to fail).
+    const keyType = input.source.table.columns[lookup.keyColumn]?.type;
+    const batches = files.length > 0 ? keyIndex.lookup(files, lookup, plan.columns) : keyType !== undefined && indexKey(keyType, lookup.key) !== undefined ? [] : undefined;
+    if (!batches) return undefined;
+    const stats = emptyStats(plan);
+    const stat = stats[0];
+    stat.tasks = 1;
+    stat.batches = batches.length;
+    stat.rows = batches.reduce((n, b) => n + b.numRows, 0);
+    stat.workers.add(KEY_INDEX_WORKER_ID);
+    return { columns: plan.columns, batches: fromArray(batches), stats, close: async () => undefined };
   }
 
   /** A running-query slot for the plan's lane; rejects with 53300 (queue timeout) or 57014 (cancelled while queued). */
@@ -440,6 +478,10 @@ async function* decodedBatches(buffer: AsyncIterable<Uint8Array>): AsyncGenerato
   for await (const message of buffer) {
     for (const batch of decodeMessage(message).batches) if (batch.numRows > 0) yield batch;
   }
+}
+
+async function* fromArray<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
 }
 
 /** `first` (an already-taken step of `rest`), then the rest of the iteration. */

@@ -25,6 +25,7 @@ import { decodeJson, type EndMessage, type TaskErrorMessage, type TaskMessage } 
 import { TopNGuard } from '../../src/duckdb/top-n-guard.ts';
 import { SqlError } from '../../src/errors.ts';
 import { abortError } from './interrupt.ts';
+import { KeyIndex } from './key-index.ts';
 import type { Logger } from '../../src/log.ts';
 import { ConnectionPool } from '../../worker/connections.ts';
 import { CreditGate } from '../../worker/credits.ts';
@@ -75,6 +76,8 @@ export class LocalLane {
     private readonly options: LocalLaneOptions,
     private readonly cache: FileCache,
     topNGuard: TopNGuard,
+    /** Key lookups over the same small files, answered without a DuckDB statement (key-index.ts). */
+    readonly keyIndex: KeyIndex,
   ) {
     this.slots = new Semaphore(options.slots);
     this.environment = {
@@ -91,10 +94,13 @@ export class LocalLane {
 
   static async open(options: LocalLaneOptions): Promise<LocalLane> {
     // One thread: the lane's statements are small, and the gateway's other work shares the cores.
-    const duckdb = await openSandboxedDuckDB([options.dataDir, options.scratchDir], { threads: 1, memoryLimitMb: Math.max(1, options.memoryMb) });
+    // Three quarters of the lane's memory are its DuckDB's (half of it the file cache), a quarter the key index's.
+    const bytes = options.memoryMb * 1024 * 1024;
+    const duckdb = await openSandboxedDuckDB([options.dataDir, options.scratchDir], { threads: 1, memoryLimitMb: Math.max(1, Math.floor((options.memoryMb * 3) / 4)) });
     try {
-      const cache = await FileCache.open(await duckdb.connect(), Math.floor((options.memoryMb * 1024 * 1024) / 2), options.log);
-      return new LocalLane(duckdb, options, cache, new TopNGuard(await duckdb.connect()));
+      const cache = await FileCache.open(await duckdb.connect(), Math.floor(bytes / 2), options.log);
+      const keyIndex = new KeyIndex(await duckdb.connect(), { budgetBytes: Math.floor(bytes / 4), maxFileBytes: options.maxInputBytes, log: options.log });
+      return new LocalLane(duckdb, options, cache, new TopNGuard(await duckdb.connect()), keyIndex);
     } catch (error) {
       duckdb.closeSync();
       throw error;
@@ -124,6 +130,7 @@ export class LocalLane {
     for (const task of this.tasks) stopTask(task);
     while (this.tasks.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     this.environment.connections.closeAll();
+    await this.keyIndex.close().catch(() => undefined);
     await this.cache.close().catch(() => undefined);
     this.duckdb.closeSync();
   }

@@ -72,8 +72,12 @@ export function instantiate(plan: QueryPlan, parameters: readonly (string | null
   const bind = (sql: string) => substituteParameters(sql, parameters);
   if (plan.kind === 'local') return { ...plan, sql: bind(plan.sql) };
   const fallback = plan.fallback;
+  const lookup = plan.keyLookup;
+  const key = lookup?.key.kind === 'parameter' ? parameters[lookup.key.index] : undefined;
   return {
     ...plan,
+    // A parameter's value is text, as the string literal binding would have made of it.
+    ...(lookup && lookup.key.kind === 'parameter' ? { keyLookup: key === undefined || key === null ? undefined : { ...lookup, key: { kind: 'text' as const, text: key } } } : {}),
     mergeSql: bind(plan.mergeSql),
     stages: plan.stages.map((stage) => ({ ...stage, sql: bind(stage.sql) })),
     ...(fallback ? { fallback: async () => instantiate(await fallback(), parameters) as DistributedPlan } : {}),
@@ -108,6 +112,7 @@ export function samePlan(a: QueryPlan, b: QueryPlan): boolean {
   return (
     a.strategy === b.strategy &&
     a.mergeSql === b.mergeSql &&
+    JSON.stringify(a.keyLookup) === JSON.stringify(b.keyLookup) &&
     a.forward?.stageId === b.forward?.stageId &&
     JSON.stringify(a.columns) === JSON.stringify(b.columns) &&
     a.stages.length === b.stages.length &&

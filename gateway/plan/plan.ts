@@ -79,6 +79,24 @@ export interface DistributedPlan {
   readonly fallback?: () => Promise<DistributedPlan>;
   /** DuckDB's top-N optimizer must be off wherever the plan's SQL runs (top-n-hazard.ts). */
   readonly withoutTopN?: boolean;
+  /** Set when the plan is a key lookup the gateway's key index may answer (key-lookup.ts). */
+  readonly keyLookup?: KeyLookup;
+}
+
+/** The key's value: a constant (integer literal or text) or the n-th parameter (0-based), put in by instantiate. */
+export type KeyValue =
+  | { readonly kind: 'integer'; readonly text: string }
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'parameter'; readonly index: number };
+
+/** `SELECT <outputColumns> FROM table WHERE <keyColumn> = <key>` over the files of the plan's one task. */
+export interface KeyLookup {
+  readonly table: string;
+  /** Index of the key column among the table's columns. */
+  readonly keyColumn: number;
+  readonly key: KeyValue;
+  /** Table column index of each result column. */
+  readonly outputColumns: readonly number[];
 }
 
 /**
@@ -108,6 +126,12 @@ export function explainText(plan: QueryPlan): string[] {
   else {
     lines.push('  Merge on the gateway:');
     lines.push(...indent(plan.mergeSql, 4));
+  }
+  if (plan.keyLookup) {
+    const lookup = plan.keyLookup;
+    const table = plan.stages[0]?.inputs[0]?.source;
+    const key = table?.kind === 'table' ? table.table.columns[lookup.keyColumn]?.name : undefined;
+    lines.push(`  Key lookup: ${lookup.table}.${key ?? `column ${lookup.keyColumn + 1}`}; the gateway answers it from its key index once that holds the task's files, else stage ${plan.stages[0]?.id ?? 0} runs`);
   }
   for (const stage of plan.stages) {
     lines.push(`  Stage ${stage.id}: ${stage.role}, ${stage.tasks} task${stage.tasks === 1 ? '' : 's'} -> ${describeOutput(stage.output)}${stage.dependsOn.length > 0 ? ` (after stage ${stage.dependsOn.join(', ')})` : ''}`);

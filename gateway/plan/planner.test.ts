@@ -69,6 +69,35 @@ describe('planner', () => {
     return { plan: result, text: explainText(result).join('\n') };
   }
 
+  it('marks key lookups, and only statements whose rows are a key equality over one table', async () => {
+    const lookup = async (sql: string) => {
+      const { plan: p } = await plan(sql);
+      return p.kind === 'distributed' ? p.keyLookup : undefined;
+    };
+    // l_orderkey is column 0, l_returnflag 2; outputs in table column positions.
+    assert.deepEqual(await lookup('SELECT l_returnflag, l_orderkey AS k FROM lineitem WHERE l_orderkey = 42'), { table: 'lineitem', keyColumn: 0, key: { kind: 'integer', text: '42' }, outputColumns: [2, 0] });
+    assert.deepEqual(await lookup("SELECT * FROM lineitem l WHERE 'R' = l.l_returnflag"), { table: 'lineitem', keyColumn: 2, key: { kind: 'text', text: 'R' }, outputColumns: [0, 1, 2, 3] });
+    assert.deepEqual((await lookup('SELECT o_totalprice FROM orders WHERE o_orderkey = $1'))?.key, { kind: 'parameter', index: 0 });
+    const not = [
+      'SELECT l_orderkey FROM lineitem WHERE l_orderkey = 42 LIMIT 1',
+      'SELECT DISTINCT l_orderkey FROM lineitem WHERE l_orderkey = 42',
+      'SELECT l_orderkey FROM lineitem WHERE l_orderkey = 42 ORDER BY 1',
+      'SELECT l_orderkey + 1 FROM lineitem WHERE l_orderkey = 42',
+      'SELECT l_orderkey FROM lineitem WHERE l_orderkey = 42 AND l_returnflag = \'R\'',
+      'SELECT l_orderkey FROM lineitem WHERE l_orderkey > 42',
+      'SELECT l_orderkey FROM lineitem WHERE l_quantity = 1.5',
+      "SELECT l_orderkey FROM lineitem WHERE l_shipdate = DATE '1995-01-01'",
+      'SELECT l_orderkey FROM lineitem WHERE l_orderkey = 42.0',
+      'SELECT count(*) FROM lineitem WHERE l_orderkey = 42',
+      'SELECT * EXCLUDE (l_quantity) FROM lineitem WHERE l_orderkey = 42',
+      'SELECT l_orderkey FROM lineitem WHERE l_orderkey = (SELECT 42)',
+      'SELECT l_orderkey FROM lineitem JOIN orders ON o_orderkey = l_orderkey WHERE l_orderkey = 42',
+      'SELECT l_orderkey FROM lineitem TABLESAMPLE 10 ROWS WHERE l_orderkey = 42',
+      'WITH x AS (SELECT * FROM lineitem) SELECT l_orderkey FROM x WHERE l_orderkey = 42',
+    ];
+    for (const sql of not) assert.equal(await lookup(sql), undefined, sql);
+  });
+
   it('decomposes count, sum, avg into partials and casts the final count back to BIGINT', async () => {
     const { plan: p, text } = await plan('SELECT l_returnflag AS f, count(*), avg(l_quantity) FROM lineitem GROUP BY 1 ORDER BY f');
     assert.equal(p.kind === 'distributed' && p.strategy, 'distributed');

@@ -44,6 +44,7 @@ import type { ColumnSpec, DistributedPlan, QueryPlan, Stage, StageInput, StageOu
 import { PARTIALS_RELATION, aggregatesSplittable, canonical, splitAggregate, type SplitAggregate } from './split-aggregate.ts';
 import { selectAllFrom, Substituter, withAlias, type RelationInput, type Substitutions } from './substitute.ts';
 import { forwardMerge, fuseFinalMerge } from './forward.ts';
+import { keyLookupOf } from './key-lookup.ts';
 import { decorrelate } from './decorrelate.ts';
 import { topNHazard } from './top-n-hazard.ts';
 import {
@@ -177,7 +178,9 @@ async function planStatement(statement: JsonObject, sql: string, context: Planne
   await inlineClock(tree, analysis, context);
   const builder = new PlanBuilder(analysis, context, mentionedNames(tree));
   try {
-    const plan = await builder.top(columns);
+    const built = await builder.top(columns);
+    const keyLookup = keyLookupOf(analysis, built);
+    const plan = keyLookup ? { ...built, keyLookup } : built;
     if (!builder.unprovenSplit) return plan;
     // Built only if needed, from the same tree (the builder does not change it) and manifest version.
     return { ...plan, fallback: () => planDelegate(tree, analysis, columns, context, ['a stage of the distributed plan did not bind: the whole query ran in one task']) };

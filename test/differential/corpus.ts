@@ -44,6 +44,7 @@ import { DECIMALS } from './corpus/decimals.ts';
 import { DECORRELATION } from './corpus/decorrelation.ts';
 import { EDGE_JOINS } from './corpus/edge-joins.ts';
 import { JOINS } from './corpus/joins.ts';
+import { KEY_LOOKUPS } from './corpus/key-lookups.ts';
 import { LIMITS } from './corpus/limits.ts';
 import { LITERALS } from './corpus/literals.ts';
 import { MISC } from './corpus/misc.ts';
@@ -69,6 +70,8 @@ export interface CorpusEntry {
   readonly timeZone?: string;
   /** pondgate session settings for the query (a regression found under a forced join strategy). */
   readonly settings?: Readonly<Record<string, string>>;
+  /** A key lookup: checked again once the gateway's key index answers it (see corpus/key-lookups.ts). */
+  readonly keyIndex?: boolean;
 }
 
 /** A theme of the corpus. */
@@ -181,6 +184,7 @@ export const CORPUS_GROUPS: readonly CorpusGroup[] = [
   { theme: 'limits', entries: LIMITS, hashLayout: true },
   { theme: 'pruning', entries: PRUNING, hashLayout: true },
   { theme: 'misc', entries: MISC, hashLayout: false },
+  { theme: 'key lookups', entries: KEY_LOOKUPS, hashLayout: false },
   { theme: 'regressions', entries: loadRegressions(), hashLayout: true },
   { theme: 'tpch', entries: tpchEntries(TPCH_QUERIES), hashLayout: true },
 ];
