@@ -27,6 +27,7 @@ import type { Data, RecordBatch } from 'apache-arrow';
 import { columnsOf, resultBatches } from '../../src/arrow/read-result.ts';
 import { sliceBatch } from '../../src/arrow/slice.ts';
 import { transportSql } from '../../src/arrow/transport-sql.ts';
+import { mapDuckDBType } from '../../src/arrow/types.ts';
 import type { Logger } from '../../src/log.ts';
 import type { ColumnSpec, KeyLookup } from '../plan/plan.ts';
 import { indexKey } from '../plan/key-lookup.ts';
@@ -52,6 +53,8 @@ interface Entry {
   readonly rows: Map<string, number | number[]>;
   /** Column names and DuckDB types, as read. */
   readonly columns: readonly ColumnSpec[];
+  /** Per column: sent in its own Arrow type (not as text DuckDB rendered). */
+  readonly native: readonly boolean[];
   readonly bytes: number;
 }
 
@@ -101,8 +104,10 @@ export class KeyIndex {
     const keyType = entry.columns[lookup.keyColumn]?.type;
     const probe = keyType === undefined ? undefined : indexKey(keyType, lookup.key);
     if (probe === undefined) return undefined;
-    // The result's columns must be the read columns, as DuckDB typed them both times.
-    const same = lookup.outputColumns.every((c, i) => entry.columns[c]?.type === columns[i]?.type);
+    // The result's columns must be the read columns, as DuckDB typed them both times, and each
+    // sent as its own Arrow type: a column DuckDB renders as text (nested values as JSON, with any
+    // TIMESTAMPTZ inside in the session's time zone) would have been rendered for the build's session.
+    const same = lookup.outputColumns.every((c, i) => entry.columns[c]?.type === columns[i]?.type && entry.native[c] === true);
     if (!same || lookup.outputColumns.length !== columns.length) return undefined;
     // Most recently used last.
     this.entries.delete(key);
@@ -194,7 +199,7 @@ export class KeyIndex {
     bytes += row * BYTES_PER_ROW;
     this.builds++;
     this.options.log.debug({ files, column: columns[keyColumn]?.name, rows: row, keys: rows.size, bytes, key }, 'key index built');
-    return { batches, starts, rows, columns, bytes };
+    return { batches, starts, rows, columns, native: columns.map((c) => mapDuckDBType(c.type).transport === 'native'), bytes };
   }
 
   private insert(key: string, entry: Entry): void {

@@ -26,5 +26,7 @@ export const KEY_LOOKUPS: readonly CorpusEntry[] = [
   lookup('ubigint-key', 'SELECT * FROM readings WHERE sensor = 3'),
   lookup('decimal-column-out', 'SELECT entry_id, acct_ref, delta, booked_on FROM ledger WHERE entry_id = 13'),
   lookup('one-row', 'SELECT * FROM one_row WHERE id = 7'),
+  lookup('time-zone', 'SELECT acct_id, opened_at FROM accounts WHERE acct_id = 50', { timeZone: 'America/New_York', note: 'TIMESTAMPTZ rendered in the session\'s zone, not the build\'s' }),
+  lookup('time-zone-half-hour', 'SELECT * FROM one_row WHERE id = 7', { timeZone: 'Asia/Kolkata' }),
   lookup('star-qualified', "SELECT t.* FROM transfers t WHERE memo = 'memo 4'"),
 ];
