@@ -24,7 +24,7 @@
  * (default 8), --workers <n> (default 2), --latency-seconds <s> per pgbench
  * run (default 3), --fetch-size <n> for pgjdbc (default 10000),
  * --long-query-millions <n>: row pairs (millions) of the isolation goal's long
- * query, tens of seconds on pondgate by default (2,000), --isolation-clients
+ * query, tens of seconds on pondgate by default (6,000), --isolation-clients
  * <n> (default 4), --gateway-memory-mb <n>: the limit of the memory goal's
  * gateway (default 64), --pg <url> (default
  * postgresql://postgres@127.0.0.1:5432/postgres; "off" skips PostgreSQL),
@@ -148,7 +148,7 @@ function parseArgs(argv: readonly string[]): WireOptions {
     workers: num('workers', 2),
     latencySeconds: num('latency-seconds', 3),
     fetchSize: num('fetch-size', 10_000),
-    longQueryMillions: num('long-query-millions', 2_000),
+    longQueryMillions: num('long-query-millions', 6_000),
     isolationClients: num('isolation-clients', 4),
     gatewayMemoryMb: num('gateway-memory-mb', 64),
     pgUrl: pgUrl === 'off' ? undefined : pgUrl,
