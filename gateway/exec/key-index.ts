@@ -114,8 +114,8 @@ export class KeyIndex {
     this.entries.set(key, entry);
     this.hits++;
     const found = entry.rows.get(probe);
-    if (found === undefined) return [];
-    return rowsOf(entry, typeof found === 'number' ? [found] : found, lookup.outputColumns);
+    const rows = found === undefined ? [] : typeof found === 'number' ? [found] : found;
+    return rowsOf(entry, lookup.limit !== undefined && rows.length > lookup.limit ? rows.slice(0, lookup.limit) : rows, lookup.outputColumns);
   }
 
   /** Resolves once no build is queued or running (tests). */

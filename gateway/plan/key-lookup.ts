@@ -1,25 +1,26 @@
 /**
- * Key lookups: `SELECT <columns> FROM t WHERE key = <value>` over one
- * table's files (those left after pruning), the shape of a dashboard's or an application's point query. The
- * planner marks such a plan (DistributedPlan.keyLookup) and the gateway may
- * answer it from its key index (gateway/exec/key-index.ts) instead of running
- * a DuckDB statement: DuckDB's fixed cost of a statement (prepare, start,
- * fetch: ~0.6–0.8 ms of CPU) is most of a lookup's, where a hash probe costs
- * microseconds.
+ * Key lookups: `SELECT <columns> FROM t WHERE key = <value> [LIMIT n]` over
+ * one table's files (those left after pruning), the shape of a dashboard's,
+ * a BI tool's or an application's point query. The planner marks such a plan
+ * (DistributedPlan.keyLookup) and the gateway may answer it from its key
+ * index (gateway/exec/key-index.ts) instead of running a DuckDB statement:
+ * DuckDB's fixed cost of a statement (prepare, start, fetch: ~0.6–0.8 ms of
+ * CPU) is most of a lookup's, where a hash probe costs microseconds.
  *
  * The rows must be DuckDB's: so the shape is narrow (plain column references
  * or `*` of one table, one equality of a table column with a constant or a
- * parameter; no DISTINCT, ORDER BY, LIMIT, GROUP BY, window, sample or
- * subquery), and the value is compared only where DuckDB's comparison is
- * plain equality of the same value: an integer column with an integer (a
- * parameter's text in canonical form, within the column type's range — DuckDB
- * casts the text to the column's type), a VARCHAR column with text. Anything
- * else — `'0042'`, `' 42'`, a NULL, a value out of range, a DECIMAL — is left
- * to DuckDB, which gives its own answer or error.
+ * parameter; no DISTINCT, ORDER BY, OFFSET, GROUP BY, window, sample or
+ * subquery; a constant LIMIT only over one task, whose first rows in file
+ * order are the answer), and the value is compared only where DuckDB's
+ * comparison is plain equality of the same value: an integer column with an
+ * integer (a parameter's text in canonical form, within the column type's
+ * range — DuckDB casts the text to the column's type), a VARCHAR column with
+ * text. Anything else — `'0042'`, `' 42'`, a NULL, a value out of range, a
+ * DECIMAL — is left to DuckDB, which gives its own answer or error.
  */
 import type { Analysis, Block } from './analysis.ts';
 import { boundColumn } from './analysis.ts';
-import { isColumnRef, isConstant, isObject, type ExpressionNode, type Json } from '../sql/duckdb-ast.ts';
+import { isColumnRef, isConstant, isObject, type ExpressionNode, type Json, type JsonObject } from '../sql/duckdb-ast.ts';
 import type { DistributedPlan, KeyLookup, KeyValue } from './plan.ts';
 
 /** Integer column types and their ranges; HUGEINT is left out (its client form is not an integer vector). */
@@ -55,7 +56,10 @@ export function keyLookupOf(analysis: Analysis, plan: DistributedPlan): KeyLooku
   const block = root.block;
   const node = block.node;
   if (block.children.length > 0 || block.subqueries.length > 0 || block.from.kind !== 'relation') return undefined;
-  if (node.modifiers.length > 0 || node.group_expressions.length > 0 || node.group_sets.length > 0) return undefined;
+  if (node.group_expressions.length > 0 || node.group_sets.length > 0) return undefined;
+  // A constant LIMIT (BI tools add one to every query) over one task: its first rows in file order.
+  const limit = limitOf(node.modifiers);
+  if (limit === null || (limit !== undefined && stage.tasks !== 1)) return undefined;
   if (node.having !== null || node.qualify !== null || node.sample !== null || node.aggregate_handling !== 'STANDARD_HANDLING') return undefined;
   const relation = block.from.relation;
   const table = relation.table;
@@ -86,7 +90,7 @@ export function keyLookupOf(analysis: Analysis, plan: DistributedPlan): KeyLooku
     const key = keyColumn(columnSide, block, relation, tableColumn);
     const value = keyValue(valueSide);
     if (key === undefined || value === undefined || !indexableKeyType(table.columns[key].type)) continue;
-    return { table: table.name, keyColumn: key, key: value, outputColumns };
+    return { table: table.name, keyColumn: key, key: value, outputColumns, ...(limit !== undefined ? { limit } : {}) };
   }
   return undefined;
 }
@@ -109,6 +113,17 @@ function keyValue(node: Json): KeyValue | undefined {
   // Integer literals as JSON numbers: only where the number is exact.
   if ((id === 'INTEGER' || id === 'BIGINT') && typeof value === 'number' && Number.isSafeInteger(value)) return { kind: 'integer', text: String(value) };
   return undefined;
+}
+
+/** No modifier: undefined; one `LIMIT n` (a constant, no OFFSET): n; anything else: null. */
+function limitOf(modifiers: readonly JsonObject[]): number | undefined | null {
+  if (modifiers.length === 0) return undefined;
+  const [modifier] = modifiers;
+  if (modifiers.length !== 1 || modifier.type !== 'LIMIT_MODIFIER' || (modifier.offset ?? null) !== null) return null;
+  const limit = modifier.limit as Json;
+  if (!isConstant(limit) || limit.value.is_null || !['INTEGER', 'BIGINT'].includes(limit.value.type.id)) return null;
+  const value = limit.value.value;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
 }
 
 /** `*` or `t.*` without EXCLUDE, REPLACE, RENAME or COLUMNS(…). */

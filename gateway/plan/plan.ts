@@ -97,6 +97,8 @@ export interface KeyLookup {
   readonly key: KeyValue;
   /** Table column index of each result column. */
   readonly outputColumns: readonly number[];
+  /** A constant LIMIT (plans of one task only): the first matches in file order. */
+  readonly limit?: number;
 }
 
 /**

@@ -78,8 +78,11 @@ describe('planner', () => {
     assert.deepEqual(await lookup('SELECT l_returnflag, l_orderkey AS k FROM lineitem WHERE l_orderkey = 42'), { table: 'lineitem', keyColumn: 0, key: { kind: 'integer', text: '42' }, outputColumns: [2, 0] });
     assert.deepEqual(await lookup("SELECT * FROM lineitem l WHERE 'R' = l.l_returnflag"), { table: 'lineitem', keyColumn: 2, key: { kind: 'text', text: 'R' }, outputColumns: [0, 1, 2, 3] });
     assert.deepEqual((await lookup('SELECT o_totalprice FROM orders WHERE o_orderkey = $1'))?.key, { kind: 'parameter', index: 0 });
+    // lineitem is split between tasks: a LIMIT is not row-wise there. nation is one task.
+    assert.equal((await lookup('SELECT * FROM orders WHERE o_orderkey = 42 LIMIT 1')), undefined);
     const not = [
       'SELECT l_orderkey FROM lineitem WHERE l_orderkey = 42 LIMIT 1',
+      'SELECT l_orderkey FROM lineitem WHERE l_orderkey = 42 OFFSET 1',
       'SELECT DISTINCT l_orderkey FROM lineitem WHERE l_orderkey = 42',
       'SELECT l_orderkey FROM lineitem WHERE l_orderkey = 42 ORDER BY 1',
       'SELECT l_orderkey + 1 FROM lineitem WHERE l_orderkey = 42',
