@@ -232,3 +232,35 @@ test('MessageWriter: reserve/advance for bulk writers; a full buffer is handed o
   w.byte(1);
   assert.deepEqual([...w.finish()], [1]);
 });
+
+test('MessageWriter reuses a handed-out buffer once it is recycled, and only such buffers', () => {
+  const writer = new MessageWriter(128 * 1024);
+  const handOut = (n: number): Buffer => {
+    const buf = writer.reserve(n);
+    buf.fill(7, writer.length, writer.length + n);
+    writer.advance(writer.length + n);
+    return writer.finish();
+  };
+  const first = handOut(100 * 1024);
+  assert.equal(first.length, 100 * 1024);
+  // Each hand-out replaces the writer's buffer: without a recycled one, with new memory.
+  const second = handOut(100 * 1024);
+  assert.ok(second.buffer !== first.buffer);
+  writer.recycle(first);
+  // The buffer the writer holds now was allocated at the last hand-out; the recycled one replaces it next.
+  const third = handOut(100 * 1024);
+  assert.ok(third.buffer !== first.buffer);
+  const fourth = handOut(100 * 1024);
+  assert.ok(fourth.buffer === first.buffer, 'the recycled memory is written again');
+  assert.ok(fourth.every((b) => b === 7));
+  // A second recycle of the same hand-out, or a small copied message, is ignored.
+  writer.recycle(third);
+  writer.recycle(third);
+  const small = handOut(10);
+  writer.recycle(small);
+  const fifth = handOut(100 * 1024);
+  const sixth = handOut(100 * 1024);
+  assert.ok(sixth.buffer === third.buffer, 'the recycled hand-out');
+  const seventh = handOut(100 * 1024);
+  assert.ok(seventh.buffer !== third.buffer && seventh.buffer !== small.buffer && seventh.buffer !== fifth.buffer, 'one recycle, one reuse');
+});

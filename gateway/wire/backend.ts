@@ -55,6 +55,8 @@ const INITIAL_CAPACITY = 16 * 1024;
 const RETAIN_LIMIT = 1024 * 1024;
 // finish() hands out rather than copies buffers this full.
 const HAND_OUT_BYTES = 64 * 1024;
+// Written buffers kept for reuse (see recycle()).
+const MAX_SPARES = 4;
 
 /**
  * Growable byte writer with back-patched message lengths. One buffer is reused
@@ -63,6 +65,9 @@ const HAND_OUT_BYTES = 64 * 1024;
 export class MessageWriter {
   private buf: Buffer;
   private pos = 0;
+  /** Buffers handed out by finish() (their memory), until recycled. */
+  private readonly handedOut = new WeakSet<ArrayBufferLike>();
+  private readonly spares: Buffer[] = [];
 
   constructor(initialCapacity: number = INITIAL_CAPACITY) {
     this.buf = Buffer.allocUnsafe(Math.max(64, initialCapacity));
@@ -191,7 +196,10 @@ export class MessageWriter {
     // are copied so the scratch buffer stays.
     if (this.pos >= HAND_OUT_BYTES && this.pos * 2 >= this.buf.length) {
       const out = this.buf.subarray(0, this.pos);
-      this.buf = Buffer.allocUnsafe(Math.min(this.buf.length, RETAIN_LIMIT));
+      this.handedOut.add(out.buffer);
+      const size = Math.min(this.buf.length, RETAIN_LIMIT);
+      const spare = this.spares.pop();
+      this.buf = spare !== undefined && spare.length === size ? spare : Buffer.allocUnsafe(size);
       this.pos = 0;
       return out;
     }
@@ -199,6 +207,18 @@ export class MessageWriter {
     this.buf.copy(out, 0, 0, this.pos);
     this.reset();
     return out;
+  }
+
+  /**
+   * A buffer finish() handed out, back once the socket has written it (its write callback):
+   * reused by a later finish(). A stream of rows would otherwise allocate a new buffer of a
+   * quarter MB or more per flush, and that much external memory makes V8 run full collections
+   * (dozens per 10 million rows).
+   */
+  recycle(chunk: Buffer): void {
+    const whole = chunk.buffer;
+    if (chunk.byteOffset !== 0 || !this.handedOut.delete(whole) || this.spares.length >= MAX_SPARES) return;
+    this.spares.push(Buffer.from(whole, 0, whole.byteLength));
   }
 
   /** Drop written bytes without copying (e.g. after an aborted batch). */

@@ -620,7 +620,10 @@ export class ClientConnection {
   private async flush(): Promise<void> {
     if (this.writer.length === 0 || this.closed) return;
     const data = this.writer.finish();
-    if (!this.socket.write(data)) {
+    const written = this.socket.write(data, (error) => {
+      if (!error) this.writer.recycle(data);
+    });
+    if (!written) {
       await new Promise<void>((resolve) => {
         const done = () => {
           this.socket.off('drain', done);
