@@ -7,6 +7,8 @@ import type { CorpusEntry } from '../corpus.ts';
  * again once EXPLAIN ANALYZE names the key index, which must then give
  * DuckDB's rows and types: every column type of the edge tables, NULLs,
  * duplicate keys, odd strings, text compared with an integer key, no match.
+ * (Lookups with a LIMIT are in test/cluster/key-index.test.ts: the corpus
+ * holds no LIMIT without ORDER BY.)
  */
 const lookup = (id: string, sql: string, extra: Partial<CorpusEntry> = {}): CorpusEntry => ({ id: `key-lookup-${id}`, sql, keyIndex: true, ...extra });
 
@@ -26,9 +28,6 @@ export const KEY_LOOKUPS: readonly CorpusEntry[] = [
   lookup('ubigint-key', 'SELECT * FROM readings WHERE sensor = 3'),
   lookup('decimal-column-out', 'SELECT entry_id, acct_ref, delta, booked_on FROM ledger WHERE entry_id = 13'),
   lookup('one-row', 'SELECT * FROM one_row WHERE id = 7'),
-  lookup('limit-one', 'SELECT * FROM zones WHERE code = 1 LIMIT 1', { note: 'BI tools add a LIMIT to every query' }),
-  lookup('limit-above-matches', 'SELECT event_id, kind FROM public.events e WHERE e.acct_id = 118 LIMIT 1000'),
-  lookup('limit-zero', 'SELECT * FROM accounts WHERE acct_id = 8 LIMIT 0', { expectEmpty: true }),
   lookup('time-zone', 'SELECT acct_id, opened_at FROM accounts WHERE acct_id = 50', { timeZone: 'America/New_York', note: 'TIMESTAMPTZ rendered in the session\'s zone, not the build\'s' }),
   lookup('time-zone-half-hour', 'SELECT * FROM one_row WHERE id = 7', { timeZone: 'Asia/Kolkata' }),
   lookup('star-qualified', "SELECT t.* FROM transfers t WHERE memo = 'memo 4'"),
