@@ -17,6 +17,8 @@ export const DEFAULTS = {
   queueTimeoutMs: 30_000,
   /** Attempts of one task in all: a task whose worker is lost runs again on another worker. */
   taskAttempts: 3,
+  /** Workers run niced, so a gateway on the same machine gets the CPU first (src/cli/niceness.ts). */
+  workerNiceness: 10,
 } as const;
 
 /** A worker's default cache of decoded data files: this share of its DuckDB memory limit. */
@@ -40,6 +42,12 @@ export function nonNegativeInteger(value: string): number {
 export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+export function niceness(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new InvalidArgumentError('expected a niceness from 0 to 19');
   return n;
 }
 
