@@ -88,7 +88,7 @@ export class FileCache {
    */
   async lease(paths: readonly string[]): Promise<CacheLease> {
     if (!this.enabled || paths.length === 0) return NO_LEASE;
-    const keys = await Promise.all(paths.map((p) => fileKey(p)));
+    const keys = paths.map(fileKey);
     const found: Entry[] = [];
     for (const [i, key] of keys.entries()) {
       const entry = key === undefined ? undefined : this.entries.get(key);
@@ -167,7 +167,7 @@ export class FileCache {
     );
     const types = String(described.getRows()[0]?.[0] ?? '');
     // The file may have changed while it loaded: keep the table only under the key it was read as.
-    if ((await fileKey(path)) !== key) {
+    if (fileKey(path) !== key) {
       await this.connection.run(`DROP TABLE IF EXISTS ${CACHE_SCHEMA}.${table}`);
       return;
     }
@@ -207,7 +207,7 @@ const NO_LEASE: CacheLease = { sql: undefined, release: () => undefined };
  * Synchronous: 2-3 µs of CPU for a file the kernel has cached (the task reads it next anyway),
  * where the promise API cost 30-40 µs and a trip through the thread pool per task.
  */
-async function fileKey(path: string): Promise<string | undefined> {
+export function fileKey(path: string): string | undefined {
   try {
     const s = statSync(path, { bigint: true });
     return `${path}\u0000${s.size}\u0000${s.mtimeNs}`;

@@ -31,6 +31,7 @@ import { mapDuckDBType } from '../../src/arrow/types.ts';
 import type { Logger } from '../../src/log.ts';
 import type { ColumnSpec, KeyLookup } from '../plan/plan.ts';
 import { indexKey } from '../plan/key-lookup.ts';
+import { fileKey } from '../../worker/file-cache.ts';
 
 export interface KeyIndexOptions {
   /** Memory the entries may take (Arrow buffers plus ~100 bytes a row for the hash). */
@@ -218,16 +219,13 @@ export class KeyIndex {
   }
 }
 
-/** Paths, sizes and modification times of the files, and the key column: undefined if a file is gone. */
+/** The key column and each file's identity (path, size, modification time: fileKey); undefined if a file is gone. */
 function entryKey(files: readonly string[], keyColumn: number): string | undefined {
   let key = String(keyColumn);
   for (const file of files) {
-    try {
-      const s = statSync(file, { bigint: true });
-      key += `\u0000${file}\u0000${s.size}\u0000${s.mtimeNs}`;
-    } catch {
-      return undefined;
-    }
+    const identity = fileKey(file);
+    if (identity === undefined) return undefined;
+    key += `\u0000${identity}`;
   }
   return key;
 }

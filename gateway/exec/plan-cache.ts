@@ -16,7 +16,7 @@
  * planned per execution, and a generic plan never reads fewer partitions than the values need.
  */
 import { forEachCodeIndex } from '../sql/scanner.ts';
-import type { DistributedPlan, QueryPlan, Stage } from '../plan/plan.ts';
+import type { DistributedPlan, KeyLookup, QueryPlan, Stage } from '../plan/plan.ts';
 
 export type CachedPlan =
   /** Planned without parameters: used as it is. */
@@ -72,16 +72,23 @@ export function instantiate(plan: QueryPlan, parameters: readonly (string | null
   const bind = (sql: string) => substituteParameters(sql, parameters);
   if (plan.kind === 'local') return { ...plan, sql: bind(plan.sql) };
   const fallback = plan.fallback;
-  const lookup = plan.keyLookup;
-  const key = lookup?.key.kind === 'parameter' ? parameters[lookup.key.index] : undefined;
   return {
     ...plan,
-    // A parameter's value is text, as the string literal binding would have made of it.
-    ...(lookup && lookup.key.kind === 'parameter' ? { keyLookup: key === undefined || key === null ? undefined : { ...lookup, key: { kind: 'text' as const, text: key } } } : {}),
+    ...(plan.keyLookup ? { keyLookup: withParameter(plan.keyLookup, parameters) } : {}),
     mergeSql: bind(plan.mergeSql),
     stages: plan.stages.map((stage) => ({ ...stage, sql: bind(stage.sql) })),
     ...(fallback ? { fallback: async () => instantiate(await fallback(), parameters) as DistributedPlan } : {}),
   };
+}
+
+/**
+ * A key lookup's `$n` as its value: text, as the string literal binding makes of it (a NULL
+ * value is no key lookup, as planning with the NULL in finds).
+ */
+function withParameter(lookup: KeyLookup, parameters: readonly (string | null)[]): KeyLookup | undefined {
+  if (lookup.key.kind !== 'parameter') return lookup;
+  const value = parameters[lookup.key.index];
+  return typeof value === 'string' ? { ...lookup, key: { kind: 'text', text: value } } : undefined;
 }
 
 /**
