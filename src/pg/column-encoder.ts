@@ -12,6 +12,7 @@ import { Data, Field, Precision, TimeUnit, Type } from 'apache-arrow';
 import { be16, be32, copyBytes, write2, writeAscii, writeInt, writePadded, writeUint } from './ascii.ts';
 import { makeBinaryFormatter } from './binary-format.ts';
 import { formatFloat4, formatFloat8 } from './pg-float.ts';
+import { writeShortestDouble } from './shortest-double.ts';
 import { formatZoneOffset, makeTextFormatter, type TextFormatOptions } from './text-format.ts';
 import { isListType } from './pg-array.ts';
 import { PgOid, pgTypeOf } from './pg-types.ts';
@@ -352,6 +353,9 @@ function floatText(double: boolean, efd: number): FastBinding {
       write(buf, pos, row) {
         const x = values[row];
         if (efd > 0) {
+          // Doubles in fixed notation in one pass; the 15-digit path takes float4 and powers of two.
+          const shortest = double ? writeShortestDouble(buf, pos + 4, x) : -1;
+          if (shortest >= 0) return endCell(buf, pos, shortest);
           const end = shortDecimal(buf, pos + 4, x, double);
           if (end >= 0) return endCell(buf, pos, end);
         }
@@ -364,7 +368,8 @@ function floatText(double: boolean, efd: number): FastBinding {
 /**
  * The shortest round-trip text of `x`, as float8out/float4out print it with
  * extra_float_digits > 0, when it has at most 15 significant digits; -1
- * otherwise (then the caller asks formatFloat8/4, i.e. String(x)).
+ * otherwise (then the caller asks formatFloat8/4, i.e. String(x)). For doubles the caller tries
+ * writeShortestDouble (shortest-double.ts) first, which prints every digit count in one pass.
  *
  * float8, 1e-4 <= |x| < 1e15 (where PostgreSQL and JS both print fixed
  * notation and pg-float.ts uses String(x)): c, the 15-digit decimal nearest
