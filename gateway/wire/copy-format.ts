@@ -10,11 +10,13 @@
  *         FORCE_QUOTE; inside quotes the quote and escape characters are
  *         preceded by the escape character.
  *
- * Values are the text output of the DataRow formatters (string or UTF-8 bytes).
+ * Values are the text output of the DataRow formatters (string or UTF-8 bytes),
+ * or the cells of DataRows the column-wise row encoder wrote (writeDataRows).
  * Every special character is ASCII, so scanning UTF-8 bytes is safe.
  */
 import type { CopyOptions } from '../sql/copy-statement.ts';
 import type { TextValue } from '../../src/pg/text-format.ts';
+import { writeCopyData, type MessageWriter } from './backend.ts';
 
 const BACKSLASH = 0x5c;
 const NEWLINE = 0x0a;
@@ -61,6 +63,42 @@ export class CopyRowEncoder {
     return this.row(values, true);
   }
 
+  /**
+   * COPY lines for consecutive DataRow messages in text format (as the row
+   * encoder writes them: `length` bytes of `dataRows`), each written to `out`
+   * as one CopyData message; returns how many rows it wrote.
+   */
+  writeDataRows(dataRows: Uint8Array, length: number, out: MessageWriter): number {
+    const view = new DataView(dataRows.buffer, dataRows.byteOffset, dataRows.byteLength);
+    const csv = this.options.format === 'csv';
+    let pos = 0;
+    let rows = 0;
+    while (pos < length) {
+      const end = pos + 1 + view.getInt32(pos + 1);
+      const columns = view.getInt16(pos + 5);
+      const single = columns === 1;
+      let p = pos + 7;
+      this.length = 0;
+      for (let i = 0; i < columns; i++) {
+        if (i > 0) this.push(this.delimiter);
+        const n = view.getInt32(p);
+        p += 4;
+        if (n < 0) {
+          this.append(this.nullBytes, 0, this.nullBytes.length);
+          continue;
+        }
+        if (csv) this.csvValue(dataRows, p, p + n, this.forceQuote[i], single);
+        else this.textValue(dataRows, p, p + n);
+        p += n;
+      }
+      this.push(NEWLINE);
+      writeCopyData(out, this.buffer.subarray(0, this.length));
+      pos = end;
+      rows++;
+    }
+    return rows;
+  }
+
   private row(values: readonly (TextValue | string)[], forceQuote: boolean): Uint8Array {
     this.length = 0;
     const csv = this.options.format === 'csv';
@@ -69,43 +107,45 @@ export class CopyRowEncoder {
       if (i > 0) this.push(this.delimiter);
       const value = values[i];
       if (value === null) {
-        this.append(this.nullBytes);
+        this.append(this.nullBytes, 0, this.nullBytes.length);
         continue;
       }
       const bytes = typeof value === 'string' ? encoder.encode(value) : value;
-      if (csv) this.csvValue(bytes, forceQuote && this.forceQuote[i], single);
-      else this.textValue(bytes);
+      if (csv) this.csvValue(bytes, 0, bytes.length, forceQuote && this.forceQuote[i], single);
+      else this.textValue(bytes, 0, bytes.length);
     }
     this.push(NEWLINE);
     return this.buffer.subarray(0, this.length);
   }
 
-  private textValue(bytes: Uint8Array): void {
+  /** Bytes `from`..`to` of `bytes` as a text-format value. */
+  private textValue(bytes: Uint8Array, from: number, to: number): void {
     const delimiter = this.delimiter;
-    let start = 0;
-    for (let i = 0; i < bytes.length; i++) {
+    let start = from;
+    for (let i = from; i < to; i++) {
       const c = bytes[i];
       if (c < 0x20) {
         const letter = TEXT_CONTROL_ESCAPES[c];
         if (letter === undefined && c !== delimiter) continue;
-        this.append(bytes.subarray(start, i));
+        this.append(bytes, start, i);
         this.push(BACKSLASH);
         this.push(letter ?? c);
         start = i + 1;
       } else if (c === BACKSLASH || c === delimiter) {
-        this.append(bytes.subarray(start, i));
+        this.append(bytes, start, i);
         this.push(BACKSLASH);
         this.push(c);
         start = i + 1;
       }
     }
-    this.append(bytes.subarray(start));
+    this.append(bytes, start, to);
   }
 
-  private csvValue(bytes: Uint8Array, forced: boolean, single: boolean): void {
-    let quote = forced || equalBytes(bytes, this.nullBytes) || (single && bytes.length === 2 && bytes[0] === BACKSLASH && bytes[1] === 0x2e);
+  /** Bytes `from`..`to` of `bytes` as a CSV value. */
+  private csvValue(bytes: Uint8Array, from: number, to: number, forced: boolean, single: boolean): void {
+    let quote = forced || equalBytes(bytes, from, to, this.nullBytes) || (single && to - from === 2 && bytes[from] === BACKSLASH && bytes[from + 1] === 0x2e);
     if (!quote) {
-      for (let i = 0; i < bytes.length; i++) {
+      for (let i = from; i < to; i++) {
         const c = bytes[i];
         if (c === this.delimiter || c === this.quote || c === NEWLINE || c === CARRIAGE_RETURN) {
           quote = true;
@@ -114,20 +154,20 @@ export class CopyRowEncoder {
       }
     }
     if (!quote) {
-      this.append(bytes);
+      this.append(bytes, from, to);
       return;
     }
     this.push(this.quote);
-    let start = 0;
-    for (let i = 0; i < bytes.length; i++) {
+    let start = from;
+    for (let i = from; i < to; i++) {
       const c = bytes[i];
       if (c === this.quote || c === this.escape) {
-        this.append(bytes.subarray(start, i));
+        this.append(bytes, start, i);
         this.push(this.escape);
         start = i;
       }
     }
-    this.append(bytes.subarray(start));
+    this.append(bytes, start, to);
     this.push(this.quote);
   }
 
@@ -136,11 +176,16 @@ export class CopyRowEncoder {
     this.buffer[this.length++] = byte;
   }
 
-  private append(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    if (this.length + bytes.length > this.buffer.length) this.grow(bytes.length);
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
+  private append(bytes: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    if (this.length + n > this.buffer.length) this.grow(n);
+    const buffer = this.buffer;
+    let at = this.length;
+    // Values are short: a loop beats the native call of set() on a subarray.
+    if (n < 64) for (let i = from; i < to; i++) buffer[at++] = bytes[i];
+    else buffer.set(bytes.subarray(from, to), at);
+    this.length += n;
   }
 
   private grow(extra: number): void {
@@ -152,8 +197,8 @@ export class CopyRowEncoder {
   }
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function equalBytes(a: Uint8Array, from: number, to: number, b: Uint8Array): boolean {
+  if (to - from !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[from + i] !== b[i]) return false;
   return true;
 }

@@ -1,17 +1,22 @@
 /**
  * COPY … TO STDOUT on the wire: CopyOutResponse, one CopyData per row (and
- * one for the header), CopyDone, CommandComplete "COPY n". Rows are formatted
- * by the same PostgreSQL text formatters as DataRows and written batch by
- * batch; the connection's flush waits for the socket to drain, so a slow
- * client slows the query instead of filling the gateway's memory.
+ * one for the header), CopyDone, CommandComplete "COPY n". Rows are encoded
+ * by the same column-wise text encoders as DataRows, a piece of a batch at a
+ * time, and rewritten as COPY lines (a per-value formatter and TextEncoder
+ * cost ~14 µs a row of ten columns); the connection's flush waits for the
+ * socket to drain, so a slow client slows the query instead of filling the
+ * gateway's memory.
  */
-import type { Field } from 'apache-arrow';
 import { SqlError } from '../../src/errors.ts';
 import type { RowStream } from '../exec/executor.ts';
 import type { CopyOptions } from '../sql/copy-statement.ts';
 import { MessageWriter, encodeCommandComplete, encodeCopyDone, encodeCopyOutResponse, writeCopyData } from './backend.ts';
 import { CopyRowEncoder } from './copy-format.ts';
-import { makeTextFormatter, type TextFormatOptions, type TextFormatter, type TextValue } from '../../src/pg/text-format.ts';
+import type { TextFormatOptions } from '../../src/pg/text-format.ts';
+import { makeBatchEncoder, type BatchEncoder } from './row-encoder.ts';
+
+/** DataRows encoded at a time before they become COPY lines. */
+const PIECE_BYTES = 64 * 1024;
 
 export interface CopyOutTarget {
   readonly writer: MessageWriter;
@@ -36,16 +41,16 @@ export async function sendCopyOut(rows: RowStream, options: CopyOptions, target:
     writer.bytes(encodeCopyOutResponse(0, rows.columns.map(() => 0)));
     const header = encoder.header();
     if (header) writeCopyData(writer, header);
-    let formatters: TextFormatter[] | undefined;
-    const values: TextValue[] = new Array<TextValue>(rows.columns.length);
+    // Values are encoded column-wise as text DataRows (the same bytes as a SELECT's), then turned into COPY lines.
+    let rowEncoder: BatchEncoder | undefined;
+    const scratch = new MessageWriter(PIECE_BYTES * 2);
     for await (const batch of rows.batches) {
       if (target.signal.aborted) throw target.signal.reason as Error;
-      formatters ??= batch.schema.fields.map((field: Field) => makeTextFormatter(field, target.textOptions));
-      const columns = batch.data.children;
-      for (let row = 0; row < batch.numRows; row++) {
-        for (let c = 0; c < values.length; c++) values[c] = formatters[c](columns[c], row);
-        writeCopyData(writer, encoder.encode(values));
-        sent++;
+      rowEncoder ??= makeBatchEncoder(batch.schema.fields, batch.schema.fields.map(() => 0), target.textOptions);
+      for (let row = 0; row < batch.numRows; ) {
+        row = rowEncoder.encode(scratch, batch, row, batch.numRows, PIECE_BYTES);
+        sent += encoder.writeDataRows(scratch.reserve(0), scratch.length, writer);
+        scratch.reset();
         if (writer.length >= target.flushBytes) await target.flush();
       }
     }
