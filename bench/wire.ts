@@ -378,6 +378,8 @@ interface StreamClient {
   /** Which protocol flow the client uses: simple Query, or extended (Parse/Bind/Execute). */
   readonly protocol: string;
   readonly description: string;
+  /** Measured and reported beside the goals' clients, with no goal of its own. */
+  readonly reportedOnly?: boolean;
   run(endpoint: Endpoint, sql: string): Promise<StreamOutcome>;
 }
 
@@ -426,6 +428,18 @@ const psqlClient: StreamClient = {
     const result = await runCommand('psql', ['-X', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql], libpqEnv(endpoint), false);
     if (result.code !== 0) return { ok: false, message: result.stderr.trim().split('\n')[0] ?? `psql exited ${String(result.code)}` };
     return { ok: true, ms: result.ms, rows: result.newlines, bytes: result.stdoutBytes };
+  },
+};
+
+/** COPY … TO STDOUT through psql: how analysts export a table (reported; the issue sets no goal for it). */
+const psqlCopyClient: StreamClient = {
+  name: 'psql COPY',
+  format: 'text',
+  protocol: 'simple, COPY TO STDOUT',
+  description: '`psql -X -At -c "COPY (SELECT * FROM t) TO STDOUT"` (text format), counted like psql; reported with no goal',
+  reportedOnly: true,
+  async run(endpoint, sql) {
+    return psqlClient.run(endpoint, `COPY (${sql}) TO STDOUT`);
   },
 };
 
@@ -1175,11 +1189,12 @@ function streamGoals(streams: readonly StreamResult[]): GoalRow[] {
   return streams.map((r) => {
     const p = sideCell(r.sides.pondgate, r.table.rows);
     const q = sideCell(r.sides.postgres, r.table.rows);
-    const base = { goal: `5. stream ${r.table.name}, ${r.client.name}`, setup: `1 client, ${r.client.protocol}, ${r.client.format}`, target: 'rows/s ≥ 0.8× PostgreSQL\'s (1.0× is where we are going)' };
+    const target = r.client.reportedOnly ? 'reported: ratio to PostgreSQL (no goal)' : 'rows/s ≥ 0.8× PostgreSQL\'s (1.0× is where we are going)';
+    const base = { goal: `${r.client.reportedOnly ? '–' : '5.'} stream ${r.table.name}, ${r.client.name}`, setup: `1 client, ${r.client.protocol}, ${r.client.format}`, target };
     if (p.rate === undefined) return { ...base, measured: p.text, met: undefined };
     if (q.rate === undefined) return { ...base, measured: `pondgate ${p.text} rows/s; ${r.sides.postgres ? `PostgreSQL ${q.text}` : 'no PostgreSQL reference'}`, met: undefined };
     const ratio = p.rate / q.rate;
-    return { ...base, measured: `pondgate ${p.text}, PostgreSQL ${q.text} rows/s: **${ratio.toFixed(2)}×**`, met: ratio >= 0.8 };
+    return { ...base, measured: `pondgate ${p.text}, PostgreSQL ${q.text} rows/s: **${ratio.toFixed(2)}×**`, met: r.client.reportedOnly ? undefined : ratio >= 0.8 };
   });
 }
 
@@ -1531,7 +1546,7 @@ async function main(): Promise<void> {
   if (jdbcMissing) log(`pgjdbc skipped: ${jdbcMissing}`);
   const clients: StreamClient[] = [psqlClient];
   if (!('missing' in jdbc)) clients.push(jdbcClient('text', jdbc.classDir, jdbc.jar, options.fetchSize), jdbcClient('binary', jdbc.classDir, jdbc.jar, options.fetchSize));
-  clients.push(nodePgClient);
+  clients.push(nodePgClient, psqlCopyClient);
 
   const withPg = pgVersion !== undefined && options.pgUrl !== undefined;
   const goals: GoalMeasurements = {};
