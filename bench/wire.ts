@@ -8,7 +8,8 @@
  *   2. the same with -c 32 -j 2: tps ≥ 0.05× PostgreSQL's;
  *   3. SELECT 1, -c 32 -j 2 -M prepared: tps ≥ 0.1× PostgreSQL's;
  *   4. lookups beside a long query on another connection: latency ≤ 2× without it;
- *   5. streaming rows/s (psql, pgjdbc text and binary, node-postgres; narrow and wide): ratio vs PostgreSQL;
+ *   5. streaming rows/s (psql, pgjdbc text and binary, node-postgres; narrow and wide): ratio vs PostgreSQL
+ *      (and COPY TO STDOUT through psql, reported with no goal);
  *   6. gateway RSS while streaming a result much larger than its --memory-limit-mb, and time to first row;
  *   7. result cache on vs off for a repeated dashboard aggregate (everything else runs with it off).
  * Writes its own section of BENCHMARKS.md (the TPC-H report is kept).

@@ -24,6 +24,18 @@ export function digitCount(v: number): number {
   return n;
 }
 
+/** 10^0 .. 10^22, each an exact double. */
+export const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** Floor division of a safe integer by a power of ten `p`, exact even where the quotient rounds. */
+export function divFloor(a: number, p: number): number {
+  let q = Math.floor(a / p);
+  const r = a - q * p;
+  if (r < 0) q--;
+  else if (r >= p) q++;
+  return q;
+}
+
 /** Writes `digits` digits of non-negative safe integer `v` (left-padded with zeros) ending before `end`. */
 function writeDigitsBackward(buf: Uint8Array, end: number, v: number, digits: number): void {
   let p = end;
@@ -64,6 +76,21 @@ export function writeInt(buf: Uint8Array, pos: number, v: number): number {
     return writeUint(buf, pos + 1, -v);
   }
   return writeUint(buf, pos, v);
+}
+
+/**
+ * A fraction of `width` digits (0 <= frac < 10^width) as '.' and its digits
+ * without trailing zeros; nothing when it is 0. Returns the end position.
+ */
+export function writeFraction(buf: Uint8Array, pos: number, frac: number, width: number): number {
+  if (frac === 0) return pos;
+  let digits = width;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    digits--;
+  }
+  buf[pos] = 0x2e;
+  return writePadded(buf, pos + 1, frac, digits);
 }
 
 /** Exactly `width` digits of `v` (0 <= v < 10^width), zero-padded. */

@@ -9,10 +9,10 @@
 // through the per-value formatter, so the two can never disagree there.
 
 import { Data, Field, Precision, TimeUnit, Type } from 'apache-arrow';
-import { be16, be32, copyBytes, write2, writeAscii, writeInt, writePadded, writeUint } from './ascii.ts';
+import { be16, be32, copyBytes, divFloor, POW10, write2, writeAscii, writeFraction, writeInt, writePadded, writeUint } from './ascii.ts';
 import { makeBinaryFormatter } from './binary-format.ts';
 import { formatFloat4, formatFloat8 } from './pg-float.ts';
-import { writeShortestDouble } from './shortest-double.ts';
+import { POW10_DOWN, writeShortestDouble } from './shortest-double.ts';
 import { formatZoneOffset, makeTextFormatter, type TextFormatOptions } from './text-format.ts';
 import { isListType } from './pg-array.ts';
 import { PgOid, pgTypeOf } from './pg-types.ts';
@@ -205,16 +205,6 @@ function intReader(data: Data, info: IntInfo): ((row: number) => number) | undef
   };
 }
 
-/** Floor division of a safe integer by a power of ten `p`, exact even where the quotient rounds. */
-function divFloor(a: number, p: number): number {
-  let q = Math.floor(a / p);
-  const r = a - q * p;
-  if (r < 0) q--;
-  else if (r >= p) q++;
-  return q;
-}
-
-const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 // ---------------------------------------------------------------- text
 
@@ -402,16 +392,8 @@ function shortDecimal(buf: Buffer, pos: number, x: number, double: boolean): num
     let q = pos;
     if (x < 0) buf[q++] = 0x2d;
     const ip = divFloor(c, p);
-    let frac = c - ip * p;
     q = writeUint(buf, q, ip);
-    if (frac === 0) return q;
-    buf[q++] = 0x2e;
-    let digits = s;
-    while (frac % 10 === 0) {
-      frac /= 10;
-      digits--;
-    }
-    return writePadded(buf, q, frac, digits);
+    return writeFraction(buf, q, c - ip * p, s);
   }
   if (!(a >= 1 && a < 1e6) || a !== Math.floor(a)) return -1;
   let q = pos;
@@ -419,8 +401,6 @@ function shortDecimal(buf: Buffer, pos: number, x: number, double: boolean): num
   return writeUint(buf, q, a);
 }
 
-// 10^14, 10^13, ..., 10^-4 as doubles: the thresholds of floor(log10 a) for 1e-4 <= a < 1e15.
-const POW10_DOWN: readonly number[] = Array.from({ length: 19 }, (_, i) => Number(`1e${14 - i}`));
 
 // Days since 1970-01-01, 0001-01-01 <= day <= 9999-12-31 -> YYYY-MM-DD
 // (Howard Hinnant's civil_from_days, as text-format.ts, in int32 arithmetic).
@@ -444,7 +424,7 @@ function writeYmd(buf: Uint8Array, pos: number, days: number): number {
 // 0 <= micros < one day -> HH:MM:SS[.ffffff] with trailing zeros of the fraction trimmed.
 function writeTimeOfDay(buf: Uint8Array, pos: number, micros: number): number {
   const secs = Math.floor(micros / 1e6);
-  let frac = micros - secs * 1e6;
+  const frac = micros - secs * 1e6;
   const h = (secs / 3600) | 0;
   const rest = secs - h * 3600;
   const m = (rest / 60) | 0;
@@ -453,14 +433,7 @@ function writeTimeOfDay(buf: Uint8Array, pos: number, micros: number): number {
   p = write2(buf, p, m);
   buf[p++] = 0x3a;
   p = write2(buf, p, rest - m * 60);
-  if (frac === 0) return p;
-  buf[p++] = 0x2e;
-  let digits = 6;
-  while (frac % 10 === 0) {
-    frac /= 10;
-    digits--;
-  }
-  return writePadded(buf, p, frac, digits);
+  return writeFraction(buf, p, frac, 6);
 }
 
 /** Microseconds since 1970 (safe integer) as "YYYY-MM-DD HH:MM:SS[.f]", or -1 outside years 1..9999. */

@@ -30,12 +30,10 @@
 // everything outside the range. The differential test in
 // shortest-double.test.ts checks this against String(x) for millions of values.
 
-import { writePadded, writeUint } from './ascii.ts';
+import { divFloor, POW10, writeFraction, writePadded, writeUint } from './ascii.ts';
 
-/** 10^0 .. 10^22, each an exact double. */
-const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 // 10^14, 10^13, ..., 10^-4 as doubles: the thresholds of floor(log10 a) for 1e-4 <= a < 1e15.
-const POW10_DOWN: readonly number[] = Array.from({ length: 19 }, (_, i) => Number(`1e${14 - i}`));
+export const POW10_DOWN: readonly number[] = Array.from({ length: 19 }, (_, i) => Number(`1e${14 - i}`));
 /** 2^k for the half-ulps of 1e-4..1e15 (k from -67 to -4): exact, and a table lookup. */
 const TWO_POW_BASE = 80;
 const TWO_POW: readonly number[] = Array.from({ length: 100 }, (_, i) => 2 ** (i - TWO_POW_BASE));
@@ -108,28 +106,12 @@ export function writeShortestDouble(buf: Uint8Array, pos: number, x: number): nu
 
 /** Writes r / 10^s in fixed notation without trailing zeros (r < 2^53), then `lastDigit` when it is 0..9. */
 function writeFixed(buf: Uint8Array, pos: number, r: number, p: number, s: number, lastDigit: number): number {
-  let ip = Math.floor(r / p);
-  let frac = r - ip * p;
-  if (frac < 0) {
-    ip--;
-    frac += p;
-  } else if (frac >= p) {
-    ip++;
-    frac -= p;
-  }
-  let q = writeUint(buf, pos, ip);
-  if (lastDigit < 0) {
-    if (frac === 0) return q;
-    let digits = s;
-    while (frac % 10 === 0) {
-      frac /= 10;
-      digits--;
-    }
-    buf[q++] = 0x2e;
-    return writePadded(buf, q, frac, digits);
-  }
-  buf[q++] = 0x2e;
-  q = writePadded(buf, q, frac, s);
-  buf[q++] = 0x30 + lastDigit;
-  return q;
+  const ip = divFloor(r, p);
+  const frac = r - ip * p;
+  const q = writeUint(buf, pos, ip);
+  if (lastDigit < 0) return writeFraction(buf, q, frac, s);
+  buf[q] = 0x2e;
+  const end = writePadded(buf, q + 1, frac, s);
+  buf[end] = 0x30 + lastDigit;
+  return end + 1;
 }
