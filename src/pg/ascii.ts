@@ -38,16 +38,21 @@ export function divFloor(a: number, p: number): number {
 
 /** Writes `digits` digits of non-negative safe integer `v` (left-padded with zeros) ending before `end`. */
 function writeDigitsBackward(buf: Uint8Array, end: number, v: number, digits: number): void {
+  // Above 2^31 `| 0` would wrap: split off the low eight digits with one floating division
+  // (the high part of a safe integer is then below 2^31), instead of one per digit pair.
+  if (v >= 2147483648) {
+    const hi = divFloor(v, 1e8);
+    writeInt32Backward(buf, end, v - hi * 1e8, 8);
+    writeInt32Backward(buf, end - 8, hi, digits - 8);
+    return;
+  }
+  writeInt32Backward(buf, end, v, digits);
+}
+
+/** writeDigitsBackward for 0 <= v < 2^31, in int32 arithmetic. */
+function writeInt32Backward(buf: Uint8Array, end: number, v: number, digits: number): void {
   let p = end;
   const stop = end - digits;
-  // Above 2^31 `| 0` would wrap, so use floating division there.
-  while (v >= 2147483648 && p - stop >= 2) {
-    const q = Math.floor(v / 100);
-    const r = (v - q * 100) * 2;
-    buf[--p] = PAIRS[r + 1];
-    buf[--p] = PAIRS[r];
-    v = q;
-  }
   while (p - stop >= 2) {
     const q = (v / 100) | 0;
     const r = (v - q * 100) * 2;
@@ -84,13 +89,12 @@ export function writeInt(buf: Uint8Array, pos: number, v: number): number {
  */
 export function writeFraction(buf: Uint8Array, pos: number, frac: number, width: number): number {
   if (frac === 0) return pos;
-  let digits = width;
-  while (frac % 10 === 0) {
-    frac /= 10;
-    digits--;
-  }
   buf[pos] = 0x2e;
-  return writePadded(buf, pos + 1, frac, digits);
+  // All `width` digits, then the trailing zeros dropped: reading bytes back is far cheaper
+  // than `frac % 10` on values above 2^31 (a floating-point remainder, once per zero).
+  let end = writePadded(buf, pos + 1, frac, width);
+  while (buf[end - 1] === 0x30) end--;
+  return end;
 }
 
 /** Exactly `width` digits of `v` (0 <= v < 10^width), zero-padded. */
