@@ -59,6 +59,8 @@ export interface GatewayOptions {
   readonly resultCacheMb?: number;
   /** Attempts of one task in all, re-runs after a lost worker included (default 3; 1 never re-runs). */
   readonly taskAttempts?: number;
+  /** Result batches of at least this many bytes come from workers as scratch files (BatchFiles); 0 or absent: all through NATS. */
+  readonly batchFileMinBytes?: number;
   readonly log: Logger;
 }
 
@@ -139,11 +141,12 @@ export class Gateway {
       workers,
       scratch,
       lane,
+      scratch,
     );
     const pins = new VersionPins();
     const spool = { budget: new MemoryBudget(options.resultBufferBytes), directory: temp.spoolDir, spillLimitBytes: options.spillLimitBytes };
     const results = new ResultCache({ maxBytes: (options.resultCacheMb ?? 0) * 1024 * 1024 });
-    const executor = new QueryExecutor(duckdb, dispatcher, log, scratch, pins, { spool, admission: new AdmissionQueue(options.admission), ...(lane ? { keyIndex: lane.keyIndex, dataDir: options.dataDir } : {}) });
+    const executor = new QueryExecutor(duckdb, dispatcher, log, scratch, pins, { spool, admission: new AdmissionQueue(options.admission), batchFileMinBytes: options.batchFileMinBytes ?? 0, ...(lane ? { keyIndex: lane.keyIndex, dataDir: options.dataDir } : {}) });
     const engine = new QueryEngine(duckdb, catalog, executor, log, workers, undefined, results);
     const server = net.createServer();
     const gateway = new Gateway(server, duckdb, { host: options.host, port: options.port }, workers, scratch, temp, lane);

@@ -27,6 +27,7 @@ import { CreditGate } from './credits.ts';
 import { openSandboxedDuckDB } from './sandbox.ts';
 import { Semaphore } from './semaphore.ts';
 import { TopNGuard } from '../src/duckdb/top-n-guard.ts';
+import { BatchFileWriter } from './batch-files.ts';
 import { runTask, stopTask, type TaskEnvironment, type TaskRecord } from './task-runner.ts';
 
 export const PONDGATE_VERSION = '0.1.0';
@@ -207,12 +208,28 @@ export class Worker {
 
   private async run(task: TaskMessage, record: TaskRecord, acknowledge: () => void): Promise<void> {
     let sequence = 0;
+    let files = BatchFileWriter.forTask(this.environment.scratchDir, task);
+    // A batch sent in pieces ends with a `batch` message that the gateway joins to them: never a file.
+    let afterPart = false;
     this.running.add(record);
     try {
       // The acknowledgement goes first, in the same write as the first result when it is still due.
       await runTask(this.environment, task, record, (kind, data) => {
         acknowledge();
-        this.nc.publish(task.resultSubject, data, { headers: resultHeaders(kind, sequence++) });
+        const seq = sequence++;
+        const asFile = files !== undefined && kind === 'batch' && !afterPart && files.wants(data);
+        afterPart = kind === 'part';
+        if (asFile) {
+          try {
+            this.nc.publish(task.resultSubject, encodeJson(files!.write(data, seq)), { headers: resultHeaders('file', seq) });
+            return;
+          } catch (error) {
+            // A scratch directory that cannot take the file (full, read-only): the batches go through NATS.
+            this.options.log.warn({ err: error, queryId: task.queryId }, 'could not write a result batch file; sending the results through NATS');
+            files = undefined;
+          }
+        }
+        this.nc.publish(task.resultSubject, data, { headers: resultHeaders(kind, seq) });
       });
     } finally {
       this.running.delete(record);

@@ -5,7 +5,8 @@
  * worker that takes it acknowledges there (with its first result when that is
  * ready soon), so "no worker is listening" is known immediately (NATS reports
  * no responders) and a lost task is retried on another worker. After the ack,
- * the worker streams Arrow IPC batches on the task's result subject; each
+ * the worker streams Arrow IPC batches on the task's result subject (large ones
+ * as files of the shared scratch directory, announced there: BatchFiles); each
  * consumed batch returns one credit to the worker. A small one-task query's
  * task runs in the gateway's own lane instead when it has a free slot
  * (local-lane.ts), with the same messages.
@@ -28,6 +29,7 @@ import {
   type CancelMessage,
   type CreditMessage,
   type EndMessage,
+  type FileBatchMessage,
   type TaskErrorMessage,
   type TaskInput,
   type TaskMessage,
@@ -82,8 +84,19 @@ export interface TaskSqlStore {
   removeTaskSql(relative: string): Promise<void>;
 }
 
+/** Where result batches that workers send as files are read (the gateway's scratch space). */
+export interface BatchFileStore {
+  /** A task of the query goes to a worker that may write batch files: its directory must be removed at the end. */
+  expectBatchFiles(queryId: string): void;
+  /** The batch's bytes; the file is removed. */
+  readBatchFile(message: FileBatchMessage): Promise<Uint8Array>;
+}
+
 /** One message of a task's result stream, in order. */
-export type TaskEvent = { readonly kind: 'batch'; readonly data: Uint8Array } | { readonly kind: 'end'; readonly end: EndMessage };
+export type TaskEvent =
+  /** `viaFile`: the batch came as a file of the scratch directory (BatchFiles). */
+  | { readonly kind: 'batch'; readonly data: Uint8Array; readonly viaFile?: boolean }
+  | { readonly kind: 'end'; readonly end: EndMessage };
 
 /** What the caller of `run` decides and learns about a task's attempts. */
 export interface TaskAttempts {
@@ -112,6 +125,8 @@ export class TaskDispatcher {
     private readonly largeSql?: TaskSqlStore,
     /** The gateway's own lane: small one-task queries run there when it has a free slot. */
     private readonly local?: LocalLane,
+    /** Without it, tasks are told to send every batch through NATS. */
+    private readonly batchFiles?: BatchFileStore,
   ) {
     this.results = new ResultRouter(nc, subjects.resultsPrefix);
   }
@@ -131,6 +146,11 @@ export class TaskDispatcher {
     if (here) {
       yield* here(signal);
       return;
+    }
+    // Batch files are for workers: the local lane hands its batches over in memory.
+    if (spec.output.kind === 'stream' && spec.output.batchFiles !== undefined) {
+      if (this.batchFiles) this.batchFiles.expectBatchFiles(spec.queryId);
+      else spec = { ...spec, output: { ...spec.output, batchFiles: undefined } };
     }
     // Workers this task was lost on: a re-run goes elsewhere.
     const lostOn = new Set<string>();
@@ -323,6 +343,12 @@ export class TaskDispatcher {
             consume();
             break;
           }
+          case 'file': {
+            if (parts.length > 0) throw new WorkerFaultError('XX000', `result stream of task ${key} announced a batch file inside a batch sent in pieces`, workerId, false);
+            yield { kind: 'batch', data: await this.readBatchFile(decodeJson<FileBatchMessage>(msg.data), workerId, key), viaFile: true };
+            consume();
+            break;
+          }
           case 'end':
             if (parts.length > 0) throw new WorkerFaultError('XX000', `result stream of task ${key} ended inside a batch sent in pieces`, workerId, false);
             yield { kind: 'end', end: decodeJson<EndMessage>(msg.data) };
@@ -342,6 +368,17 @@ export class TaskDispatcher {
       done = true;
       clearInterval(watch);
       signal.removeEventListener('abort', abort);
+    }
+  }
+
+  private async readBatchFile(message: FileBatchMessage, workerId: string, key: string): Promise<Uint8Array> {
+    if (!this.batchFiles) throw new SqlError('XX000', `worker ${workerId} sent a batch file for task ${key}, which asked for none`);
+    try {
+      return await this.batchFiles.readBatchFile(message);
+    } catch (error) {
+      // Most likely a scratch directory that this gateway and the worker do not share: a setup
+      // error that another attempt would meet again, so the query fails at once (and its tasks stop).
+      throw new SqlError('58030', `could not read result batch file ${message.file} of task ${key} from worker ${workerId}: ${(error as Error).message}`, undefined, 'the gateway and the workers must share one scratch directory (--scratch)');
     }
   }
 

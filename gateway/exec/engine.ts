@@ -606,7 +606,7 @@ function analyzeText(plan: QueryPlan, stats: readonly StageStats[], totals: { ro
       const workers = [...s.workers].map((w) => w.split('-').slice(-1)[0]);
       lines.push(
         `  Stage ${stage.id}: ${s.tasks} task${s.tasks === 1 ? '' : 's'} run${s.skipped > 0 ? `, ${s.skipped} skipped (no input rows)` : ''}${s.retries > 0 ? `, ${s.retries} retried (another attempt after a lost worker)` : ''} on ${workers.length} worker${workers.length === 1 ? '' : 's'} (${workers.join(', ')}), ` +
-          `${s.rows} rows, ${formatBytes(s.bytesWritten)} written, ${formatBytes(s.bytes)} to the gateway, ${s.wallMs} ms (slowest task ${s.elapsedMs} ms)`,
+          `${s.rows} rows, ${formatBytes(s.bytesWritten)} written, ${formatBytes(s.bytes)} to the gateway${s.batchFiles > 0 ? ` (${s.batchFiles} batch${s.batchFiles === 1 ? '' : 'es'} as scratch files)` : ''}, ${s.wallMs} ms (slowest task ${s.elapsedMs} ms)`,
       );
       if (s.merge) lines.push(`  Ordered merge: ${s.merge.rowsMerged} rows merged from ${stage.tasks} sorted streams, ${s.merge.rowsOut} rows passed on`);
     }

@@ -52,6 +52,8 @@ export interface StageStats {
   batches: number;
   /** Bytes received by the gateway (Arrow). */
   bytes: number;
+  /** Batches of those that came as files of the scratch directory (BatchFiles), not through NATS. */
+  batchFiles: number;
   /** Bytes of Parquet written to scratch storage. */
   bytesWritten: number;
   workers: Set<string>;
@@ -85,6 +87,8 @@ export interface QueryExecutorOptions {
   /** Answers key lookups from memory (key-index.ts); with the data directory its files are in. */
   readonly keyIndex?: KeyIndex;
   readonly dataDir?: string;
+  /** Result batches of at least this many bytes come from workers as files (BatchFiles); 0 or absent: all through NATS. */
+  readonly batchFileMinBytes?: number;
 }
 
 /** Named as the worker of a lookup the key index answered, in EXPLAIN ANALYZE. */
@@ -272,7 +276,7 @@ export class QueryExecutor {
       await running;
       options.signal.removeEventListener('abort', forwardAbort);
       pin.release();
-      if (usesScratch) await this.scratch.release(queryId);
+      await this.scratch.release(queryId, usesScratch);
     };
     const batches = sorted ? sorted.merged() : decodedBatches(spool!);
     try {
@@ -350,6 +354,8 @@ export class QueryExecutor {
     const results = new Map<number, Promise<StageResult>>();
     const deadline = options.deadline || Date.now() + 24 * 3600_000;
     const prefix = this.scratch.prefix(queryId);
+    const minBytes = this.options.batchFileMinBytes ?? 0;
+    const batchFiles = minBytes > 0 ? { batchFiles: { scratchPrefix: prefix, minBytes } } : {};
     const small = laneOf(plan) === 'small';
     const fail = (error: unknown) => {
       // The first failure stops the whole query: other tasks' rows would be useless.
@@ -370,7 +376,7 @@ export class QueryExecutor {
       if (!runnable.includes(true)) runnable[0] = true;
       stat.skipped = runnable.filter((r) => !r).length;
       const output: TaskOutput =
-        stage.output.kind === 'gateway' ? { kind: 'stream', ...(plan.forward?.stageId === stage.id ? { client: true } : {}) }
+        stage.output.kind === 'gateway' ? { kind: 'stream', ...(plan.forward?.stageId === stage.id ? { client: true } : {}), ...batchFiles }
         : stage.output.kind === 'buckets' ? { kind: 'buckets', scratchPrefix: prefix, buckets: stage.output.buckets }
         : { kind: 'files', scratchPrefix: prefix };
       await Promise.all(
@@ -389,7 +395,10 @@ export class QueryExecutor {
             const spec = { queryId, stageId: stage.id, task, sql: stage.sql, inputs, output, timeZone: options.timeZone, deadline, ...(small ? { lane: 'small' as const } : {}), ...(plan.withoutTopN ? { withoutTopN: true } : {}) };
             const stream = this.dispatcher.run(spec, abort.signal, attempts);
             for await (const event of stream) {
-              if (event.kind === 'batch') await sink!.load(event.data, task);
+              if (event.kind === 'batch') {
+                if (event.viaFile === true) stat.batchFiles++;
+                await sink!.load(event.data, task);
+              }
               else {
                 const end = event.end;
                 sink?.taskEnded?.(task);
@@ -447,7 +456,7 @@ export class QueryExecutor {
 }
 
 function emptyStats(plan: DistributedPlan): StageStats[] {
-  return plan.stages.map((stage) => ({ stageId: stage.id, tasks: 0, skipped: 0, rows: 0, batches: 0, bytes: 0, bytesWritten: 0, workers: new Set<string>(), elapsedMs: 0, wallMs: 0, retries: 0 }));
+  return plan.stages.map((stage) => ({ stageId: stage.id, tasks: 0, skipped: 0, rows: 0, batches: 0, bytes: 0, batchFiles: 0, bytesWritten: 0, workers: new Set<string>(), elapsedMs: 0, wallMs: 0, retries: 0 }));
 }
 
 /** Forwards a stage's result messages into the buffer the client reads. */

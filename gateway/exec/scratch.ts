@@ -1,14 +1,16 @@
 /**
  * The gateway's part of the shared scratch directory (see src/storage/scratch.ts):
  * it owns `<scratch>/<gateway id>/`, keeps an `owner` file there fresh while it
- * runs, removes each query's directory when the query ends (and once more a
- * little later, for files a cancelled task finished writing after that), and at
+ * runs, reads (and removes) the result batches workers send as files, removes
+ * each query's directory when the query ends (and once more a little later, for
+ * files a cancelled task finished writing after that), and at
  * start removes the directories of gateways whose owner file went stale — what
  * a crashed gateway left behind.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { FileBatchMessage } from '../../src/cluster/messages.ts';
 import { checkScratchRelative, queryPrefix } from '../../src/storage/scratch.ts';
 import type { Logger } from '../../src/log.ts';
 
@@ -21,6 +23,8 @@ const SECOND_SWEEP_MS = 5_000;
 export class ScratchSpace {
   readonly gatewayId = `g-${randomBytes(6).toString('hex')}`;
   private timer: NodeJS.Timeout | undefined;
+  /** Queries whose tasks may have written result batch files (expectBatchFiles), until released. */
+  private readonly batchFileQueries = new Set<string>();
 
   private constructor(
     readonly directory: string,
@@ -61,8 +65,45 @@ export class ScratchSpace {
     await rm(path.join(this.directory, checkScratchRelative(relative)), { force: true }).catch((error: unknown) => this.log.warn({ err: error, relative }, 'could not remove a task SQL file'));
   }
 
-  /** Removes a query's files now, and again shortly (a cancelled task may still be finishing a write). */
-  async release(queryId: string): Promise<void> {
+  /** A task of the query went to a worker that may send result batches as files (see BatchFiles). */
+  expectBatchFiles(queryId: string): void {
+    this.batchFileQueries.add(queryId);
+  }
+
+  /**
+   * Reads a result batch a worker wrote as a file under this gateway's directory, and removes the
+   * file: a long result never holds more on disk than the batches in flight.
+   */
+  async readBatchFile(message: FileBatchMessage): Promise<Uint8Array> {
+    const relative = checkScratchRelative(message.file);
+    if (!relative.startsWith(`${this.gatewayId}/`)) throw new Error(`batch file ${relative} is not in this gateway's scratch directory`);
+    const file = path.join(this.directory, relative);
+    const handle = await open(file, 'r');
+    try {
+      // A buffer of its own, starting at offset 0: Arrow's column views over it are aligned, no copy.
+      const data = Buffer.allocUnsafeSlow(message.bytes);
+      let filled = 0;
+      while (filled < message.bytes) {
+        const { bytesRead } = await handle.read(data, filled, message.bytes - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      if (filled !== message.bytes) throw new Error(`batch file ${relative} holds ${filled} bytes, the worker announced ${message.bytes}`);
+      return data;
+    } finally {
+      await handle.close();
+      void rm(file, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Removes a query's files now, and again shortly (a cancelled task may still be finishing a
+   * write). `stageFiles`: the plan exchanged files between stages; without them (a forwarded
+   * scan) there is nothing to remove unless a worker may have written batch files.
+   */
+  async release(queryId: string, stageFiles = true): Promise<void> {
+    const batchFiles = this.batchFileQueries.delete(queryId);
+    if (!stageFiles && !batchFiles) return;
     const dir = path.join(this.directory, this.prefix(queryId));
     await rm(dir, { recursive: true, force: true }).catch((error: unknown) => this.log.warn({ err: error, dir }, 'could not remove scratch files'));
     setTimeout(() => void rm(dir, { recursive: true, force: true }).catch(() => undefined), SECOND_SWEEP_MS).unref();

@@ -17,6 +17,8 @@ export const DEFAULTS = {
   queueTimeoutMs: 30_000,
   /** Attempts of one task in all: a task whose worker is lost runs again on another worker. */
   taskAttempts: 3,
+  /** Result batches from this many KB on go from workers to the gateway as scratch files, not through NATS. */
+  batchFilesKb: 64,
   /** Workers run niced, so a gateway on the same machine gets the CPU first (src/cli/niceness.ts). */
   workerNiceness: 10,
 } as const;

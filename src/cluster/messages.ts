@@ -44,10 +44,33 @@ export interface TaskInput {
  * (query, stage, task, attempt) under `scratchPrefix`: never a path chosen by SQL.
  */
 export type TaskOutput =
-  /** Arrow batches on the result subject; `client`: the rows go to a client as they are (nested values as JSON text, see transportSql). */
-  | { readonly kind: 'stream'; readonly client?: boolean }
+  /**
+   * Arrow batches on the result subject; `client`: the rows go to a client as they are (nested
+   * values as JSON text, see transportSql); `batchFiles`: large batches go through the scratch
+   * directory instead of NATS (see BatchFiles).
+   */
+  | { readonly kind: 'stream'; readonly client?: boolean; readonly batchFiles?: BatchFiles }
   | { readonly kind: 'buckets'; readonly scratchPrefix: string; readonly buckets: number }
   | { readonly kind: 'files'; readonly scratchPrefix: string };
+
+/**
+ * A streamed task's batches of at least `minBytes` are written by the worker as files of the
+ * attempt's scratch directory (under `scratchPrefix`, see batchFilePath) and announced by a
+ * small `file` message (FileBatchMessage) in their place in the stream; the gateway reads each
+ * once and removes it. One batch through NATS is copied by the worker's client, the server and
+ * the gateway's client (which gathers it from 64 KB socket reads into buffers it regrows); a
+ * file is written once and read once, and the message bus carries only its name.
+ */
+export interface BatchFiles {
+  readonly scratchPrefix: string;
+  readonly minBytes: number;
+}
+
+/** A batch in a file: its scratch-relative path and size (the Arrow IPC message, as a `batch` carries it). */
+export interface FileBatchMessage {
+  readonly file: string;
+  readonly bytes: number;
+}
 
 /** Name of the last column of a `buckets` task's SQL. */
 export const BUCKET_COLUMN = '__pondgate_bucket';
@@ -112,8 +135,11 @@ export interface HeartbeatMessage {
   readonly answersProbes?: boolean;
 }
 
-/** `part`: a piece of a batch message larger than a NATS message; the pieces up to the next `batch` join into one. */
-export type ResultKind = 'ack' | 'part' | 'batch' | 'end' | 'error';
+/**
+ * `part`: a piece of a batch message larger than a NATS message; the pieces up to the next
+ * `batch` join into one. `file`: a batch written to a file (FileBatchMessage, never after parts).
+ */
+export type ResultKind = 'ack' | 'part' | 'batch' | 'file' | 'end' | 'error';
 
 export interface AckMessage {
   readonly workerId: string;
@@ -155,7 +181,7 @@ export function resultHeaders(kind: ResultKind, sequence: number): MsgHdrs {
 export function readResultHeaders(h: MsgHdrs | undefined): { kind: ResultKind; sequence: number } | undefined {
   const kind = h?.get(KIND_HEADER);
   const sequence = Number(h?.get(SEQUENCE_HEADER));
-  if (kind !== 'ack' && kind !== 'part' && kind !== 'batch' && kind !== 'end' && kind !== 'error') return undefined;
+  if (kind !== 'ack' && kind !== 'part' && kind !== 'batch' && kind !== 'file' && kind !== 'end' && kind !== 'error') return undefined;
   if (!Number.isInteger(sequence)) return undefined;
   return { kind, sequence };
 }

@@ -4,7 +4,8 @@
  * gateway and worker of a cluster must see the same directory; by default it
  * lives inside the data directory, so one shared mount serves both.
  *
- * Layout: `<scratch>/<gateway>/<query>/s<stage>/t<task>-a<attempt>/…`. A task
+ * Layout: `<scratch>/<gateway>/<query>/s<stage>/t<task>-a<attempt>/…` (Parquet outputs, and
+ * `batch-<n>.arrow` for result batches sent as files, each removed once read). A task
  * writes only under its own attempt directory, which the worker derives from
  * the task's identity; the gateway reads only the winning attempt's files and
  * removes a query's directory when the query ends. A gateway owns
@@ -43,4 +44,9 @@ export function attemptDir(prefix: string, stageId: number, task: number, attemp
 /** Scratch-relative prefix of one query of one gateway. */
 export function queryPrefix(gatewayId: string, queryId: string): string {
   return checkScratchRelative(`${gatewayId}/${queryId}`);
+}
+
+/** Scratch-relative path of result message `sequence` of an attempt, when it goes as a file. */
+export function batchFilePath(prefix: string, stageId: number, task: number, attempt: number, sequence: number): string {
+  return `${attemptDir(prefix, stageId, task, attempt)}/batch-${sequence}.arrow`;
 }

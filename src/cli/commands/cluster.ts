@@ -13,7 +13,7 @@ import { addAdmissionOptions, admissionArgs, type AdmissionCliOptions } from '..
 import { DEFAULTS, nonNegativeNumber, port, positiveInteger, WORKER_CACHE_SHARE } from '../options.ts';
 import { onShutdown } from '../shutdown.ts';
 import { makeDemoData } from './demo.ts';
-import { addGatewayMemoryOptions, addTaskAttemptsOption, startGateway, type RunningGateway } from './gateway.ts';
+import { addGatewayMemoryOptions, addBatchFilesOption, addTaskAttemptsOption, startGateway, type RunningGateway } from './gateway.ts';
 
 interface ClusterOptions extends AccessCliOptions, AdmissionCliOptions {
   data: string;
@@ -33,6 +33,7 @@ interface ClusterOptions extends AccessCliOptions, AdmissionCliOptions {
   spillLimitMb: number;
   resultCacheMb: number;
   taskAttempts: number;
+  batchFilesKb: number;
   workerCacheMb?: number;
 }
 
@@ -55,6 +56,7 @@ export function registerCluster(program: Command): void {
     .option('--demo', 'generate the demo data (TPC-H SF 0.1, flights) first if the data directory has none', false);
   addGatewayMemoryOptions(command, '(workers + 1)');
   addTaskAttemptsOption(command);
+  addBatchFilesOption(command);
   addAccessOptions(addAdmissionOptions(command))
     .action(async (options: ClusterOptions) => {
       const running = await startCluster(options);
@@ -101,6 +103,7 @@ async function startCluster(options: ClusterOptions): Promise<{ stop: () => Prom
       maxConnections: options.maxConnections,
       resultCacheMb: options.resultCacheMb,
       taskAttempts: options.taskAttempts,
+      batchFilesKb: options.batchFilesKb,
       ...admissionArgs(options),
       processes: options.workers + 1,
       memoryLimitMb: options.memoryLimitMb,

@@ -30,6 +30,7 @@ export interface GatewayCliOptions extends AccessCliOptions, AdmissionCliOptions
   maxMessageBytes?: number;
   resultCacheMb?: number;
   taskAttempts: number;
+  batchFilesKb?: number;
 }
 
 /** A query's unread result may take this much disk before it fails (53100). */
@@ -66,6 +67,17 @@ export function addTaskAttemptsOption(command: Command): Command {
   );
 }
 
+/** How result batches travel from workers to the gateway, shared by `gateway` and `cluster`. */
+export function addBatchFilesOption(command: Command): Command {
+  return command.option(
+    '--batch-files-kb <n>',
+    'result batches of at least this many KB come from the workers as files of the shared scratch directory instead of through NATS ' +
+      '(one write and one read instead of three copies: large results stream faster); 0 sends every batch through NATS',
+    nonNegativeInteger,
+    DEFAULTS.batchFilesKb,
+  );
+}
+
 export function registerGateway(program: Command): void {
   const command = program
     .command('gateway')
@@ -84,6 +96,7 @@ export function registerGateway(program: Command): void {
     .option('--result-cache-mb <n>', 'memory for results of repeated identical queries, in MB (0 disables the cache)', nonNegativeNumber, DEFAULTS.resultCacheMb);
   addGatewayMemoryOptions(command, '--processes');
   addTaskAttemptsOption(command);
+  addBatchFilesOption(command);
   addAccessOptions(addAdmissionOptions(command))
     .action(async (options: GatewayCliOptions) => {
       const gateway = await startGateway(options);
@@ -132,6 +145,7 @@ export async function startGateway(options: GatewayCliOptions): Promise<RunningG
       maxMessageBytes: options.maxMessageBytes,
       resultCacheMb: options.resultCacheMb ?? DEFAULTS.resultCacheMb,
       taskAttempts: options.taskAttempts,
+      batchFileMinBytes: (options.batchFilesKb ?? DEFAULTS.batchFilesKb) * 1024,
       log,
     });
   } catch (error) {
