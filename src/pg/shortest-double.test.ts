@@ -46,6 +46,24 @@ test('random doubles: the fast path prints float8out text or declines', () => {
   );
 });
 
+test('values of two decimals or fewer, at every magnitude, print as float8out prints them', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 999_999_999_999_999 }), fc.integer({ min: 0, max: 14 }), fc.boolean(), (digits, shift, negative) => {
+      // Cents, and the same digits moved to any magnitude: most are two-decimal values, some are
+      // not (their product by 100 is not whole, or does not read back) and take the general path.
+      const cents = Math.floor(digits / 10 ** shift);
+      for (const x of [cents / 100, cents / 4, cents, cents / 10, (cents + 0.5) / 100]) {
+        assert.equal(agrees(negative ? -x : x) || writeShortestDouble(buf, 0, negative ? -x : x) === -1, true);
+      }
+    }),
+    { numRuns: 100_000 },
+  );
+  // The fast paths must actually take them (a few, such as 9.01, whose product by 100 is not whole, may be declined).
+  let printed = 0;
+  for (let i = 1; i < 100_000; i++) for (const x of [i / 100, -(i * 1_000_003) / 100, i * 0.25]) if (agrees(x)) printed++;
+  assert.ok(printed > 3 * 99_999 * 0.99, `printed ${printed} of ${3 * 99_999}`);
+});
+
 test('around powers of ten and two, and at the ends of the range', () => {
   for (let k = -5; k <= 16; k++) {
     const base = Number(`1e${k}`);
@@ -57,8 +75,8 @@ test('around powers of ten and two, and at the ends of the range', () => {
   }
   for (let e = -14; e <= 50; e++) {
     const two = 2 ** e;
-    // A power of two has a narrower lower interval: declined, and its neighbours printed right.
-    assert.equal(writeShortestDouble(buf, 0, two), -1);
+    // A power of two has a narrower lower interval: declined (or printed by the two-decimal path), and its neighbours printed right.
+    assert.equal(writeShortestDouble(buf, 0, two) === -1 || agrees(two), true);
     agrees(two * (1 + 2 ** -52));
     agrees(two * (1 - 2 ** -53));
   }

@@ -55,6 +55,16 @@ const HIGH = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 export function writeShortestDouble(buf: Uint8Array, pos: number, x: number): number {
   const a = x < 0 ? -x : x;
   if (!(a >= 1e-4 && a < 1e15)) return -1;
+  // Two decimals or fewer (prices, measurements, quarter steps): when the decimal c / 100 reads
+  // back as x, its digits are the shortest text, as no other decimal of 15 digits or fewer reads
+  // back as x (those lie further apart than doubles do). Powers of two too: no interval is needed.
+  const c = a * 100;
+  if (c < 1e15 && c === Math.floor(c) && c / 100 === a) {
+    let q = pos;
+    if (x < 0) buf[q++] = 0x2d;
+    const ip = divFloor(c, 100);
+    return writeFraction(buf, writeUint(buf, q, ip), c - ip * 100, 2);
+  }
   f64[0] = a;
   const high = u32[HIGH]!;
   const biased = high >>> 20;
