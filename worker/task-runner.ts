@@ -13,6 +13,7 @@ import { transportSql } from '../src/arrow/transport-sql.ts';
 import {
   BUCKET_COLUMN,
   encodeJson,
+  type CancelMessage,
   type EndMessage,
   type InputColumn,
   type TaskErrorMessage,
@@ -48,6 +49,8 @@ export interface TaskEnvironment {
 /** A task from its acceptance on: queued for a slot, then running. */
 export interface TaskRecord {
   readonly queryId: string;
+  /** The attempt's result subject: a cancel may name it to stop this attempt only. */
+  readonly resultSubject?: string;
   readonly credits: CreditGate;
   /** Set once the task runs. */
   connection?: DuckDBConnection;
@@ -186,6 +189,11 @@ async function streamOne(connection: DuckDBConnection, sql: string): Promise<Duc
   } finally {
     prepared.destroySync();
   }
+}
+
+/** Whether a cancel message is for this task: every task of its query, or the one attempt it names. */
+export function cancelApplies(task: TaskRecord, message: CancelMessage): boolean {
+  return task.queryId === message.queryId && (message.resultSubject === undefined || task.resultSubject === message.resultSubject);
 }
 
 /** Stops a task wherever it is: waiting for a slot, running in DuckDB, or waiting for credits. */

@@ -28,7 +28,7 @@ import { openSandboxedDuckDB } from './sandbox.ts';
 import { Semaphore } from './semaphore.ts';
 import { TopNGuard } from '../src/duckdb/top-n-guard.ts';
 import { BatchFileWriter } from './batch-files.ts';
-import { runTask, stopTask, type TaskEnvironment, type TaskRecord } from './task-runner.ts';
+import { cancelApplies, runTask, stopTask, type TaskEnvironment, type TaskRecord } from './task-runner.ts';
 
 export const PONDGATE_VERSION = '0.1.0';
 const HEARTBEAT_INTERVAL_MS = 2000;
@@ -130,7 +130,7 @@ export class Worker {
     });
     const cancels = this.nc.subscribe(this.subjects.cancel, {
       callback: (error, msg) => {
-        if (!error) this.cancel(decodeJson<CancelMessage>(msg.data).queryId);
+        if (!error) this.cancel(decodeJson<CancelMessage>(msg.data));
       },
     });
     const pings = this.nc.subscribe(this.subjects.ping, { callback: () => this.heartbeat() });
@@ -177,7 +177,7 @@ export class Worker {
     }
     const credits = new CreditGate(task.initialCredits);
     // Registered before any await, so a cancel that arrives from now on finds it.
-    const record: TaskRecord = { queryId: task.queryId, credits, cancelled: false };
+    const record: TaskRecord = { queryId: task.queryId, resultSubject: task.resultSubject, credits, cancelled: false };
     this.accepted.add(record);
     // Registered before the ack: credits the gateway sends once it has the ack find their gate.
     const creditSubject = `${this.creditsBase}.${randomUUID().slice(0, 12)}`;
@@ -236,8 +236,8 @@ export class Worker {
     }
   }
 
-  private cancel(queryId: string): void {
-    for (const task of this.accepted) if (task.queryId === queryId) stopTask(task);
+  private cancel(message: CancelMessage): void {
+    for (const task of this.accepted) if (cancelApplies(task, message)) stopTask(task);
   }
 
   /** Keeps a task's promise until it settles, so that stop() can let interrupted tasks report. */

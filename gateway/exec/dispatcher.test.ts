@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { decodeJson, encodeJson, resultHeaders, type AckMessage, type EndMessage, type ResultKind, type TaskMessage } from '../../src/cluster/messages.ts';
+import { decodeJson, encodeJson, resultHeaders, type AckMessage, type CancelMessage, type EndMessage, type ResultKind, type TaskMessage } from '../../src/cluster/messages.ts';
 import { connectNats } from '../../src/cluster/nats-connect.ts';
 import { startNatsServer, type RunningNatsServer } from '../../src/cluster/nats-server.ts';
 import { clusterSubjects } from '../../src/cluster/subjects.ts';
@@ -184,5 +184,44 @@ describe('TaskDispatcher offers', () => {
       });
       assert.equal(offered, 1);
     });
+  });
+
+  it('stops an attempt it gives up on while its worker lives (a lost message), and runs the task again', async () => {
+    await withDispatcher(
+      'offer-lost',
+      async (dispatcher, worker) => {
+        const subjects = clusterSubjects('offer-lost');
+        const cancels: CancelMessage[] = [];
+        const attempts: string[] = [];
+        worker.subscribe(subjects.cancel, { callback: (error, msg) => !error && cancels.push(decodeJson<CancelMessage>(msg.data)) });
+        worker.subscribe(subjects.task, {
+          callback: (error, msg) => {
+            if (error) return;
+            const task = decodeJson<TaskMessage>(msg.data);
+            attempts.push(task.resultSubject);
+            msg.respond(encodeJson({ workerId: 'w1', creditSubject: `${subjects.creditsPrefix}.c1` } satisfies AckMessage));
+            // The first attempt's second message is lost on the way: its third arrives as number 2.
+            const sequences = task.attempt === 1 ? [0, 2] : [0, 1];
+            const kinds: ResultKind[] = ['batch', 'end'];
+            sequences.forEach((sequence, i) => worker.publish(task.resultSubject, kinds[i] === 'end' ? end(1, 1) : new Uint8Array([task.attempt]), { headers: resultHeaders(kinds[i], sequence) }));
+          },
+        });
+        await worker.flush();
+        const taken: number[] = [];
+        const events = await collect(
+          dispatcher.run(spec, new AbortController().signal, {
+            discardFailedAttempt: async () => true,
+            retrying: (attempt) => void taken.push(attempt),
+          }),
+        );
+        assert.deepEqual(events.map((e) => (e.kind === 'batch' ? [...e.data] : e.kind)), [[1], [2], 'end'], 'the caller discards the first attempt\'s batch itself');
+        assert.deepEqual(taken, [2]);
+        await worker.flush();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.equal(attempts.length, 2);
+        assert.deepEqual(cancels, [{ queryId: spec.queryId, resultSubject: attempts[0] }], 'only the abandoned attempt is stopped');
+      },
+      { maxAttempts: 2 },
+    );
   });
 });

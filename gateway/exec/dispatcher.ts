@@ -189,6 +189,9 @@ export class TaskDispatcher {
         } catch (error) {
           if (!isWorkerFault(error) || signal.aborted) throw error;
           if (error.workerGone) lostOn.add(error.workerId);
+          // A worker still alive may still run the abandoned attempt, holding a slot while it waits
+          // for credits that will never come: stop that attempt (not the query's other tasks).
+          else this.nc.publish(this.subjects.cancel, encodeJson({ queryId: spec.queryId, resultSubject: channel.subject } satisfies CancelMessage));
           fault = error;
           await this.mayRunAgain(error, attempt, lostOn, attempts);
           this.log.warn({ task: key, workerId: error.workerId, attempt, err: error.message }, 'task lost through its worker; running it again on another worker');

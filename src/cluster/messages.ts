@@ -121,6 +121,13 @@ export interface CreditMessage {
 
 export interface CancelMessage {
   readonly queryId: string;
+  /**
+   * Only the attempt that publishes on this result subject: one the gateway gave up on while its
+   * worker may still run it (its rows are no longer read; the task runs again elsewhere). Without
+   * it, every task of the query. (A worker that predates the field stops the whole query: the
+   * query then fails with 57014 rather than waiting.)
+   */
+  readonly resultSubject?: string;
 }
 
 export interface HeartbeatMessage {
