@@ -22,6 +22,14 @@ async function planText(client: pg.Client, sql: string): Promise<string> {
   return result.rows.map((r) => r['QUERY PLAN']).join('\n');
 }
 
+/** A client of the cluster, with the result cache off (every query runs its tasks). */
+async function connectTo(cluster: TestCluster): Promise<pg.Client> {
+  const client = new pg.Client(cluster.connectionString);
+  await client.connect();
+  await client.query('SET pondgate.result_cache = off');
+  return client;
+}
+
 /** The scan's rows as DuckDB reads the table's files directly, in one order. */
 async function expectedRows(dataDir: string): Promise<string[]> {
   const duckdb = await DuckDBInstance.create(':memory:');
@@ -89,9 +97,7 @@ describe('result batches as scratch files', { timeout: 5 * 60_000 }, () => {
 
     before(async () => {
       cluster = await startTestCluster(temp.dir, { workers: 2 });
-      client = new pg.Client(cluster.connectionString);
-      await client.connect();
-      await client.query('SET pondgate.result_cache = off');
+      client = await connectTo(cluster);
     });
 
     after(async () => {
@@ -133,9 +139,7 @@ describe('result batches as scratch files', { timeout: 5 * 60_000 }, () => {
       workerScratch = path.join(temp.dir, 'worker-scratch');
       await mkdir(workerScratch, { recursive: true });
       cluster = await startTestCluster(temp.dir, { workers: 1, cluster: 'batchfiles-apart', workerArgs: ['--scratch', workerScratch] });
-      client = new pg.Client(cluster.connectionString);
-      await client.connect();
-      await client.query('SET pondgate.result_cache = off');
+      client = await connectTo(cluster);
     });
 
     after(async () => {
